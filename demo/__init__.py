@@ -1,0 +1,1 @@
+"""The demo: an echo upstream and the gateway serving the example routes."""

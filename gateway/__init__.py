@@ -1,0 +1,1 @@
+"""An identity gateway: an authenticating reverse proxy for web apps and APIs."""

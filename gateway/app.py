@@ -1,0 +1,101 @@
+"""Assemble a gateway process: services, routes, the main listener and the admin listener."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+
+from gateway.admin.api import add_admin_routes
+from gateway.keys import RUNTIME
+from gateway.ops.metrics import Metrics
+from gateway.routing.dispatch import Dispatcher
+from gateway.routing.watch import watch_routes
+from gateway.runtime import Runtime, make_runtime
+from gateway.services import Services
+from gateway.settings import Settings, split_hostport
+
+log = logging.getLogger("gateway")
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    services = app[RUNTIME].services
+    upstream = services.settings.upstream
+    connector = aiohttp.TCPConnector(
+        limit=upstream.connections, limit_per_host=0, keepalive_timeout=upstream.keepalive, ttl_dns_cache=60
+    )
+    # Upstream responses are relayed, not interpreted: no cookie jar, no decompression.
+    services.http = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+    yield
+    await services.http.close()
+    services.http = None
+
+
+async def _routes(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    runtime.routes.load_all()
+    runtime.ready = True
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch_routes(runtime.routes, stop))
+    yield
+    stop.set()
+    runtime.ready = False
+    try:
+        await asyncio.wait_for(watcher, timeout=5)
+    except TimeoutError:
+        watcher.cancel()
+
+
+def create_admin_app(runtime: Runtime) -> web.Application:
+    """The admin app; its cleanup contexts own every resource of the process."""
+    app = web.Application()
+    app[RUNTIME] = runtime
+    app.cleanup_ctx.append(_http_client)
+    for lifetime in runtime.services.lifetimes:
+        app.cleanup_ctx.append(lifetime)
+    app.cleanup_ctx.append(_routes)
+    add_admin_routes(app)
+    return app
+
+
+def create_services(settings: Settings) -> Services:
+    """Services before any resource is opened."""
+    return Services(settings=settings, metrics=Metrics())
+
+
+@dataclass
+class Running:
+    """A started gateway: the runners to clean up and the bound addresses."""
+
+    runtime: Runtime
+    admin: web.AppRunner
+    main: web.ServerRunner
+
+    def addresses(self) -> list[str]:
+        """host:port of every listener, main first."""
+        return [f"{a[0]}:{a[1]}" for r in (self.main, self.admin) for a in r.addresses]
+
+    async def stop(self) -> None:
+        """Stop accepting, let requests in flight finish (up to the shutdown timeout), close resources."""
+        await self.main.cleanup()
+        await self.admin.cleanup()
+
+
+async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeout: float = 10.0) -> Running:
+    """Start both listeners of one process."""
+    services = create_services(settings)
+    runtime = make_runtime(services)
+    admin = web.AppRunner(create_admin_app(runtime), access_log=None)
+    await admin.setup()
+    server = web.Server(Dispatcher(runtime.routes, services), access_log=None, keepalive_timeout=75)
+    main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
+    await main.setup()
+    host, port = split_hostport(settings.listen)
+    await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024).start()
+    admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")
+    await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
+    return Running(runtime, admin, main)

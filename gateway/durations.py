@@ -1,0 +1,37 @@
+"""OpenIG's English durations: "10 seconds", "1 minute", "10 s", "500 ms", "1 h 30 min"."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS: dict[str, float] = {}
+for _names, _seconds in (
+    (("ms", "msec", "millis", "millisecond", "milliseconds"), 0.001),
+    (("s", "sec", "secs", "second", "seconds"), 1.0),
+    (("m", "min", "mins", "minute", "minutes"), 60.0),
+    (("h", "hr", "hrs", "hour", "hours"), 3600.0),
+    (("d", "day", "days"), 86400.0),
+):
+    for _name in _names:
+        _UNITS[_name] = _seconds
+
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*,?")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in `text`; raises ValueError naming the expected form."""
+    value = text.strip().lower()
+    if value in ("unlimited", "infinite"):
+        return float("inf")
+    if value == "zero":
+        return 0.0
+    total, pos = 0.0, 0
+    while pos < len(value):
+        match = _PART.match(value, pos)
+        if not match or match.group(2) not in _UNITS:
+            raise ValueError(f'"{text}" is not a duration (e.g. "10 s", "500 ms", "1 minute")')
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if pos == 0:
+        raise ValueError(f'"{text}" is not a duration (e.g. "10 s", "500 ms", "1 minute")')
+    return total

@@ -1,0 +1,83 @@
+"""One exception tree: a stable `code` and HTTP `status` for every failure the gateway reports."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """A failure answered to the client with a short, safe message; the reason goes to the log."""
+
+    status: int = 500
+    code: str = "internal_error"
+    public: str = "The gateway could not handle this request."
+
+    def __init__(self, reason: str = "", *, public: str | None = None) -> None:
+        super().__init__(reason or self.code)
+        self.reason = reason or self.code
+        if public is not None:
+            self.public = public
+
+
+class BadRequest(GatewayError):
+    """The request is malformed or ambiguous (for example a path with dot-segments)."""
+
+    status = 400
+    code = "bad_request"
+    public = "The request could not be understood."
+
+
+class NoRoute(GatewayError):
+    """No route's condition holds for the request."""
+
+    status = 404
+    code = "no_route"
+    public = "No route matches this request."
+
+
+class RouteFailClosed(GatewayError):
+    """The route's file failed to load, so its traffic is refused rather than falling through."""
+
+    status = 503
+    code = "route_unavailable"
+    public = "This route is unavailable because its configuration failed to load."
+
+
+class UpstreamUnavailable(GatewayError):
+    """The upstream refused the connection or broke it."""
+
+    status = 502
+    code = "upstream_unavailable"
+    public = "The upstream service is unavailable."
+
+
+class UpstreamTimeout(GatewayError):
+    """The upstream did not answer in time."""
+
+    status = 504
+    code = "upstream_timeout"
+    public = "The upstream service did not answer in time."
+
+
+class ConfigError(Exception):
+    """A problem in a route or config file, located by file and JSON path."""
+
+    def __init__(self, path: str, message: str, file: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.file = file
+
+    def __str__(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        return f"{where}{self.path}: {self.message}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The error as JSON for the admin API and the studio."""
+        return {"file": self.file, "path": self.path, "message": self.message}
+
+
+class ConfigErrors(Exception):
+    """Every problem found in one file, reported at once."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors

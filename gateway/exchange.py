@@ -1,0 +1,42 @@
+"""Per-request state shared by the filters of one exchange."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+if TYPE_CHECKING:
+    from gateway.identity import Identity
+    from gateway.routing.route import Route
+    from gateway.scope import Scope
+
+
+@dataclass(slots=True, eq=False)
+class Exchange:
+    """Everything filters learn about one request; lives at `request[EXCHANGE]`."""
+
+    request_id: str
+    scope: Scope = field(init=False)
+    route: Route | None = None
+    base_uri: URL | None = None
+    identity: Identity | None = None
+    session: Any = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    decision: Any = None
+    capture_id: str | None = None
+    keep_host: bool = False
+    # The client's headers as edited by filters; None until the first edit, to keep reads free.
+    edited_headers: CIMultiDict[str] | None = None
+
+    def request_headers(self, original: CIMultiDictProxy[str]) -> CIMultiDictProxy[str] | CIMultiDict[str]:
+        """The request headers as the next hop should see them."""
+        return original if self.edited_headers is None else self.edited_headers
+
+    def edit_headers(self, original: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+        """A mutable copy of the request headers, made on the first edit."""
+        if self.edited_headers is None:
+            self.edited_headers = CIMultiDict(original)
+        return self.edited_headers

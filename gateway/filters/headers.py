@@ -1,0 +1,62 @@
+"""HeaderFilter: removes and adds headers on the request or the response."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, Self
+
+from aiohttp import web
+from multidict import CIMultiDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.keys import EXCHANGE
+
+if TYPE_CHECKING:
+    from gateway.expressions import Expression
+    from gateway.filters.base import HandlerFn
+    from gateway.heap.context import BuildContext
+    from gateway.scope import Scope
+
+
+class HeaderFilter:
+    """Edits headers of one message type; added values may be expressions."""
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        messageType: Literal["REQUEST", "RESPONSE", "request", "response"] = Field(
+            description="Which message to edit: REQUEST (towards the upstream) or RESPONSE."
+        )
+        remove: list[str] = Field(default_factory=list, description="Header names to remove.")
+        add: dict[str, list[str] | str] = Field(
+            default_factory=dict, description="Headers to add: name → value or list of values (expressions allowed)."
+        )
+
+    def __init__(self, on_request: bool, remove: tuple[str, ...], add: list[tuple[str, Expression]]) -> None:
+        self.on_request = on_request
+        self.remove = remove
+        self.add = add
+
+    @classmethod
+    def from_config(cls, config: Config, ctx: BuildContext) -> Self:
+        """Compile the added values once."""
+        add = []
+        for name, values in config.add.items():
+            for index, value in enumerate([values] if isinstance(values, str) else values):
+                add.append((name, ctx.expression(value, f"add.{name}[{index}]")))
+        return cls(config.messageType.upper() == "REQUEST", tuple(config.remove), add)
+
+    async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
+        """Edit the request before `next`, or the response after it."""
+        exchange = request[EXCHANGE]
+        if self.on_request:
+            headers = exchange.edit_headers(request.headers)
+            self._apply(headers, exchange.scope)
+            return await next(request)
+        response = await next(request)
+        self._apply(response.headers, exchange.scope)
+        return response
+
+    def _apply(self, headers: CIMultiDict[str], scope: Scope) -> None:
+        for name in self.remove:
+            headers.popall(name, None)
+        for name, value in self.add:
+            headers.add(name, value.as_str(scope))

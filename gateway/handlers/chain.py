@@ -1,0 +1,39 @@
+"""Chain: a list of filters in front of a handler, folded into one callable at load time."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.filters.base import build_chain
+
+if TYPE_CHECKING:
+    from gateway.filters.base import HandlerFn
+    from gateway.heap.context import BuildContext
+
+Ref = str | dict[str, Any]
+
+
+class Chain:
+    """Runs `filters` in order, then `handler`."""
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        filters: list[Ref] = Field(default_factory=list, description="Filters, outermost first: heap names or inline objects.")
+        handler: Ref = Field(description="The handler after the filters: a heap name or an inline object.")
+
+    def __init__(self, chained: HandlerFn) -> None:
+        self._chained = chained
+
+    @classmethod
+    def from_config(cls, config: Config, ctx: BuildContext) -> Self:
+        """Resolve the references and fold the chain once."""
+        filters = [ctx.resolve_filter(ref, f"filters[{i}]") for i, ref in enumerate(config.filters)]
+        handler = ctx.resolve_handler(config.handler, "handler")
+        return cls(build_chain(filters, handler))
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Run the folded chain."""
+        return await self._chained(request)

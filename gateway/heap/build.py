@@ -1,0 +1,171 @@
+"""Build heap objects from their declarations and resolve references, once per load."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import ValidationError
+
+from gateway.heap.registry import DEFAULT_OBJECTS, types_by_name
+from gateway.heap.validation import validation_errors
+
+if TYPE_CHECKING:
+    from gateway.filters.base import Filter, HandlerFn
+    from gateway.heap.context import BuildContext
+
+T = TypeVar("T")
+_KEYS = {"name", "type", "config", "capture", "comment"}
+
+
+class _Failed:
+    """Stands in for an object that failed to build, so that building goes on."""
+
+    async def handle(self, request: Any) -> Any:
+        raise RuntimeError("a route that failed to build is never served")
+
+    async def filter(self, request: Any, next: Any) -> Any:
+        raise RuntimeError("a route that failed to build is never served")
+
+
+FAILED = _Failed()
+
+
+class Heap:
+    """Named objects of one route (or of the global config), built lazily and once each."""
+
+    def __init__(self, ctx: BuildContext, declarations: Any, base: str, parent: Heap | None = None) -> None:
+        self.parent = parent
+        self.ctx = ctx
+        self._decls: dict[str, tuple[dict[str, Any], str]] = {}
+        self._built: dict[str, Any] = {}
+        self._building: list[str] = []
+        self._read(declarations, base)
+
+    def _read(self, declarations: Any, base: str) -> None:
+        if declarations is None:
+            return
+        if not isinstance(declarations, list):
+            self.ctx.error(base, "heap must be a list of {name, type, config} objects")
+            return
+        for index, decl in enumerate(declarations):
+            path = f"{base}[{index}]"
+            if not isinstance(decl, dict):
+                self.ctx.error(path, "a heap object must be a JSON object {name, type, config}")
+                continue
+            name = decl.get("name")
+            if not isinstance(name, str) or not name:
+                self.ctx.error(f"{path}.name", "required property is missing (a non-empty string)")
+                continue
+            if name in self._decls:
+                self.ctx.error(f"{path}.name", f"duplicate heap object name '{name}' (first at {self._decls[name][1]})")
+                continue
+            self._decls[name] = (decl, path)
+
+    def names(self) -> list[str]:
+        """Names declared here and in the parents."""
+        return list(self._decls) + (self.parent.names() if self.parent else list(DEFAULT_OBJECTS))
+
+    def build_all(self) -> None:
+        """Build every declared object, so that errors in unreferenced ones are reported too."""
+        for name in self._decls:
+            self._get(name, self._decls[name][1], self.ctx)
+
+    def handler(self, ref: Any, path: str, ctx: BuildContext) -> HandlerFn:
+        """A handler's callable from a name or an inline object."""
+        obj = self._object(ref, path, ctx)
+        if obj is FAILED or not hasattr(obj, "handle"):
+            if obj is not FAILED:
+                ctx.error(path, f"expected a handler, but {_describe(ref)} is a {type(obj).__name__}")
+            return FAILED.handle
+        return obj.handle  # type: ignore[no-any-return]
+
+    def filter(self, ref: Any, path: str, ctx: BuildContext) -> Filter:
+        """A filter from a name or an inline object."""
+        obj = self._object(ref, path, ctx)
+        if obj is not FAILED and not hasattr(obj, "filter"):
+            ctx.error(path, f"expected a filter, but {_describe(ref)} is a {type(obj).__name__}")
+            return FAILED
+        return obj  # type: ignore[no-any-return]
+
+    def typed(self, ref: Any, path: str, ctx: BuildContext, cls: type[T]) -> T | None:
+        """A heap object that must be an instance of `cls` (providers, decorators, policies)."""
+        obj = self._object(ref, path, ctx)
+        if obj is FAILED:
+            return None
+        if not isinstance(obj, cls):
+            ctx.error(path, f"expected a {cls.__name__}, but {_describe(ref)} is a {type(obj).__name__}")
+            return None
+        return obj
+
+    def _object(self, ref: Any, path: str, ctx: BuildContext) -> Any:
+        if isinstance(ref, str):
+            return self._get(ref, path, ctx)
+        if isinstance(ref, dict):
+            return self._instantiate(ref, path, ctx)
+        ctx.error(path, "expected a heap object name or an inline {type, config} object")
+        return FAILED
+
+    def _get(self, name: str, path: str, ctx: BuildContext) -> Any:
+        if name in self._built:
+            return self._built[name]
+        if name in self._building:
+            cycle = " -> ".join([*self._building[self._building.index(name):], name])
+            ctx.error(path, f"reference cycle: {cycle}")
+            return FAILED
+        if name not in self._decls:
+            return self._from_parent(name, path, ctx)
+        decl, decl_path = self._decls[name]
+        self._building.append(name)
+        try:
+            obj = self._instantiate(decl, decl_path, self.ctx)
+        finally:
+            self._building.pop()
+        self._built[name] = obj
+        return obj
+
+    def _from_parent(self, name: str, path: str, ctx: BuildContext) -> Any:
+        if self.parent is not None:
+            if name in self.parent.names():
+                return self.parent._get(name, path, ctx)
+        elif name in DEFAULT_OBJECTS:
+            type_name, config = DEFAULT_OBJECTS[name]
+            self._decls[name] = ({"name": name, "type": type_name, "config": config}, f"<default {name}>")
+            return self._get(name, path, ctx)
+        near = difflib.get_close_matches(name, self.names(), n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        ctx.error(path, f"no heap object named '{name}'{hint}")
+        return FAILED
+
+    def _instantiate(self, decl: Mapping[str, Any], path: str, ctx: BuildContext) -> Any:
+        for key in decl:
+            if key not in _KEYS:
+                ctx.error(f"{path}.{key}", f"unknown property '{key}' (a heap object has {sorted(_KEYS)})")
+        type_name = decl.get("type")
+        cls = types_by_name().get(type_name) if isinstance(type_name, str) else None
+        if cls is None:
+            known = sorted(types_by_name())
+            near = difflib.get_close_matches(str(type_name), known, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            ctx.error(f"{path}.type", f"unknown type {type_name!r}{hint} (known types: {', '.join(known)})")
+            return FAILED
+        raw = decl.get("config", {})
+        try:
+            config = cls.Config.model_validate(raw if raw is not None else {})
+        except ValidationError as exc:
+            for where, message in validation_errors(exc, cls.Config, f"{path}.config"):
+                ctx.error(where, message)
+            return FAILED
+        before = len(ctx.errors)
+        obj = cls.from_config(config, ctx.at(f"{path}.config"))
+        if len(ctx.errors) > before:
+            return FAILED
+        capture = decl.get("capture")
+        if capture is not None and ctx.services.decorate is not None:
+            obj = ctx.services.decorate(obj, capture, f"{path}.capture", ctx, str(decl.get("name", type_name)))
+        return obj
+
+
+def _describe(ref: Any) -> str:
+    return f"'{ref}'" if isinstance(ref, str) else "the inline object"

@@ -1,0 +1,89 @@
+"""The build context given to every `from_config`: error collection, compiling, references."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from gateway.durations import parse_duration
+from gateway.errors import ConfigError
+from gateway.expressions import Expression, ExpressionError, compile_expression
+
+if TYPE_CHECKING:
+    from gateway.filters.base import Filter, HandlerFn
+    from gateway.heap.build import Heap
+    from gateway.services import Services
+
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class BuildContext:
+    """What a heap type needs while it compiles: where it is, the heap, and the app's services."""
+
+    file: str | None
+    services: Services
+    heap: Heap | None = None
+    errors: list[ConfigError] = field(default_factory=list)
+    on_expression_error: Callable[[str, BaseException], None] | None = None
+    # Header names any filter of this route may inject; stripped from every client request.
+    injected_headers: set[str] = field(default_factory=set)
+    # JSON path of the object being built; relative paths given to error() are joined to it.
+    base: str = "$"
+
+    def at(self, base: str) -> BuildContext:
+        """The same context, located at `base` (errors and heap are shared)."""
+        return replace(self, base=base)
+
+    def where(self, path: str) -> str:
+        """The absolute JSON path of `path`, which may be relative to this object."""
+        if path.startswith("$"):
+            return path
+        if not path:
+            return self.base
+        return f"{self.base}{path}" if path.startswith("[") else f"{self.base}.{path}"
+
+    @property
+    def settings(self) -> Any:
+        """The global settings."""
+        return self.services.settings
+
+    def error(self, path: str, message: str) -> None:
+        """Record one problem; building goes on so that every problem is reported at once."""
+        self.errors.append(ConfigError(self.where(path), message, self.file))
+
+    def expression(self, text: str, path: str) -> Expression:
+        """Compile an expression once, at load time; a bad one is recorded with its column."""
+        try:
+            return compile_expression(text, on_error=self.on_expression_error)
+        except ExpressionError as exc:
+            self.error(path, f"invalid expression {text!r}: {exc}")
+            return compile_expression("")
+
+    def duration(self, value: str | float, path: str) -> float:
+        """Seconds in an OpenIG duration such as "10 s" or a plain number of seconds."""
+        if isinstance(value, int | float):
+            if value < 0:
+                self.error(path, f"{value} is negative; a duration must be zero or more")
+            return float(value)
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.error(path, str(exc))
+            return 0.0
+
+    def resolve_handler(self, ref: str | dict[str, Any], path: str) -> HandlerFn:
+        """The callable of a handler reference (a heap name or an inline object)."""
+        assert self.heap is not None, "heap is set before any object is built"
+        return self.heap.handler(ref, self.where(path), self)
+
+    def resolve_filter(self, ref: str | dict[str, Any], path: str) -> Filter:
+        """A filter from a reference (a heap name or an inline object)."""
+        assert self.heap is not None, "heap is set before any object is built"
+        return self.heap.filter(ref, self.where(path), self)
+
+    def resolve(self, ref: str | dict[str, Any], path: str, cls: type[T]) -> T | None:
+        """A heap object of type `cls` (a provider, a decorator, a policy), or None if it failed."""
+        assert self.heap is not None, "heap is set before any object is built"
+        return self.heap.typed(ref, self.where(path), self, cls)

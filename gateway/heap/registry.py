@@ -1,0 +1,31 @@
+"""Every heap type the gateway knows, listed explicitly: the JSON `type` is the class name."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from gateway.filters.headers import HeaderFilter
+from gateway.handlers.chain import Chain
+from gateway.handlers.dispatch import DispatchHandler
+from gateway.handlers.proxy import ClientHandler
+from gateway.handlers.static import StaticResponseHandler
+
+TYPES: tuple[Any, ...] = (
+    ClientHandler,
+    StaticResponseHandler,
+    Chain,
+    DispatchHandler,
+    HeaderFilter,
+)
+
+# Objects every heap has without declaring them, as in OpenIG.
+DEFAULT_OBJECTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ClientHandler": ("ClientHandler", {}),
+}
+
+
+@cache
+def types_by_name() -> dict[str, Any]:
+    """The registry keyed by JSON type name."""
+    return {cls.__name__: cls for cls in TYPES}

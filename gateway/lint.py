@@ -1,0 +1,49 @@
+"""`gateway check`: lint route files (and a config) without serving, reporting every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.errors import ConfigError, ConfigErrors
+from gateway.ops.metrics import Metrics
+from gateway.routing.loader import load_route
+from gateway.runtime import build_global_heap
+from gateway.services import Services
+from gateway.settings import Settings, load_settings
+
+
+def _files(paths: list[Path]) -> tuple[list[Path], list[ConfigError]]:
+    files: list[Path] = []
+    missing: list[ConfigError] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.json")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(ConfigError("$", "no such file or folder", str(path)))
+    return files, missing
+
+
+def check_paths(paths: list[Path], config: Path | None) -> list[ConfigError]:
+    """Every problem in the given route files and config; empty when all is well."""
+    try:
+        settings = load_settings(config) if config else Settings()
+    except ConfigErrors as exc:
+        return exc.errors
+    services = Services(settings=settings, metrics=Metrics())
+    try:
+        heap = build_global_heap(services)
+    except ConfigErrors as exc:
+        return exc.errors
+    files, errors = _files(paths or [Path(settings.routes)])
+    names: dict[str, str] = {}
+    for file in files:
+        result = load_route(file, file.read_text(encoding="utf-8", errors="replace"), services, heap, str(file))
+        errors.extend(result.errors)
+        name = result.route.name if result.route else None
+        if name and name in names:
+            errors.append(ConfigError("$.name", f"route name '{name}' is already used by {names[name]}", str(file)))
+        elif name:
+            names[name] = str(file)
+    return errors

@@ -1,0 +1,33 @@
+"""Error responses in the client's preferred form: JSON for APIs, a small HTML page for browsers."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from aiohttp import web
+
+from gateway.errors import GatewayError
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether the client is a browser: it asks for HTML before JSON."""
+    if "text/html" not in accept:
+        return False
+    json_at = accept.find("application/json")
+    return json_at < 0 or accept.find("text/html") < json_at
+
+
+def error_response(request: web.BaseRequest, error: GatewayError, request_id: str) -> web.Response:
+    """A short, safe answer naming the stable code and the request id (the reason goes to the log)."""
+    headers = {"Cache-Control": "no-store", "X-Request-Id": request_id}
+    if prefers_html(request.headers.get("Accept", "")):
+        body = (
+            "<!doctype html><html><head><meta charset=utf-8><title>{status} {code}</title></head>"
+            "<body><h1>{status}</h1><p>{message}</p><p><small>{code} · request {rid}</small></p></body></html>"
+        ).format(status=error.status, code=html.escape(error.code), message=html.escape(error.public),
+                 rid=html.escape(request_id))
+        return web.Response(status=error.status, text=body, content_type="text/html", headers=headers)
+    payload = {"error": error.code, "message": error.public, "request_id": request_id}
+    return web.Response(status=error.status, text=json.dumps(payload), content_type="application/json",
+                        headers=headers)

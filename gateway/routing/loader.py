@@ -1,0 +1,111 @@
+"""Load one route file: parse, validate, build the heap, compile expressions, fold the chain."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from gateway.errors import ConfigError, RouteFailClosed
+from gateway.heap.build import Heap
+from gateway.heap.context import BuildContext
+from gateway.heap.validation import validation_errors
+from gateway.keys import EXCHANGE
+from gateway.routing.baseuri import compile_base_uri
+from gateway.routing.model import RouteFile
+from gateway.routing.route import Route
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from gateway.expressions import Expression
+    from gateway.filters.base import HandlerFn
+    from gateway.services import Services
+
+
+@dataclass
+class LoadResult:
+    """A route, or the errors that kept it from loading (and its condition, if that compiled)."""
+
+    route: Route | None
+    errors: list[ConfigError] = field(default_factory=list)
+    name: str | None = None
+    condition: Expression | None = None
+    condition_ok: bool = False
+
+
+def parse_json(text: str, file: str) -> tuple[Any, list[ConfigError]]:
+    """The JSON document, or an error naming the line and column."""
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        return None, [ConfigError("$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file)]
+
+
+def load_route(path: Path, text: str, services: Services, parent: Heap | None, display: str | None = None) -> LoadResult:
+    """Compile a route file; never raises for bad content."""
+    file = display or str(path)
+    data, errors = parse_json(text, file)
+    if errors:
+        return LoadResult(None, errors)
+    if not isinstance(data, dict):
+        return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object", file)])
+    try:
+        model = RouteFile.model_validate(data)
+    except ValidationError as exc:
+        return LoadResult(None, [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")])
+    return _build(model, path, file, services, parent)
+
+
+def _build(model: RouteFile, path: Path, file: str, services: Services, parent: Heap | None) -> LoadResult:
+    ctx = BuildContext(file, services)
+    name = model.name or path.stem
+    condition = ctx.expression(model.condition, "$.condition") if model.condition is not None else None
+    condition_ok = not ctx.errors
+    base = compile_base_uri(model.baseURI, "$.baseURI", ctx) if model.baseURI else None
+    ctx.heap = heap = Heap(ctx, model.heap, "$.heap", parent)
+    handler = ctx.resolve_handler(model.handler, "$.handler")
+    heap.build_all()
+    if model.capture is not None and services.decorate is not None:
+        handler = services.decorate(_Entry(handler), model.capture, "$.capture", ctx, name).handle
+    if ctx.errors:
+        return LoadResult(None, ctx.errors, name, condition, condition_ok)
+    route = Route(name, file, condition, handler, base, False, model.monitor, frozenset(ctx.injected_headers))
+    return LoadResult(_with_entry(route), [], name, condition, True)
+
+
+class _Entry:
+    """Adapts a handler callable to the handler shape, so the route itself can be decorated."""
+
+    def __init__(self, handler: HandlerFn) -> None:
+        self.handle = handler
+
+
+def _with_entry(route: Route) -> Route:
+    """Wrap the handler so that it first records the route and its baseURI in the exchange."""
+    inner, base = route.handler, route.base_uri
+
+    async def entry(request: web.BaseRequest) -> web.StreamResponse:
+        exchange = request[EXCHANGE]
+        exchange.route = route_ref
+        exchange.base_uri = base
+        return await inner(request)
+
+    route_ref = Route(route.name, route.file, route.condition, entry, base, False, route.monitor, route.injected_headers)
+    return route_ref
+
+
+def fail_closed_route(result: LoadResult, file: str) -> Route:
+    """A route that takes its traffic and refuses it, so that it never falls through to a looser route."""
+    reason = "; ".join(str(e) for e in result.errors[:5])
+    name = result.name or Path(file).stem
+
+    async def refuse(request: web.BaseRequest) -> web.StreamResponse:
+        request[EXCHANGE].route = route
+        raise RouteFailClosed(reason, public=f"Route '{name}' is unavailable: its configuration failed to load: {reason}")
+
+    route = Route(name, file, result.condition, refuse, fail_closed=True)
+    return route

@@ -1,0 +1,37 @@
+"""The top level of a route file, as a typed model that also documents it in the JSON Schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CAPTURE_POINTS = ("request", "filtered_request", "response", "filtered_response", "all")
+
+
+class MonitorConfig(BaseModel):
+    """Statistics collection for a route."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(True, description="Collect statistics for this route.")
+    percentiles: list[float] = Field(
+        default_factory=lambda: [0.5, 0.9, 0.99], description="Response-time percentiles to report (0 < p < 1)."
+    )
+
+
+class RouteFile(BaseModel):
+    """A route: which requests it takes (condition) and how it handles them (handler)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, description="Route name; defaults to the file name without .json.")
+    condition: str | None = Field(
+        None, description="Expression deciding whether this route takes the request; absent = every request."
+    )
+    baseURI: str | None = Field(None, description="Upstream origin, e.g. http://app.internal:8080.")
+    heap: list[Any] = Field(default_factory=list, description="Named objects: {name, type, config}.")
+    handler: str | dict[str, Any] = Field(description="The route's handler: a heap name or an inline object.")
+    capture: str | list[str] | None = Field(
+        None, description=f"Capture points for the route's messages: {', '.join(CAPTURE_POINTS)}."
+    )
+    monitor: bool | MonitorConfig | None = Field(None, description="Collect statistics for this route.")
+    comment: str | None = Field(None, description="Free text for humans; ignored.")

@@ -1,0 +1,51 @@
+"""A compiled route and the immutable table of routes in file-name order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from gateway.expressions import Expression
+    from gateway.filters.base import HandlerFn
+    from gateway.scope import Scope
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Route:
+    """One route file, compiled: a condition to match and a handler folded at load time."""
+
+    name: str
+    file: str
+    condition: Expression | None
+    handler: HandlerFn
+    base_uri: URL | None = None
+    fail_closed: bool = False
+    monitor: Any = None
+    injected_headers: frozenset[str] = frozenset()
+
+    def matches(self, scope: Scope) -> bool:
+        """Whether this route takes the request; no condition takes everything."""
+        return self.condition is None or self.condition.as_bool(scope)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """The routes in order; replaced whole on reload, never mutated."""
+
+    routes: tuple[Route, ...] = ()
+    # Every header any route may inject, normalised (lower-case, '_' as '-'): stripped from every request.
+    injected_headers: frozenset[str] = field(default=frozenset())
+
+    def match(self, scope: Scope) -> Route | None:
+        """The first route whose condition holds."""
+        for route in self.routes:
+            if route.matches(scope):
+                return route
+        return None
+
+    def by_name(self, name: str) -> Route | None:
+        """The route called `name`, if loaded."""
+        return next((r for r in self.routes if r.name == name), None)

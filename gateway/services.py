@@ -1,0 +1,31 @@
+"""What heap objects may use while they build and serve: settings and the app's shared resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import aiohttp
+    from aiohttp import web
+
+    from gateway.heap.context import BuildContext
+    from gateway.settings import Settings
+
+# Wraps a heap object with capture: (object, capture spec, JSON path, context, object name) -> object.
+Decorator = Callable[[Any, Any, str, "BuildContext", str], Any]
+
+
+@dataclass(eq=False)
+class Services:
+    """The app's resources, created once at startup and handed to every `from_config`."""
+
+    settings: Settings
+    http: aiohttp.ClientSession | None = None
+    store: Any = None
+    metrics: Any = None
+    decorate: Decorator | None = None
+    # Resource lifetimes (aiohttp cleanup contexts) that features add, opened before routes load.
+    lifetimes: list[Callable[[web.Application], AsyncIterator[None]]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)

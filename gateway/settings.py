@@ -1,0 +1,132 @@
+"""Global configuration (gateway.yaml): listeners, routes folder, stores, the global heap.
+
+Every setting has a default that works on one machine, so the gateway starts with no file at all.
+`${VAR}` and `${VAR:-default}` in string values come from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gateway.errors import ConfigError
+from gateway.handlers.forwarding import Network, is_trusted, parse_networks
+from gateway.heap.validation import validation_errors
+
+_ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
+
+
+class AdminSettings(BaseModel):
+    """The admin listener: health, readiness, metrics, admin API, studio."""
+
+    model_config = ConfigDict(extra="forbid")
+    listen: str = Field("127.0.0.1:8081", description="HOST:PORT of the admin listener; keep it on loopback.")
+
+
+class CaptureSettings(BaseModel):
+    """Where capture logs go."""
+
+    model_config = ConfigDict(extra="forbid")
+    dir: str = Field("capture", description="Folder for capture logs, relative to the working directory.")
+    maxFileSize: int = Field(10 * 1024 * 1024, gt=0, description="Rotate a capture file past this many bytes.")
+    backups: int = Field(5, ge=0, description="Rotated capture files kept per route.")
+
+
+class UpstreamSettings(BaseModel):
+    """The shared upstream connection pool."""
+
+    model_config = ConfigDict(extra="forbid")
+    connections: int = Field(1000, ge=0, description="Open connections at most across upstreams (0 = no limit).")
+    keepalive: float = Field(60.0, gt=0, description="Seconds an idle upstream connection is kept.")
+
+
+class Settings(BaseModel):
+    """Everything global; routes live in their own files."""
+
+    model_config = ConfigDict(extra="forbid")
+    listen: str = Field("0.0.0.0:8080", description="HOST:PORT of the main listener.")
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+    routes: str = Field("routes", description="Folder of route files, tried in file-name order.")
+    workers: int = Field(1, ge=1, description="Processes sharing the port (SO_REUSEPORT).")
+    trustedProxies: list[str] = Field(
+        default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."
+    )
+    store: dict[str, Any] = Field(default_factory=dict, description="Shared state: {embedded: {path}} or {redis: {url}}.")
+    capture: CaptureSettings = Field(default_factory=CaptureSettings)
+    upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
+    heap: list[Any] = Field(default_factory=list, description="Global heap objects routes refer to by name.")
+    state: str = Field("state", description="Folder for the embedded store and other local state.")
+    logFormat: str = Field("auto", pattern="^(auto|json|text)$", description="Log lines as json, text, or auto.")
+
+    _networks: tuple[Network, ...] = ()
+    _source: str | None = None
+
+    @field_validator("trustedProxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                parse_networks([item])
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an address or CIDR: {exc}") from None
+        return value
+
+    def model_post_init(self, context: Any) -> None:
+        """Parse the trusted networks once."""
+        self._networks = parse_networks(self.trustedProxies)
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        """Whether a peer's X-Forwarded-* headers are believed."""
+        return is_trusted(address, self._networks)
+
+    @property
+    def source(self) -> str | None:
+        """The config file this came from."""
+        return self._source
+
+
+def expand_env(value: Any, env: Any = None) -> Any:
+    """Replace `${VAR}` and `${VAR:-default}` in every string of a parsed document."""
+    env = os.environ if env is None else env
+    if isinstance(value, str):
+        return _ENV.sub(lambda m: env.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)), value)
+    if isinstance(value, list):
+        return [expand_env(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: expand_env(v, env) for k, v in value.items()}
+    return value
+
+
+def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the config file (or none) and apply CLI overrides; raises ConfigErrors on problems."""
+    from gateway.errors import ConfigErrors
+
+    data: Any = {}
+    file = str(path) if path else None
+    if path is not None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigErrors([ConfigError("$", f"cannot read the config: {exc}", file)]) from exc
+        if not isinstance(data, dict):
+            raise ConfigErrors([ConfigError("$", "the config must be a mapping of settings", file)])
+    data = expand_env(data)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigErrors([ConfigError(p, m, file) for p, m in validation_errors(exc, Settings, "$")]) from exc
+    settings._source = file
+    return settings
+
+
+def split_hostport(value: str, default_host: str = "0.0.0.0") -> tuple[str, int]:
+    """'HOST:PORT', ':PORT' or 'PORT' → (host, port); raises ValueError."""
+    host, _, port = value.rpartition(":")
+    return (host.strip("[]") or default_host), int(port)

@@ -1,0 +1,58 @@
+# Shared set-up steps for scripts/demo and scripts/test: install only what is missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PYTHON="${PYTHON:-python3}"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=0
+apt_install() {
+  # Debian packages, installed only when a command they provide is missing.
+  if [ "$apt_updated" = 0 ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+need_command() {  # need_command COMMAND PACKAGE...
+  local cmd="$1"; shift
+  command -v "$cmd" >/dev/null 2>&1 || apt_install "$@"
+}
+
+ensure_python() {
+  need_command "$PYTHON" python3
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "Python 3.11 or newer is needed (found $("$PYTHON" --version))" >&2
+    exit 1
+  fi
+  "$PYTHON" -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+  "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1 || apt_install python3-venv
+}
+
+ensure_venv() {  # ensure_venv EXTRAS
+  local extras="${1:-}"
+  local stamp="$VENV/.installed$extras"
+  ensure_python
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+  fi
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT$extras"
+    touch "$stamp"
+  fi
+}
+
+ensure_node_idp() {
+  # The demo and test OpenID provider (npm oidc-provider) runs on node.
+  need_command node nodejs
+  need_command npm npm
+  if [ -f "$ROOT/idp/package.json" ] && [ ! -d "$ROOT/idp/node_modules/oidc-provider" ]; then
+    (cd "$ROOT/idp" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
