@@ -83,9 +83,7 @@ def request_view(request: web.BaseRequest, exchange: Exchange, remote: Callable[
             "uri": lambda: uri,
             "headers": lambda: _Headers(exchange.request_headers(request.headers)),
             "queryParams": lambda: _multi(request.query.items()),
-            "cookies": lambda: {
-                name: [{"name": name, "value": value}] for name, value in request.cookies.items()
-            },
+            "cookies": lambda: {name: [{"name": name, "value": value}] for name, value in request.cookies.items()},
             "version": lambda: f"HTTP/{request.version.major}.{request.version.minor}",
             "remoteAddress": remote,
         }

@@ -22,12 +22,11 @@ def error_response(request: web.BaseRequest, error: GatewayError, request_id: st
     """A short, safe answer naming the stable code and the request id (the reason goes to the log)."""
     headers = {"Cache-Control": "no-store", "X-Request-Id": request_id}
     if prefers_html(request.headers.get("Accept", "")):
+        code, message, rid = html.escape(error.code), html.escape(error.public), html.escape(request_id)
         body = (
-            "<!doctype html><html><head><meta charset=utf-8><title>{status} {code}</title></head>"
-            "<body><h1>{status}</h1><p>{message}</p><p><small>{code} · request {rid}</small></p></body></html>"
-        ).format(status=error.status, code=html.escape(error.code), message=html.escape(error.public),
-                 rid=html.escape(request_id))
+            f"<!doctype html><html><head><meta charset=utf-8><title>{error.status} {code}</title></head>"
+            f"<body><h1>{error.status}</h1><p>{message}</p><p><small>{code} · request {rid}</small></p></body></html>"
+        )
         return web.Response(status=error.status, text=body, content_type="text/html", headers=headers)
     payload = {"error": error.code, "message": error.public, "request_id": request_id}
-    return web.Response(status=error.status, text=json.dumps(payload), content_type="application/json",
-                        headers=headers)
+    return web.Response(status=error.status, text=json.dumps(payload), content_type="application/json", headers=headers)

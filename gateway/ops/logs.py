@@ -33,7 +33,9 @@ def setup_logging(fmt: str = "auto", level: int = logging.INFO) -> None:
     """Configure the root logger once per process."""
     handler = logging.StreamHandler(sys.stderr)
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
