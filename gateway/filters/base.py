@@ -25,7 +25,9 @@ class Handler(Protocol):
 
 def build_chain(filters: Sequence[Filter], handler: HandlerFn) -> HandlerFn:
     """Wrap `handler` in `filters`, first filter outermost; done once per route load."""
+    from gateway.filters.auth import group_authentication
+
     chained = handler
-    for item in reversed(filters):
-        chained = partial(item.filter, next=chained)
+    for item in reversed(group_authentication(filters)):
+        chained = partial(item.filter, next=chained)  # type: ignore[attr-defined]
     return chained

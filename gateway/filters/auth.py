@@ -1,0 +1,80 @@
+"""Authentication filters and their three outcomes: authenticated, not mine, or failed.
+
+Consecutive authentication filters in a chain are grouped when the chain is folded: each is asked
+in turn; the first that recognises its credential decides (identity, or a typed error); when none
+does, the first filter's challenge answers (a login redirect for browsers, 401 for APIs)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from gateway.keys import EXCHANGE
+
+if TYPE_CHECKING:
+    from gateway.filters.base import HandlerFn
+    from gateway.identity import Identity
+
+
+class AuthFilter(ABC):
+    """Base of every authentication filter: subclasses implement authenticate and challenge."""
+
+    @abstractmethod
+    async def authenticate(self, request: web.BaseRequest) -> Identity | None:
+        """The identity, None when the request carries no credential of this kind; raise on a bad one."""
+
+    @abstractmethod
+    async def challenge(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The answer when no authentication filter recognised the request."""
+
+    async def admit(self, request: web.BaseRequest, identity: Identity) -> None:
+        """Record the identity and decorate the request for the upstream (identity headers)."""
+        exchange = request[EXCHANGE]
+        exchange.identity = identity
+        exchange.scope.refresh("identity", "session")
+
+    async def respond(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
+        """Post-process the upstream response (e.g. refreshed session cookies)."""
+        return response
+
+    async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
+        """Used alone: authenticate or challenge."""
+        return await AuthGroup((self,)).filter(request, next)
+
+
+class AuthGroup:
+    """Consecutive authentication filters tried in order, folded once when the chain loads."""
+
+    def __init__(self, members: Sequence[AuthFilter]) -> None:
+        self.members = tuple(members)
+
+    async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
+        """The first member that recognises its credential decides."""
+        if request[EXCHANGE].identity is not None:
+            return await next(request)
+        for member in self.members:
+            identity = await member.authenticate(request)
+            if identity is not None:
+                await member.admit(request, identity)
+                return await member.respond(request, await next(request))
+        return await self.members[0].challenge(request)
+
+
+def group_authentication(filters: Sequence[object]) -> list[object]:
+    """Replace each run of consecutive AuthFilters by one AuthGroup."""
+    out: list[object] = []
+    run: list[AuthFilter] = []
+    for item in filters:
+        if isinstance(item, AuthFilter):
+            run.append(item)
+            continue
+        if run:
+            out.append(AuthGroup(run) if len(run) > 1 else run[0])
+            run = []
+        out.append(item)
+    if run:
+        out.append(AuthGroup(run) if len(run) > 1 else run[0])
+    return out
