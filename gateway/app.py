@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -18,6 +20,8 @@ from gateway.routing.watch import watch_routes
 from gateway.runtime import Runtime, make_runtime
 from gateway.services import Services
 from gateway.settings import Settings, split_hostport
+from gateway.stores import MemoryStore, StoreSpec, open_store
+from gateway.stores.spec import DEFAULT_PATH
 
 log = logging.getLogger("gateway")
 
@@ -29,7 +33,9 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
         limit=upstream.connections, limit_per_host=0, keepalive_timeout=upstream.keepalive, ttl_dns_cache=60
     )
     # Upstream responses are relayed, not interpreted: no cookie jar, no decompression.
-    services.http = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+    services.http = aiohttp.ClientSession(
+        connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+    )
     yield
     await services.http.close()
     services.http = None
@@ -63,8 +69,24 @@ def create_admin_app(runtime: Runtime) -> web.Application:
 
 
 def create_services(settings: Settings) -> Services:
-    """Services before any resource is opened."""
-    return Services(settings=settings, metrics=Metrics())
+    """Services before any resource is opened; a bad store section fails here, at startup."""
+    services = Services(settings=settings, metrics=Metrics())
+    spec = StoreSpec.from_config(settings.store)
+    if spec.kind == "embedded" and spec.path == DEFAULT_PATH:
+        spec = spec.model_copy(update={"path": Path(settings.state) / "gateway.db"})
+    services.lifetimes.append(partial(_stores, spec=spec))
+    return services
+
+
+async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:
+    services = app[RUNTIME].services
+    services.store = open_store(spec)
+    # Token buckets are hot-path state: in this process unless Redis shares them across instances.
+    services.counters = services.store if spec.kind == "redis" else MemoryStore()
+    yield
+    if services.counters is not services.store:
+        await services.counters.close()
+    await services.store.close()
 
 
 @dataclass

@@ -13,6 +13,8 @@ class GatewayError(Exception):
     def __init__(self, reason: str = "", *, public: str | None = None) -> None:
         super().__init__(reason or self.code)
         self.reason = reason or self.code
+        # Extra response headers (Retry-After, WWW-Authenticate, ...).
+        self.headers: dict[str, str] = {}
         if public is not None:
             self.public = public
 

@@ -24,6 +24,8 @@ class Services:
     settings: Settings
     http: aiohttp.ClientSession | None = None
     store: Any = None
+    # Token buckets: in this process by default, the shared store when it is Redis.
+    counters: Any = None
     metrics: Any = None
     decorate: Decorator | None = None
     # Resource lifetimes (aiohttp cleanup contexts) that features add, opened before routes load.

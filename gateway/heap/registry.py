@@ -10,6 +10,8 @@ from gateway.handlers.chain import Chain
 from gateway.handlers.dispatch import DispatchHandler
 from gateway.handlers.proxy import ClientHandler
 from gateway.handlers.static import StaticResponseHandler
+from gateway.throttling.filter import ThrottlingFilter
+from gateway.throttling.rates import MappedThrottlingPolicy
 
 TYPES: tuple[Any, ...] = (
     ClientHandler,
@@ -17,6 +19,8 @@ TYPES: tuple[Any, ...] = (
     Chain,
     DispatchHandler,
     HeaderFilter,
+    ThrottlingFilter,
+    MappedThrottlingPolicy,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.

@@ -20,7 +20,7 @@ def prefers_html(accept: str) -> bool:
 
 def error_response(request: web.BaseRequest, error: GatewayError, request_id: str) -> web.Response:
     """A short, safe answer naming the stable code and the request id (the reason goes to the log)."""
-    headers = {"Cache-Control": "no-store", "X-Request-Id": request_id}
+    headers = {"Cache-Control": "no-store", "X-Request-Id": request_id, **error.headers}
     if prefers_html(request.headers.get("Accept", "")):
         code, message, rid = html.escape(error.code), html.escape(error.public), html.escape(request_id)
         body = (

@@ -20,6 +20,12 @@ class Metrics:
         self.expression_errors = Counter(
             "gateway_expression_errors", "Expression evaluations that failed and yielded null.", registry=r
         )
+        self.throttled = Counter(
+            "gateway_throttled_requests", "Requests refused by a ThrottlingFilter.", ["route"], registry=r
+        )
+        self.store_errors = Counter(
+            "gateway_store_errors", "Store operations that failed, by feature.", ["feature"], registry=r
+        )
         self.denials = Counter(
             "gateway_errors", "Requests the gateway answered with an error, by reason code.", ["code"], registry=r
         )

@@ -1,0 +1,1 @@
+"""Rate control: token buckets kept in the store, shared across workers and instances with Redis."""

@@ -1,0 +1,70 @@
+"""Rates (`{numberOfRequests, duration}`) and OpenIG's MappedThrottlingPolicy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from gateway.expressions import Expression
+    from gateway.heap.context import BuildContext
+    from gateway.scope import Scope
+
+
+class RateConfig(BaseModel):
+    """At most `numberOfRequests` per `duration`, with bursts up to `numberOfRequests`."""
+
+    model_config = ConfigDict(extra="forbid")
+    numberOfRequests: int = Field(gt=0, description="Requests allowed per duration (also the burst size).")
+    duration: str | float = Field(description='The window, e.g. "1 s", "10 seconds", "1 minute".')
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A compiled rate."""
+
+    requests: int
+    period: float
+    name: str
+
+    @classmethod
+    def compile(cls, config: RateConfig, path: str, ctx: BuildContext, name: str = "default") -> Rate | None:
+        """A rate, or None (error recorded) when its duration is not positive."""
+        period = ctx.duration(config.duration, f"{path}.duration")
+        if period <= 0 or period == float("inf"):
+            ctx.error(f"{path}.duration", f"{config.duration!r} must be a positive, finite duration")
+            return None
+        return cls(config.numberOfRequests, period, name)
+
+
+class MappedThrottlingPolicy:
+    """Chooses a rate per request: an expression's value looked up in a table, else a default."""
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        throttlingRateMapper: str = Field(description="Expression whose value selects a rate, e.g. a plan header.")
+        throttlingRatesMapping: dict[str, RateConfig] = Field(description="Value of the mapper → rate.")
+        defaultRate: RateConfig | None = Field(None, description="Rate when the value is not mapped; none = unlimited.")
+
+    def __init__(self, mapper: Expression, rates: dict[str, Rate], default: Rate | None) -> None:
+        self.mapper = mapper
+        self.rates = rates
+        self.default = default
+
+    @classmethod
+    def from_config(cls, config: Config, ctx: BuildContext) -> Self:
+        """Compile the mapper and every rate."""
+        mapper = ctx.expression(config.throttlingRateMapper, "throttlingRateMapper")
+        rates = {}
+        for key, rate_config in config.throttlingRatesMapping.items():
+            rate = Rate.compile(rate_config, f"throttlingRatesMapping.{key}", ctx, key)
+            if rate is not None:
+                rates[key] = rate
+        default = Rate.compile(config.defaultRate, "defaultRate", ctx) if config.defaultRate else None
+        return cls(mapper, rates, default)
+
+    def rate(self, scope: Scope) -> Rate | None:
+        """The rate for this request; None means unlimited."""
+        return self.rates.get(self.mapper.as_str(scope), self.default)
