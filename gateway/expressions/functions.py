@@ -1,0 +1,188 @@
+"""The functions expressions may call, under OpenIG's names; each is pure.
+
+String parameters take EL's coercion (null is "", numbers and booleans become text); any other
+type is an error, which the evaluator turns into null.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+from urllib.parse import quote_plus, unquote_plus
+
+from gateway.expressions.values import kind, to_str
+
+# Java's String.trim() strips every character up to and including the space, nothing else.
+_JAVA_TRIM = "".join(map(chr, range(33)))
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class Function(NamedTuple):
+    """A callable with its arity; `regex` is the index of an argument that is a pattern."""
+
+    call: Callable[..., Any]
+    min_args: int
+    max_args: int
+    regex: int | None = None
+
+
+def text(value: Any) -> str:
+    """A string argument, coerced as EL coerces function parameters."""
+    if type(value) is str:
+        return value
+    if isinstance(value, Mapping | list | tuple):
+        raise TypeError(f"expected a string, got a {kind(value)}")
+    return to_str(value)
+
+
+def pattern(value: Any) -> re.Pattern[str]:
+    """A regex argument: precompiled when the route gave a literal, compiled (and cached) if not."""
+    return value if isinstance(value, re.Pattern) else re.compile(text(value))
+
+
+def _matches(value: Any, regex: Any) -> bool:
+    # OpenIG's matches() is Java's Matcher.find(): the pattern may match anywhere.
+    return pattern(regex).search(text(value)) is not None
+
+
+def _matches_whole(value: Any, regex: Any) -> bool:
+    return pattern(regex).fullmatch(text(value)) is not None
+
+
+def _matching_groups(value: Any, regex: Any) -> list[str | None] | None:
+    found = pattern(regex).search(text(value))
+    return None if found is None else [found.group(0), *found.groups()]
+
+
+def _key_match(mapping: Any, regex: Any) -> str | None:
+    if mapping is None:
+        return None
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"expected a map, got a {kind(mapping)}")
+    compiled = pattern(regex)
+    return next((k for k in mapping if isinstance(k, str) and compiled.fullmatch(k)), None)
+
+
+def _split(value: Any, regex: Any) -> list[str]:
+    # Java's String.split: capture groups are not returned, trailing empty strings are dropped,
+    # and a zero-width match at the start yields no leading empty string.
+    source, start, parts = text(value), 0, []
+    for found in pattern(regex).finditer(source):
+        if found.end() == 0:
+            continue
+        parts.append(source[start : found.start()])
+        start = found.end()
+    if not parts:
+        return [source]
+    parts.append(source[start:])
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _join(values: Any, separator: Any) -> str | None:
+    if values is None:
+        return None
+    if not isinstance(values, list | tuple):
+        raise TypeError(f"expected a list, got a {kind(values)}")
+    return text(separator).join(to_str(v) for v in values)
+
+
+def _contains(container: Any, value: Any) -> bool:
+    if container is None or value is None:
+        return False
+    if isinstance(container, str):
+        return text(value) in container
+    if isinstance(container, list | tuple | Mapping):
+        return value in container
+    raise TypeError(f"cannot search a {kind(container)}")
+
+
+def _length(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, str | list | tuple | Mapping):
+        return len(value)
+    raise TypeError(f"no length for a {kind(value)}")
+
+
+def _substring(value: Any, start: Any, *end: Any) -> str:
+    source = text(value)
+    first, last = _int_arg(start), _int_arg(end[0]) if end else len(source)
+    if not 0 <= first <= last <= len(source):
+        raise IndexError(f"substring({first}, {last}) of a string of length {len(source)}")
+    return source[first:last]
+
+
+def _int_arg(value: Any) -> int:
+    number = _integer(value)
+    if number is None:
+        raise TypeError(f"expected an integer, got a {kind(value)}")
+    return number
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        try:
+            return int(value)
+        except ValueError:  # more digits than Python converts
+            return None
+    return None
+
+
+def _decode_base64(value: Any) -> str | None:
+    try:
+        return base64.b64decode(text(value), validate=True).decode("utf-8")
+    except ValueError:  # not base64, or not UTF-8 text: OpenIG answers null
+        return None
+
+
+def _encode_base64(value: Any) -> str:
+    return base64.b64encode(text(value).encode("utf-8")).decode("ascii")
+
+
+def _url_encode(value: Any) -> str:
+    # Java's URLEncoder: form encoding, with '*' kept and '~' escaped.
+    return quote_plus(text(value), safe="*").replace("~", "%7E")
+
+
+FUNCTIONS: Mapping[str, Function] = MappingProxyType(
+    {
+        "matches": Function(_matches, 2, 2, regex=1),
+        "find": Function(_matches, 2, 2, regex=1),
+        "matchesWithRegex": Function(_matches_whole, 2, 2, regex=1),
+        "matchingGroups": Function(_matching_groups, 2, 2, regex=1),
+        "findGroups": Function(_matching_groups, 2, 2, regex=1),
+        "keyMatch": Function(_key_match, 2, 2, regex=1),
+        "split": Function(_split, 2, 2, regex=1),
+        "join": Function(_join, 2, 2),
+        "contains": Function(_contains, 2, 2),
+        "startsWith": Function(lambda s, p: text(s).startswith(text(p)), 2, 2),
+        "endsWith": Function(lambda s, p: text(s).endswith(text(p)), 2, 2),
+        "indexOf": Function(lambda s, p: text(s).find(text(p)), 2, 2),
+        "substring": Function(_substring, 2, 3),
+        "length": Function(_length, 1, 1),
+        "toLowerCase": Function(lambda s: text(s).lower(), 1, 1),
+        "toUpperCase": Function(lambda s: text(s).upper(), 1, 1),
+        "trim": Function(lambda s: text(s).strip(_JAVA_TRIM), 1, 1),
+        "urlEncode": Function(_url_encode, 1, 1),
+        "urlDecode": Function(lambda s: unquote_plus(text(s)), 1, 1),
+        "decodeBase64": Function(_decode_base64, 1, 1),
+        "encodeBase64": Function(_encode_base64, 1, 1),
+        "toString": Function(to_str, 1, 1),
+        "integer": Function(_integer, 1, 1),
+    }
+)
+
+# `value.name(args)` calls FUNCTIONS[METHODS[name]](value, args): Java String methods as OpenIG
+# routes write them, with no access to Python attributes. Java's String.matches is a full match.
+METHODS: Mapping[str, str] = MappingProxyType(
+    {name: name for name in ("contains", "startsWith", "endsWith", "indexOf", "substring")}
+    | {name: name for name in ("split", "toLowerCase", "toUpperCase", "trim", "toString")}
+    | {"length": "length", "size": "length", "matches": "matchesWithRegex"}
+)

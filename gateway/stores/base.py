@@ -1,0 +1,140 @@
+"""The shared-state interface: key/values with expiry, token buckets and pub/sub."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(Exception):
+    """The backend could not be reached or failed; the cause is chained."""
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """The answer of a token bucket: allowed or not, and when to come back (seconds)."""
+
+    allowed: bool
+    remaining: int
+    # Seconds until this request's cost is available again (0 when allowed).
+    retry_after: float
+    # Seconds until the bucket is full again.
+    reset: float
+
+
+def check_ttl(ttl: float | None) -> None:
+    """Refuse a ttl that is not a positive number of seconds."""
+    if ttl is not None and not ttl > 0:
+        raise ValueError(f"ttl must be a positive number of seconds or None, not {ttl!r}")
+
+
+class Subscription(AsyncIterator[bytes], ABC):
+    """Messages on one channel, published from the moment `start()` (or `async with`) returns.
+
+    Iterating also starts it, but then messages published before the first `__anext__` may be
+    missed. A subscriber that does not keep up loses the newest messages beyond `limit`.
+    """
+
+    def __init__(self, channel: str, limit: int = 10_000) -> None:
+        self.channel = channel
+        self.dropped = 0
+        self._limit = limit
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._started = False
+        self._ended = False
+
+    async def start(self) -> None:
+        """Subscribe now; raises StoreUnavailable when the backend cannot be reached."""
+        if not self._started:
+            self._started = True
+            await self._open()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def __anext__(self) -> bytes:
+        await self.start()
+        message = await self._queue.get()
+        if message is None:
+            self._queue.put_nowait(None)  # every later call ends too
+            raise StopAsyncIteration
+        return message
+
+    def deliver(self, message: bytes) -> None:
+        """Queue one message for the iterator (called by the backend)."""
+        if self._ended:
+            return
+        if self._queue.qsize() >= self._limit:
+            self.dropped += 1
+            if self.dropped == 1:
+                log.warning("subscriber on %r is not keeping up; dropping messages", self.channel)
+            return
+        self._queue.put_nowait(message)
+
+    def end(self) -> None:
+        """End the iteration once the queued messages are read (called by the backend)."""
+        if not self._ended:
+            self._ended = True
+            self._queue.put_nowait(None)
+
+    async def aclose(self) -> None:
+        """Unsubscribe and end the iteration."""
+        if not self._ended:
+            self.end()
+            if self._started:
+                await self._close()
+
+    @abstractmethod
+    async def _open(self) -> None: ...
+
+    @abstractmethod
+    async def _close(self) -> None: ...
+
+
+class Store(Protocol):
+    """State shared by the gateway's workers (and instances, with Redis)."""
+
+    async def take(self, key: str, capacity: int, period: float, cost: int = 1) -> Take:
+        """Take `cost` tokens from a bucket of `capacity` refilled at capacity/period per second."""
+        ...
+
+    async def get(self, key: str) -> bytes | None:
+        """The value of `key`, or None when absent or expired."""
+        ...
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Store `value`, expiring after `ttl` seconds (never when None)."""
+        ...
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Store `value` only if `key` is absent; True when this call stored it."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove `key` (absent is fine)."""
+        ...
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        """Send `message` to every subscriber of `channel`, in any process sharing the store."""
+        ...
+
+    def subscribe(self, channel: str) -> Subscription:
+        """A subscription to `channel`; use `async with` so that no message is missed."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and end subscriptions; later calls raise StoreUnavailable."""
+        ...

@@ -1,0 +1,169 @@
+"""The in-process store: one worker's dictionaries, bounded by sweeping what has expired."""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass
+
+from gateway.stores import bucket
+from gateway.stores.base import StoreUnavailable, Subscription, Take, check_ttl
+
+_KV, _BUCKET = 0, 1
+# Deadlines popped per write, so that a flood expiring at once never stalls the loop.
+_SWEEP_BATCH = 1000
+
+
+@dataclass(slots=True)
+class _Entry:
+    value: bytes
+    expires: float | None
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    last: float
+    full_at: float
+
+
+class MemoryStore:
+    """A Store for one process: dicts with a heap of deadlines swept on every write."""
+
+    def __init__(self) -> None:
+        self._kv: dict[str, _Entry] = {}
+        self._buckets: dict[str, _Bucket] = {}
+        # (deadline, kind, key); stale rows are skipped when popped and compacted when many.
+        self._deadlines: list[tuple[float, int, str]] = []
+        self._channels: dict[str, set[_MemorySubscription]] = {}
+        self._closed = False
+
+    def __len__(self) -> int:
+        """Entries held: values and buckets, including expired ones not yet swept."""
+        return len(self._kv) + len(self._buckets)
+
+    async def take(self, key: str, capacity: int, period: float, cost: int = 1) -> Take:
+        """Take tokens from the bucket `key`."""
+        bucket.check_take(capacity, period, cost)
+        now = self._write()
+        state = self._buckets.get(key)
+        if state is None:
+            tokens, result = bucket.take(None, now, now, capacity, period, cost)
+            self._buckets[key] = _Bucket(tokens, now, now + result.reset)
+            heapq.heappush(self._deadlines, (now + result.reset, _BUCKET, key))
+        else:
+            tokens, result = bucket.take(state.tokens, state.last, now, capacity, period, cost)
+            state.tokens, state.last, state.full_at = tokens, now, now + result.reset
+        return result
+
+    async def get(self, key: str) -> bytes | None:
+        """The value of `key`, or None."""
+        self._check()
+        entry = self._kv.get(key)
+        if entry is None:
+            return None
+        if entry.expires is not None and entry.expires <= time.monotonic():
+            del self._kv[key]
+            return None
+        return entry.value
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Store `value` under `key`."""
+        check_ttl(ttl)
+        self._put(key, value, ttl, self._write())
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Store `value` unless `key` holds a live value."""
+        check_ttl(ttl)
+        now = self._write()
+        entry = self._kv.get(key)
+        if entry is not None and (entry.expires is None or entry.expires > now):
+            return False
+        self._put(key, value, ttl, now)
+        return True
+
+    async def delete(self, key: str) -> None:
+        """Remove `key`."""
+        self._check()
+        self._kv.pop(key, None)
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        """Deliver `message` to this process's subscribers of `channel`."""
+        self._check()
+        for subscription in self._channels.get(channel, ()):
+            subscription.deliver(message)
+
+    def subscribe(self, channel: str) -> Subscription:
+        """A subscription to `channel`."""
+        return _MemorySubscription(self, channel)
+
+    async def close(self) -> None:
+        """End every subscription and drop all state."""
+        self._closed = True
+        for subscriptions in list(self._channels.values()):
+            for subscription in list(subscriptions):
+                subscription.end()
+        self._channels.clear()
+        self._kv.clear()
+        self._buckets.clear()
+        self._deadlines.clear()
+
+    def _check(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+
+    def _put(self, key: str, value: bytes, ttl: float | None, now: float) -> None:
+        expires = None if ttl is None else now + ttl
+        self._kv[key] = _Entry(value, expires)
+        if expires is not None:
+            heapq.heappush(self._deadlines, (expires, _KV, key))
+
+    def _write(self) -> float:
+        """The time now, after sweeping a batch of what expired before it."""
+        self._check()
+        now = time.monotonic()
+        for _ in range(_SWEEP_BATCH):
+            if not self._deadlines or self._deadlines[0][0] > now:
+                break
+            self._expire(*heapq.heappop(self._deadlines), now)
+        if len(self._deadlines) > 2 * len(self) + 1024:
+            self._compact()
+        return now
+
+    def _expire(self, deadline: float, kind: int, key: str, now: float) -> None:
+        if kind == _KV:
+            entry = self._kv.get(key)
+            if entry is not None and entry.expires == deadline:
+                del self._kv[key]
+            return
+        state = self._buckets.get(key)
+        if state is None:
+            return
+        if state.full_at <= now:
+            del self._buckets[key]  # a full bucket is the same as no bucket
+        else:
+            heapq.heappush(self._deadlines, (state.full_at, _BUCKET, key))
+
+    def _compact(self) -> None:
+        """Rebuild the deadlines from live entries, dropping those of overwritten values."""
+        deadlines = [(e.expires, _KV, k) for k, e in self._kv.items() if e.expires is not None]
+        deadlines += [(b.full_at, _BUCKET, k) for k, b in self._buckets.items()]
+        heapq.heapify(deadlines)
+        self._deadlines = deadlines
+
+
+class _MemorySubscription(Subscription):
+    def __init__(self, store: MemoryStore, channel: str) -> None:
+        super().__init__(channel)
+        self._store = store
+
+    async def _open(self) -> None:
+        self._store._check()
+        self._store._channels.setdefault(self.channel, set()).add(self)
+
+    async def _close(self) -> None:
+        subscribers = self._store._channels.get(self.channel)
+        if subscribers is not None:
+            subscribers.discard(self)
+            if not subscribers:
+                del self._store._channels[self.channel]

@@ -1,0 +1,189 @@
+"""The Redis store: state shared by every worker of every instance.
+
+Socket timeouts are short and nothing is retried, so that a dead Redis fails fast and the caller
+decides (for example a throttling filter's `onStoreError`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from gateway.stores import bucket
+from gateway.stores.base import StoreUnavailable, Subscription, Take, check_ttl
+from gateway.stores.redis_lua import TAKE
+
+log = logging.getLogger(__name__)
+_BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
+
+
+@contextmanager
+def _unavailable(what: str) -> Iterator[None]:
+    """Turn any failure talking to Redis into StoreUnavailable."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise StoreUnavailable(f"redis {what} failed: {exc}") from exc
+
+
+class RedisStore:
+    """A Store in Redis; keys are `<prefix>kv:<key>` and `<prefix>tb:<key>`."""
+
+    def __init__(self, url: str, *, prefix: str = "gateway:", timeout: float = 0.5) -> None:
+        self.prefix = prefix
+        self._client = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            socket_keepalive=True,
+            retry=Retry(NoBackoff(), 0),
+        )
+        self._take = self._client.register_script(TAKE)
+        self._subscriptions: set[_RedisSubscription] = set()
+        self._closed = False
+
+    async def take(self, key: str, capacity: int, period: float, cost: int = 1) -> Take:
+        """Take tokens from the bucket `key`, atomically on the server."""
+        bucket.check_take(capacity, period, cost)
+        self._check()
+        with _unavailable("take"):
+            allowed, remaining, retry_after, reset = await self._take(
+                keys=[f"{self.prefix}tb:{key}"], args=[capacity, repr(float(period)), cost]
+            )
+        return Take(allowed == 1, int(remaining), float(retry_after), float(reset))
+
+    async def get(self, key: str) -> bytes | None:
+        """The value of `key`, or None."""
+        self._check()
+        with _unavailable("get"):
+            value = await self._client.get(self._kv(key))
+        return cast("bytes | None", value)  # responses are not decoded
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Store `value` under `key`."""
+        check_ttl(ttl)
+        self._check()
+        with _unavailable("set"):
+            await self._client.set(self._kv(key), value, px=_millis(ttl))
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Store `value` unless `key` holds a live value (SET NX)."""
+        check_ttl(ttl)
+        self._check()
+        with _unavailable("add"):
+            stored = await self._client.set(self._kv(key), value, px=_millis(ttl), nx=True)
+        return bool(stored)
+
+    async def delete(self, key: str) -> None:
+        """Remove `key`."""
+        self._check()
+        with _unavailable("delete"):
+            await self._client.delete(self._kv(key))
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        """Send `message` to every subscriber of `channel` on this Redis."""
+        self._check()
+        with _unavailable("publish"):
+            await self._client.publish(self.prefix + channel, message)
+
+    def subscribe(self, channel: str) -> Subscription:
+        """A subscription to `channel`; it reconnects by itself once started."""
+        return _RedisSubscription(self, channel)
+
+    async def close(self) -> None:
+        """End subscriptions and close the connection pool."""
+        if self._closed:
+            return
+        self._closed = True
+        for subscription in list(self._subscriptions):
+            await subscription.aclose()
+        await self._client.aclose()
+
+    def _check(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+
+    def _kv(self, key: str) -> str:
+        return f"{self.prefix}kv:{key}"
+
+    async def _pubsub(self, channel: str) -> PubSub:
+        """A connection subscribed to `channel`."""
+        self._check()
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        try:
+            with _unavailable("subscribe"):
+                await pubsub.subscribe(self.prefix + channel)
+        except BaseException:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            raise
+        return pubsub
+
+
+def _millis(ttl: float | None) -> int | None:
+    return None if ttl is None else max(1, math.ceil(ttl * 1000))
+
+
+class _RedisSubscription(Subscription):
+    """Reads its own connection; when it breaks, subscribes again with backoff and goes on."""
+
+    def __init__(self, store: RedisStore, channel: str) -> None:
+        super().__init__(channel)
+        self._store = store
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def _open(self) -> None:
+        self._pubsub = await self._store._pubsub(self.channel)
+        self._store._subscriptions.add(self)
+        self._reader = asyncio.create_task(self._read())
+
+    async def _close(self) -> None:
+        self._store._subscriptions.discard(self)
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.wait([self._reader])
+        await self._drop()
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                assert self._pubsub is not None
+                # timeout=None blocks without the socket timeout, which is for commands.
+                message: dict[str, Any] | None = await self._pubsub.get_message(timeout=None)
+            except (RedisError, OSError) as exc:
+                log.warning("redis subscription to %r lost, reconnecting: %s", self.channel, exc)
+                await self._reconnect()
+                continue
+            if message is not None and message["type"] == "message":
+                self.deliver(message["data"])
+
+    async def _reconnect(self) -> None:
+        """Subscribe again on a new connection, backing off until Redis answers."""
+        delay = _BACKOFF_FIRST
+        await self._drop()
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                self._pubsub = await self._store._pubsub(self.channel)
+                log.info("redis subscription to %r restored", self.channel)
+                return
+            except StoreUnavailable:
+                delay = min(delay * 2, _BACKOFF_MAX)
+
+    async def _drop(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            try:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            except (RedisError, OSError) as exc:
+                log.debug("closing a broken redis subscription: %s", exc)

@@ -1,0 +1,171 @@
+"""The embedded store: a SQLite file in WAL mode shared by the worker processes of one machine.
+
+Each store runs its statements on one thread of its own, so the event loop never blocks on disk.
+Pub/sub is an append-only `events` table that every process polls by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from gateway.stores import bucket, sqlite_db
+from gateway.stores.base import StoreUnavailable, Subscription, Take, check_ttl
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_POLL_BATCH = 500
+
+
+class SqliteStore:
+    """A Store in a SQLite file; values, buckets and messages are shared through the file."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        poll_interval: float = 0.2,
+        retention: float = 60.0,
+        sweep_interval: float = 30.0,
+        busy_timeout: float = 5.0,
+    ) -> None:
+        self.path = Path(path)
+        self.poll_interval = poll_interval
+        self.retention = retention
+        self.sweep_interval = sweep_interval
+        self._busy_timeout = busy_timeout
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="gateway-store")
+        self._db: sqlite3.Connection | None = None  # used only on the executor's thread
+        self._next_sweep = 0.0
+        self._subscribers: dict[str, set[_SqliteSubscription]] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def take(self, key: str, capacity: int, period: float, cost: int = 1) -> Take:
+        """Take tokens from the bucket `key`, atomically across processes."""
+        bucket.check_take(capacity, period, cost)
+        return await self._write(partial(sqlite_db.take, key=key, capacity=capacity, period=period, cost=cost))
+
+    async def get(self, key: str) -> bytes | None:
+        """The value of `key`, or None."""
+        return await self._run(partial(sqlite_db.get, key=key))
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Store `value` under `key`."""
+        check_ttl(ttl)
+        await self._write(partial(sqlite_db.put, key=key, value=value, ttl=ttl))
+
+    async def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Store `value` unless `key` holds a live value; atomic across processes."""
+        check_ttl(ttl)
+        return await self._write(partial(sqlite_db.add, key=key, value=value, ttl=ttl))
+
+    async def delete(self, key: str) -> None:
+        """Remove `key`."""
+        await self._run(partial(sqlite_db.delete, key=key))
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        """Append `message`; pollers in every process deliver it within about poll_interval."""
+        await self._write(partial(sqlite_db.publish, channel=channel, message=message))
+
+    def subscribe(self, channel: str) -> Subscription:
+        """A subscription to `channel`."""
+        return _SqliteSubscription(self, channel)
+
+    async def close(self) -> None:
+        """Stop polling, end subscriptions and close the file."""
+        if self._closed:
+            return
+        self._closed = True
+        for subscriptions in list(self._subscribers.values()):
+            for subscription in list(subscriptions):
+                subscription.end()
+        self._subscribers.clear()
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.wait([self._poller])
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._disconnect)
+        self._executor.shutdown(wait=False)
+
+    async def _run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `job` with the connection on the store's thread; failures are StoreUnavailable."""
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, self._call, job)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"embedded store {self.path}: {exc}") from exc
+
+    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a writing `job`, sweeping expired rows first when a sweep is due."""
+        return await self._run(partial(self._swept, job))
+
+    def _swept(self, job: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
+        now = time.time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.sweep_interval
+            sqlite_db.sweep(db, self.retention)
+        return job(db)
+
+    def _call(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        if self._db is None:
+            self._db = sqlite_db.connect(self.path, self._busy_timeout)
+        return job(self._db)
+
+    def _disconnect(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _register(self, subscription: _SqliteSubscription) -> None:
+        self._subscribers.setdefault(subscription.channel, set()).add(subscription)
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.create_task(self._poll(subscription.after))
+
+    def _unregister(self, subscription: _SqliteSubscription) -> None:
+        subscribers = self._subscribers.get(subscription.channel)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._subscribers[subscription.channel]
+
+    async def _poll(self, after: int) -> None:
+        """Deliver new events to this process's subscribers until none is left."""
+        while self._subscribers:
+            try:
+                events = await self._run(partial(sqlite_db.events_after, after=after, limit=_POLL_BATCH))
+            except StoreUnavailable as exc:
+                log.warning("polling store events failed, retrying: %s", exc)
+                events = []
+            for event_id, channel, message in events:
+                for subscription in list(self._subscribers.get(channel, ())):
+                    subscription.deliver_after(event_id, message)
+                after = event_id
+            if len(events) < _POLL_BATCH:
+                await asyncio.sleep(self.poll_interval)
+
+
+class _SqliteSubscription(Subscription):
+    def __init__(self, store: SqliteStore, channel: str) -> None:
+        super().__init__(channel)
+        self._store = store
+        self.after = 0  # the newest event when subscribing; only later ones are delivered
+
+    def deliver_after(self, event_id: int, message: bytes) -> None:
+        if event_id > self.after:
+            self.deliver(message)
+
+    async def _open(self) -> None:
+        self.after = await self._store._run(sqlite_db.last_event)
+        self._store._register(self)
+
+    async def _close(self) -> None:
+        self._store._unregister(self)
