@@ -158,7 +158,8 @@ class Heap:
                 ctx.error(where, message)
             return FAILED
         before = len(ctx.errors)
-        obj = cls.from_config(config, ctx.at(f"{path}.config"))
+        name = decl.get("name")
+        obj = cls.from_config(config, ctx.at(f"{path}.config", name if isinstance(name, str) else None))
         if len(ctx.errors) > before:
             return FAILED
         capture = decl.get("capture")

@@ -31,10 +31,12 @@ class BuildContext:
     injected_headers: set[str] = field(default_factory=set)
     # JSON path of the object being built; relative paths given to error() are joined to it.
     base: str = "$"
+    # The heap name of the object being built (None for inline objects).
+    object_name: str | None = None
 
-    def at(self, base: str) -> BuildContext:
+    def at(self, base: str, name: str | None = None) -> BuildContext:
         """The same context, located at `base` (errors and heap are shared)."""
-        return replace(self, base=base)
+        return replace(self, base=base, object_name=name)
 
     def where(self, path: str) -> str:
         """The absolute JSON path of `path`, which may be relative to this object."""

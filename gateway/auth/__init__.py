@@ -1,0 +1,1 @@
+"""Authentication at the gateway: providers, browser login, device flow, bearer tokens."""
