@@ -119,9 +119,7 @@ class _Compiler:
             raise self.error(f"unknown method {str(name)!r}", name, _suggest(name, METHODS))
         return self._invoke(FUNCTIONS[target], name, [receiver, *args], depth, 1)
 
-    def _invoke(
-        self, function: Function, name: Token, args: list[Tree_], depth: int, bound: int
-    ) -> Node:
+    def _invoke(self, function: Function, name: Token, args: list[Tree_], depth: int, bound: int) -> Node:
         """Check the arity, compile the arguments and precompile a literal regex."""
         low, high, count = function.min_args - bound, function.max_args - bound, len(args) - bound
         if not low <= count <= high:
@@ -130,7 +128,9 @@ class _Compiler:
         nodes = [self.node(arg, depth + 1) for arg in args]
         index = function.regex
         if index is not None and index < len(nodes):
-            nodes[index] = self._regex(nodes[index], args[index])
+            nodes[index] = regex = self._regex(nodes[index], args[index])
+            if function.bind and len(nodes) == 2 and isinstance(regex, Const):
+                return apply(function.bind(regex.value), nodes[:1])
         return apply(function.call, nodes)
 
     def _regex(self, node: Node, tree: Tree_) -> Node:

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import quote_plus, unquote_plus
 
-from gateway.expressions.values import kind, to_str
+from gateway.expressions.values import CONTAINERS, SEQUENCES, STRUCTURES, kind, to_str
 
 # Java's String.trim() strips every character up to and including the space, nothing else.
 _JAVA_TRIM = "".join(map(chr, range(33)))
@@ -21,19 +21,23 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class Function(NamedTuple):
-    """A callable with its arity; `regex` is the index of an argument that is a pattern."""
+    """A callable with its arity; `regex` is the index of an argument that is a pattern.
+
+    `bind`, if set, turns a literal pattern into a one-argument callable for the hot path.
+    """
 
     call: Callable[..., Any]
     min_args: int
     max_args: int
     regex: int | None = None
+    bind: Callable[[re.Pattern[str]], Callable[[Any], Any]] | None = None
 
 
 def text(value: Any) -> str:
     """A string argument, coerced as EL coerces function parameters."""
     if type(value) is str:
         return value
-    if isinstance(value, Mapping | list | tuple):
+    if isinstance(value, STRUCTURES):
         raise TypeError(f"expected a string, got a {kind(value)}")
     return to_str(value)
 
@@ -46,6 +50,11 @@ def pattern(value: Any) -> re.Pattern[str]:
 def _matches(value: Any, regex: Any) -> bool:
     # OpenIG's matches() is Java's Matcher.find(): the pattern may match anywhere.
     return pattern(regex).search(text(value)) is not None
+
+
+def _bind_matches(compiled: re.Pattern[str]) -> Callable[[Any], bool]:
+    search = compiled.search
+    return lambda value: search(text(value)) is not None
 
 
 def _matches_whole(value: Any, regex: Any) -> bool:
@@ -86,7 +95,7 @@ def _split(value: Any, regex: Any) -> list[str]:
 def _join(values: Any, separator: Any) -> str | None:
     if values is None:
         return None
-    if not isinstance(values, list | tuple):
+    if not isinstance(values, SEQUENCES):
         raise TypeError(f"expected a list, got a {kind(values)}")
     return text(separator).join(to_str(v) for v in values)
 
@@ -96,7 +105,7 @@ def _contains(container: Any, value: Any) -> bool:
         return False
     if isinstance(container, str):
         return text(value) in container
-    if isinstance(container, list | tuple | Mapping):
+    if isinstance(container, STRUCTURES):
         return value in container
     raise TypeError(f"cannot search a {kind(container)}")
 
@@ -104,7 +113,7 @@ def _contains(container: Any, value: Any) -> bool:
 def _length(value: Any) -> int:
     if value is None:
         return 0
-    if isinstance(value, str | list | tuple | Mapping):
+    if isinstance(value, CONTAINERS):
         return len(value)
     raise TypeError(f"no length for a {kind(value)}")
 
@@ -153,8 +162,8 @@ def _url_encode(value: Any) -> str:
 
 FUNCTIONS: Mapping[str, Function] = MappingProxyType(
     {
-        "matches": Function(_matches, 2, 2, regex=1),
-        "find": Function(_matches, 2, 2, regex=1),
+        "matches": Function(_matches, 2, 2, regex=1, bind=_bind_matches),
+        "find": Function(_matches, 2, 2, regex=1, bind=_bind_matches),
         "matchesWithRegex": Function(_matches_whole, 2, 2, regex=1),
         "matchingGroups": Function(_matching_groups, 2, 2, regex=1),
         "findGroups": Function(_matching_groups, 2, 2, regex=1),

@@ -52,7 +52,7 @@ def _walk(root: str, keys: tuple[Any, ...]) -> Fn:
     def walk(scope: Scope) -> Any:
         value = scope.get(root)
         for key in keys:
-            value = member(value, key)
+            value = value.get(key) if type(value) is dict else member(value, key)
         return value
 
     return walk

@@ -14,7 +14,11 @@ from typing import Any
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_COLLECTIONS = (str, list, tuple, Mapping)
+# Type tuples are built once: an `int | float` written inside isinstance() is rebuilt per call.
+NUMBERS = (int, float)
+SEQUENCES = (list, tuple)
+STRUCTURES = (list, tuple, Mapping)
+CONTAINERS = (str, list, tuple, Mapping)
 _MAPPING, _SEQUENCE, _OTHER = "mapping", "sequence", "other"
 _SHAPES: dict[type, str] = {dict: _MAPPING, list: _SEQUENCE, tuple: _SEQUENCE, str: _SEQUENCE}
 
@@ -32,9 +36,9 @@ def truthy(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return value != "" and not (len(value) == 5 and value.lower() == "false")
-    if isinstance(value, int | float):
+    if isinstance(value, NUMBERS):
         return value != 0
-    if isinstance(value, list | tuple | Mapping):
+    if isinstance(value, STRUCTURES):
         return len(value) > 0
     return True
 
@@ -47,11 +51,11 @@ def to_str(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, NUMBERS):
         return str(value)
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{to_str(k)}={to_str(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
+    if isinstance(value, SEQUENCES):
         return "[" + ", ".join(to_str(v) for v in value) + "]"
     raise TypeError(f"cannot render a {kind(value)}")
 
@@ -60,7 +64,7 @@ def to_number(value: Any) -> int | float:
     """A value as a number for arithmetic: null and "" are 0, numeric strings are parsed."""
     if value is None:
         return 0
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, NUMBERS) and not isinstance(value, bool):
         return value
     if isinstance(value, str):
         if value == "":
@@ -74,6 +78,8 @@ def to_number(value: Any) -> int | float:
 
 def member(obj: Any, key: Any) -> Any:
     """`obj.key` / `obj[key]`: a Mapping lookup or an in-range index, otherwise null."""
+    if type(obj) is dict:
+        return obj.get(key)
     shape = _SHAPES.get(type(obj))
     if shape is None:
         shape = _shape(type(obj))
@@ -89,7 +95,7 @@ def _shape(cls: type) -> str:
     # isinstance against the Mapping ABC costs more than the lookup itself: remember the answer
     # per type (a scope holds only a handful of types).
     shape = _MAPPING if issubclass(cls, Mapping) else _OTHER
-    shape = _SEQUENCE if issubclass(cls, list | tuple | str) else shape
+    shape = _SEQUENCE if issubclass(cls, CONTAINERS[:3]) else shape
     if len(_SHAPES) < 256:
         _SHAPES[cls] = shape
     return shape
@@ -109,7 +115,7 @@ def _index(key: Any) -> int | None:
 
 def is_empty(value: Any) -> bool:
     """EL `empty`: null or a zero-length string, list or map."""
-    return value is None or (isinstance(value, _COLLECTIONS) and len(value) == 0)
+    return value is None or (isinstance(value, CONTAINERS) and len(value) == 0)
 
 
 def equals(a: Any, b: Any) -> bool:
@@ -118,9 +124,11 @@ def equals(a: Any, b: Any) -> bool:
         return True
     if a is None or b is None:
         return False
+    if type(a) is str and type(b) is str:
+        return a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return _boolean(a) is not None and _boolean(a) == _boolean(b)
-    if isinstance(a, int | float) or isinstance(b, int | float):
+    if isinstance(a, NUMBERS) or isinstance(b, NUMBERS):
         try:
             return to_number(a) == to_number(b)
         except (TypeError, ValueError):
