@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -39,15 +39,20 @@ def _unavailable(what: str) -> Iterator[None]:
 class RedisStore:
     """A Store in Redis; keys are `<prefix>kv:<key>` and `<prefix>tb:<key>`."""
 
-    def __init__(self, url: str, *, prefix: str = "gateway:", timeout: float = 0.5) -> None:
+    def __init__(self, url: str, *, prefix: str = "gateway:", timeout: float = 0.5, max_connections: int = 64) -> None:
         self.prefix = prefix
-        self._client = Redis.from_url(
+        # Bounded, so that a burst waits for a connection (at most `timeout`) instead of opening
+        # thousands; each started subscription holds one connection of its own.
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=timeout,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             socket_keepalive=True,
             retry=Retry(NoBackoff(), 0),
         )
+        self._client = Redis.from_pool(pool)
         self._take = self._client.register_script(TAKE)
         self._subscriptions: set[_RedisSubscription] = set()
         self._closed = False

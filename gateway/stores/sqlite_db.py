@@ -33,13 +33,29 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
+        _prepare(db, time.monotonic() + busy_timeout)
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _prepare(db: sqlite3.Connection, deadline: float) -> None:
+    """Switch to WAL and create the schema, retrying while another process does the same.
+
+    Changing the journal mode of a new file needs an exclusive lock, and SQLite answers "locked"
+    at once, without its busy handler, when processes race to do it.
+    """
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def get(db: sqlite3.Connection, key: str) -> bytes | None:

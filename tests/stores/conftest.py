@@ -43,7 +43,8 @@ def _backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backe
         return Backend(name, lambda: SqliteStore(path, poll_interval=0.05))
     server: RedisServer = request.getfixturevalue("redis_server")
     prefix = f"test-{request.node.name}:"
-    return Backend(name, lambda: RedisStore(server.url, prefix=prefix), server=server)
+    # A generous timeout: these tests are about behaviour, not about failing fast on a busy CI.
+    return Backend(name, lambda: RedisStore(server.url, prefix=prefix, timeout=5.0), server=server)
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

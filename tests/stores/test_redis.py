@@ -118,6 +118,15 @@ async def test_keys_carry_the_prefix_and_idle_buckets_expire(store: RedisStore, 
     assert 0 < await raw.pttl("t:tb:route") <= 6_000
 
 
+async def test_a_burst_larger_than_the_pool_waits_for_free_connections(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url, max_connections=2, timeout=5.0)
+    try:
+        takes = await asyncio.gather(*(store.take("k", 10, HOUR) for _ in range(50)))
+        assert sum(t.allowed for t in takes) == 10
+    finally:
+        await store.close()
+
+
 async def test_stores_with_different_prefixes_do_not_share(redis_server: RedisServer) -> None:
     one = RedisStore(redis_server.url, prefix="one:")
     two = RedisStore(redis_server.url, prefix="two:")

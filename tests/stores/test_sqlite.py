@@ -88,6 +88,18 @@ async def test_messages_cross_between_processes(tmp_path: Path) -> None:
         await store.close()
 
 
+async def test_instances_opening_a_new_file_at_once_all_work(tmp_path: Path) -> None:
+    # Workers starting together race to create the file and switch it to WAL.
+    for round_ in range(30):
+        stores = [SqliteStore(tmp_path / str(round_) / "state.db") for _ in range(4)]
+        try:
+            takes = await asyncio.gather(*(s.take("k", 10, HOUR) for s in stores for _ in range(5)))
+            assert sum(t.allowed for t in takes) == 10
+        finally:
+            for store in stores:
+                await store.close()
+
+
 async def test_values_and_buckets_survive_a_reopen(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     before = SqliteStore(path)
