@@ -1,0 +1,66 @@
+"""JWT access tokens per RFC 9068 (JWT Profile for OAuth 2.0 Access Tokens), section 4.
+
+A resource server accepts only `typ` `at+jwt` (or `application/at+jwt`), so that an id_token or
+any other JWT signed by the same provider cannot pass as an access token (RFC 9068 4, RFC 8725
+3.11); then `iss` exactly, `aud` holding the configured audience, `exp`, and the signature with
+the provider's keys and allowed algorithms.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from gateway.oauth._claims import audiences, check_issuer, check_times, string_claim
+from gateway.oauth._jws import JwtVerifier
+from gateway.oauth.errors import BadAudience, BadTokenType
+from gateway.oauth.jwks import JwksCache
+
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+
+
+class AccessTokenValidator:
+    """Validate one provider's RFC 9068 access tokens for one audience."""
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        keys: JwksCache,
+        *,
+        algorithms: Iterable[str] = ("RS256",),
+        leeway: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._verifier = JwtVerifier(keys, algorithms)
+        self._leeway = leeway
+        self._clock = clock
+
+    async def validate(self, token: str) -> dict[str, Any]:
+        """Return the claims of a valid access token."""
+        jwt = await self._verifier.verify(token)
+        typ = jwt.header.get("typ")
+        # Media types compare case-insensitively (RFC 2045 5.1).
+        if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
+            raise BadTokenType(f"typ {typ!r} is not at+jwt")
+        claims = jwt.claims
+        check_issuer(claims, self.issuer)
+        if self.audience not in audiences(claims):
+            raise BadAudience(f"aud lacks {self.audience!r}")
+        check_times(claims, self._clock(), self._leeway, require_iat=False)
+        string_claim(claims, "sub")
+        return claims
+
+
+def token_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The scopes granted to a token: `scope` (space-separated, RFC 9068 2.2.3) or a `scp` list."""
+    scope = claims.get("scope")
+    if isinstance(scope, str):
+        return frozenset(scope.split())
+    scp = claims.get("scp")
+    if isinstance(scp, list):
+        return frozenset(s for s in scp if isinstance(s, str))
+    return frozenset()

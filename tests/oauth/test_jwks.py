@@ -1,0 +1,135 @@
+"""JWKS cache: key rotation is picked up by one refetch; unknown kids cannot force more."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+
+from gateway.oauth.errors import InvalidToken, ProviderError
+from gateway.oauth.idtoken import IdTokenValidator
+from gateway.oauth.jwks import JwksCache
+from tests.oauth.signer import CLIENT_ID, ISSUER, NONCE, JwksServer, claims, rsa_key, sign
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def cache(session: aiohttp.ClientSession, jwks_server: JwksServer, clock: Clock) -> JwksCache:
+    return JwksCache(session, jwks_server.url, cooldown=300, clock=clock)
+
+
+async def _validate(cache: JwksCache, token: str) -> str:
+    validator = IdTokenValidator(ISSUER, CLIENT_ID, cache)
+    return str((await validator.validate(token, nonce=NONCE))["sub"])
+
+
+async def test_rotated_key_is_accepted_after_exactly_one_refetch(cache: JwksCache, jwks_server: JwksServer) -> None:
+    old = jwks_server.keys[0]
+    assert await _validate(cache, sign(claims(), old)) == "alice"
+    assert jwks_server.fetches == 1
+    new = rsa_key("key-2")
+    jwks_server.keys = [new, old]
+    assert await _validate(cache, sign(claims(sub="bob"), new)) == "bob"
+    assert jwks_server.fetches == 2
+    assert await _validate(cache, sign(claims(sub="carol"), old)) == "carol"
+    assert jwks_server.fetches == 2
+
+
+async def test_second_unknown_kid_within_the_cool_down_does_not_refetch(
+    cache: JwksCache, jwks_server: JwksServer, clock: Clock
+) -> None:
+    await _validate(cache, sign(claims(), jwks_server.keys[0]))
+    new = rsa_key("key-2")
+    jwks_server.keys.append(new)
+    await _validate(cache, sign(claims(), new))
+    assert jwks_server.fetches == 2
+    clock.now += 299
+    with pytest.raises(InvalidToken) as caught:
+        await _validate(cache, sign(claims(), rsa_key("key-3")))
+    assert caught.value.code == "unknown_kid"
+    assert jwks_server.fetches == 2
+
+
+async def test_unknown_kid_after_the_cool_down_refetches_once(
+    cache: JwksCache, jwks_server: JwksServer, clock: Clock
+) -> None:
+    await _validate(cache, sign(claims(), jwks_server.keys[0]))
+    clock.now += 301
+    with pytest.raises(InvalidToken):
+        await _validate(cache, sign(claims(), rsa_key("key-3")))
+    assert jwks_server.fetches == 2
+
+
+async def test_concurrent_unknown_kids_share_one_refetch(
+    cache: JwksCache, jwks_server: JwksServer, clock: Clock
+) -> None:
+    await _validate(cache, sign(claims(), jwks_server.keys[0]))
+    new = rsa_key("key-2")
+    jwks_server.keys.append(new)
+    clock.now += 301
+    subs = await asyncio.gather(*(_validate(cache, sign(claims(), new)) for _ in range(20)))
+    assert subs == ["alice"] * 20
+    assert jwks_server.fetches == 2
+
+
+async def test_cold_start_burst_fetches_the_key_set_once(cache: JwksCache, jwks_server: JwksServer) -> None:
+    token = sign(claims(), jwks_server.keys[0])
+    subs = await asyncio.gather(*(_validate(cache, token) for _ in range(20)))
+    assert subs == ["alice"] * 20
+    assert jwks_server.fetches == 1
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"use": "enc"},
+        {"alg": "PS256"},
+        {"kty": "oct", "k": "c2VjcmV0"},
+        {"kty": "XYZ"},
+    ],
+    ids=["encryption key", "key for another alg", "symmetric key", "unknown key type"],
+)
+async def test_unusable_jwks_entries_never_verify_a_token(
+    cache: JwksCache, jwks_server: JwksServer, entry: dict[str, Any]
+) -> None:
+    other = rsa_key("other")
+    jwks_server.keys = []
+    jwks_server.extra = [{**other.as_dict(private=False), **entry}]
+    with pytest.raises(InvalidToken) as caught:
+        await _validate(cache, sign(claims(), other))
+    assert caught.value.code == "unknown_kid"
+
+
+async def test_an_unusable_entry_does_not_hide_the_other_keys(cache: JwksCache, jwks_server: JwksServer) -> None:
+    jwks_server.extra = [{"kty": "EC", "crv": "P-999", "kid": "broken", "x": "AA", "y": "AA"}]
+    assert await _validate(cache, sign(claims(), jwks_server.keys[0])) == "alice"
+
+
+async def test_unreachable_jwks_is_a_provider_error(session: aiohttp.ClientSession) -> None:
+    cache = JwksCache(session, "http://127.0.0.1:9/jwks")
+    with pytest.raises(ProviderError):
+        await cache.key_for("key-1", "RS256")
+
+
+async def test_failed_fetch_starts_the_cool_down(session: aiohttp.ClientSession, clock: Clock) -> None:
+    cache = JwksCache(session, "http://127.0.0.1:9/jwks", cooldown=60, clock=clock)
+    with pytest.raises(ProviderError, match="Connect"):
+        await cache.key_for("key-1", "RS256")
+    with pytest.raises(ProviderError, match="cool-down"):
+        await cache.key_for("key-1", "RS256")
