@@ -13,7 +13,9 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
+from gateway.capture import install_capture
 from gateway.keys import RUNTIME
+from gateway.ops.health import route_health_lifetime
 from gateway.ops.metrics import Metrics
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
@@ -75,6 +77,8 @@ def create_services(settings: Settings) -> Services:
     if spec.kind == "embedded" and spec.path == DEFAULT_PATH:
         spec = spec.model_copy(update={"path": Path(settings.state) / "gateway.db"})
     services.lifetimes.append(partial(_stores, spec=spec))
+    install_capture(services)
+    services.lifetimes.append(route_health_lifetime)
     return services
 
 
@@ -103,6 +107,8 @@ class Running:
 
     async def stop(self) -> None:
         """Stop accepting, let requests in flight finish (up to the shutdown timeout), close resources."""
+        # Not ready while draining, so that a load balancer stops sending before the port closes.
+        self.runtime.ready = False
         await self.main.cleanup()
         await self.admin.cleanup()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ class Exchange:
     keep_host: bool = False
     # The client's headers as edited by filters; None until the first edit, to keep reads free.
     edited_headers: CIMultiDict[str] | None = None
+    # The request body as the next hop reads it when a filter wraps it (capture tees it); None = as received.
+    request_body: AsyncIterable[bytes] | None = None
 
     def request_headers(self, original: CIMultiDictProxy[str]) -> CIMultiDictProxy[str] | CIMultiDict[str]:
         """The request headers as the next hop should see them."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from gateway.auth.bearer import BearerTokenFilter
+from gateway.auth.login import OidcLoginFilter
+from gateway.auth.provider import OidcProvider
+from gateway.capture.decorator import CaptureDecorator
 from gateway.filters.headers import HeaderFilter
 from gateway.handlers.chain import Chain
 from gateway.handlers.dispatch import DispatchHandler
@@ -21,11 +25,16 @@ TYPES: tuple[Any, ...] = (
     HeaderFilter,
     ThrottlingFilter,
     MappedThrottlingPolicy,
+    CaptureDecorator,
+    OidcProvider,
+    BearerTokenFilter,
+    OidcLoginFilter,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.
 DEFAULT_OBJECTS: dict[str, tuple[str, dict[str, Any]]] = {
     "ClientHandler": ("ClientHandler", {}),
+    "capture": ("CaptureDecorator", {}),
 }
 
 

@@ -1,0 +1,147 @@
+"""Snapshots of what passes one decorated object, handed to the writer as capture records.
+
+Everything here runs on the event loop and only copies: headers into a list, the head of a body
+as it streams. Rendering and writing happen in the writer thread."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from aiohttp.payload import Payload
+
+from gateway.capture.message import Entity, Message, Pending, text_charset
+from gateway.capture.tee import BodyTee, TeePayload
+from gateway.errors import GatewayError
+from gateway.keys import EXCHANGE
+from gateway.ops.errorpage import error_response
+
+if TYPE_CHECKING:
+    from gateway.capture.decorator import CaptureDecorator
+    from gateway.capture.points import Point
+    from gateway.capture.writer import CaptureWriter
+    from gateway.exchange import Exchange
+    from gateway.handlers.proxy import Outgoing
+
+
+class Recorder:
+    """Records requests and responses at the points chosen for one decorated object."""
+
+    def __init__(
+        self, decorator: CaptureDecorator, writer: CaptureWriter, source: str, points: Point, inbound: bool
+    ) -> None:
+        self.decorator = decorator
+        self.writer = writer
+        self.source = source
+        self.points = points
+        # The route's own capture shows the request as the client sent it, before any edit.
+        self.inbound = inbound
+
+    def request(self, request: web.BaseRequest, point: Point) -> Pending | None:
+        """Record the request entering (or leaving) the object; a captured body is teed for the next hop."""
+        exchange = request[EXCHANGE]
+        headers = request.headers if self.inbound else exchange.request_headers(request.headers)
+        message = self._message(exchange, point, headers.items())
+        message.method, message.version = request.method, f"HTTP/{request.version.major}.{request.version.minor}"
+        target = request.raw_path if request.raw_path.startswith("/") else request.rel_url.raw_path_qs
+        message.uri = f"{request.scheme}://{request.host}{target}"
+        if not request.body_exists and exchange.request_body is None:
+            self._write(message)
+            return None
+        pending = self._pending(message)
+        if pending is not None:
+            source = exchange.request_body if exchange.request_body is not None else request.content
+            exchange.request_body = BodyTee(source, pending)
+        return pending
+
+    def outgoing(self, request: web.BaseRequest, out: Outgoing, point: Point) -> Pending | None:
+        """Record the request exactly as ClientHandler sends it upstream."""
+        headers = list(out.headers.items())
+        # What the upstream client adds: the URL's host (and port unless default), and chunked framing.
+        if "Host" not in out.headers:
+            headers.insert(0, ("Host", out.url.host_port_subcomponent or ""))
+        if out.body is not None and "Content-Length" not in out.headers:
+            headers.append(("Transfer-Encoding", "chunked"))
+        message = self._message(request[EXCHANGE], point, headers)
+        message.method, message.uri = out.method, str(out.url)
+        if out.body is None:
+            self._write(message)
+            return None
+        pending = self._pending(message)
+        if pending is not None:
+            out.body = BodyTee(out.body, pending)
+        return pending
+
+    def response(self, request: web.BaseRequest, response: web.StreamResponse, point: Point) -> None:
+        """Record a response; a streamed body is teed and recorded when it ends."""
+        message = self._message(request[EXCHANGE], point, response.headers.items())
+        message.status, message.reason = response.status, response.reason
+        if not isinstance(response, web.Response):
+            # Already sent (a WebSocket) or sent its own way (a file): headers only.
+            message.entity = Entity.NONE if response.prepared else Entity.UNCAPTURED
+            self._write(message)
+            return
+        body = response.body
+        if not body:
+            self._write(message)
+            return
+        pending = self._pending(message)
+        if pending is None:
+            return
+        if isinstance(body, Payload):
+            _replace_body(response, TeePayload(body, pending))
+            return
+        pending.feed(body)
+        pending.finish()
+
+    def error(self, request: web.BaseRequest, error: GatewayError, point: Point) -> None:
+        """Record the error answer the client gets, with the reason the log has."""
+        exchange = request[EXCHANGE]
+        answer = error_response(request, error, exchange.request_id)
+        message = self._message(exchange, point, answer.headers.items())
+        message.status, message.reason, message.error = answer.status, answer.reason, (error.code, error.reason)
+        pending = self._pending(message)
+        if pending is not None and isinstance(answer.body, bytes):
+            pending.feed(answer.body)
+            pending.finish()
+
+    def _message(self, exchange: Exchange, point: Point, headers: Iterable[tuple[str, str]]) -> Message:
+        if exchange.capture_id is None:
+            exchange.capture_id = exchange.request_id
+        route = exchange.route.name if exchange.route is not None else "-"
+        message = Message(exchange.capture_id, point.label, route, self.source, list(headers))
+        if self.decorator.capture_context:
+            message.context = _context(exchange)
+        return message
+
+    def _pending(self, message: Message) -> Pending | None:
+        """A pending record for a body worth reading, or None once the record is submitted with a marker."""
+        if not self.decorator.capture_entity:
+            message.entity = Entity.UNCAPTURED
+            self._write(message)
+            return None
+        charset = text_charset(message.headers)
+        if charset is None:
+            message.entity = Entity.BINARY
+            self._write(message)
+            return None
+        message.entity, message.charset = Entity.TEXT, charset
+        return Pending(message, self.decorator.max_entity, self._write)
+
+    def _write(self, message: Message) -> None:
+        self.writer.submit(message.route, self.decorator.render, message)
+
+
+def _context(exchange: Exchange) -> str:
+    identity = exchange.identity.as_scope() if exchange.identity is not None else None
+    return json.dumps({"identity": identity, "attributes": exchange.attributes}, default=str, sort_keys=True)
+
+
+def _replace_body(response: web.Response, payload: Payload) -> None:
+    had_type = "Content-Type" in response.headers
+    response.body = payload
+    if not had_type:
+        # aiohttp gives payload bodies a default type; the message had none.
+        response.headers.popall("Content-Type", None)
