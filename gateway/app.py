@@ -21,6 +21,8 @@ from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
 from gateway.runtime import Runtime, make_runtime
 from gateway.services import Services
+from gateway.sessions.cookies import COOKIE_HEADER_BYTES
+from gateway.sessions.lifetime import sessions_lifetime
 from gateway.settings import Settings, split_hostport
 from gateway.stores import MemoryStore, StoreSpec, open_store
 from gateway.stores.spec import DEFAULT_PATH
@@ -77,6 +79,7 @@ def create_services(settings: Settings) -> Services:
     if spec.kind == "embedded" and spec.path == DEFAULT_PATH:
         spec = spec.model_copy(update={"path": Path(settings.state) / "gateway.db"})
     services.lifetimes.append(partial(_stores, spec=spec))
+    services.lifetimes.append(sessions_lifetime)
     install_capture(services)
     services.lifetimes.append(route_health_lifetime)
     return services
@@ -119,7 +122,9 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
     runtime = make_runtime(services)
     admin = web.AppRunner(create_admin_app(runtime), access_log=None)
     await admin.setup()
-    server = web.Server(Dispatcher(runtime.routes, services), access_log=None, keepalive_timeout=75)
+    server = web.Server(
+        Dispatcher(runtime.routes, services), access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES
+    )
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
     host, port = split_hostport(settings.listen)

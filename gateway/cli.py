@@ -7,9 +7,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.errors import ConfigError, ConfigErrors
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin", help="HOST:PORT of the admin listener (default 127.0.0.1:8081)")
     serve.add_argument("--workers", type=int, help="processes sharing the port (default 1)")
     check = sub.add_parser("check", help="lint route files; exit 1 on any problem")
-    check.add_argument("paths", nargs="*", type=Path, help="route files or folders")
+    check.add_argument("paths", nargs="*", type=Path, help="route files or folders (default: the routes folder)")
     check.add_argument("--config", type=Path, help="also check this gateway.yaml and its heap")
     sub.add_parser("schema", help="print the JSON Schema of a route file")
     return parser
@@ -37,36 +40,54 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings `gateway serve` runs with: the config file (if any), then the flags on top."""
+    from gateway.settings import load_settings
+
+    return load_settings(args.config, _overrides(args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `gateway` console script."""
     args = _parser().parse_args(argv)
     if args.command == "schema":
-        from gateway.heap.schema import route_schema
-
-        print(json.dumps(route_schema(), indent=2))
-        return 0
+        return _schema()
     if args.command == "check":
-        from gateway.lint import check_paths
-
-        errors = check_paths(args.paths, args.config)
-        for error in errors:
-            print(error)
-        print(f"{len(errors)} problem(s)" if errors else "ok", file=sys.stderr)
-        return 1 if errors else 0
+        return _check(args.paths, args.config)
+    from gateway.lint import global_heap_errors
     from gateway.serve import serve
-    from gateway.settings import load_settings
 
     try:
-        settings = load_settings(args.config, _overrides(args))
+        settings = settings_from_args(args)
     except ConfigErrors as exc:
-        _print_errors(exc.errors)
-        return 2
-    return serve(settings)
+        return _not_started(exc.errors)
+    # Checked here, once, rather than in every worker.
+    errors = global_heap_errors(settings)
+    return _not_started(errors) if errors else serve(settings)
 
 
-def _print_errors(errors: list[ConfigError]) -> None:
+def _schema() -> int:
+    from gateway.heap.schema import route_schema
+
+    print(json.dumps(route_schema(), indent=2))
+    return 0
+
+
+def _check(paths: list[Path], config: Path | None) -> int:
+    from gateway.lint import check_paths
+
+    errors = check_paths(paths, config)
+    for error in errors:
+        print(error)
+    print(f"{len(errors)} problem(s)" if errors else "ok", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _not_started(errors: list[ConfigError]) -> int:
     for error in errors:
         print(error, file=sys.stderr)
+    print("gateway: not started: the configuration has errors", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

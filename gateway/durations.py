@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Annotated, Any
+
+from pydantic import PlainValidator, WithJsonSchema
 
 _UNITS: dict[str, float] = {}
 for _names, _seconds in (
@@ -16,6 +20,7 @@ for _names, _seconds in (
         _UNITS[_name] = _seconds
 
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*,?")
+_EXAMPLES = '(e.g. "10 s", "500 ms", "1 minute")'
 
 
 def parse_duration(text: str) -> float:
@@ -25,13 +30,37 @@ def parse_duration(text: str) -> float:
         return float("inf")
     if value == "zero":
         return 0.0
+    if value.startswith("-"):
+        raise ValueError(f'"{text}" is negative; a duration must be zero or more')
     total, pos = 0.0, 0
     while pos < len(value):
         match = _PART.match(value, pos)
         if not match or match.group(2) not in _UNITS:
-            raise ValueError(f'"{text}" is not a duration (e.g. "10 s", "500 ms", "1 minute")')
+            raise ValueError(f'"{text}" is not a duration {_EXAMPLES}')
         total += float(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()
     if pos == 0:
-        raise ValueError(f'"{text}" is not a duration (e.g. "10 s", "500 ms", "1 minute")')
+        raise ValueError(f'"{text}" is not a duration {_EXAMPLES}')
     return total
+
+
+def to_seconds(value: Any) -> float:
+    """A duration given as text or as a number of seconds; raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        got = json.dumps(value, default=str)
+        raise ValueError(f'expected a duration such as "10 s" or a number of seconds (got {got})')
+    if isinstance(value, str):
+        return parse_duration(value)
+    if value < 0:
+        raise ValueError(f"{value} is negative; a duration must be zero or more")
+    return float(value)
+
+
+Duration = Annotated[
+    float,
+    PlainValidator(to_seconds),
+    WithJsonSchema(
+        {"oneOf": [{"type": "string"}, {"type": "number", "minimum": 0}], "description": f"A duration {_EXAMPLES}."}
+    ),
+]
+"""A config field holding a duration, validated to seconds when the config is read."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.ops.metrics import Metrics
 from gateway.routing.loader import load_route
+from gateway.routing.reload import is_route_file
 from gateway.runtime import build_global_heap
 from gateway.services import Services
 from gateway.settings import Settings, load_settings
@@ -17,12 +18,21 @@ def _files(paths: list[Path]) -> tuple[list[Path], list[ConfigError]]:
     missing: list[ConfigError] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.json")))
+            files.extend(p for p in sorted(path.iterdir()) if is_route_file(p))
         elif path.is_file():
             files.append(path)
         else:
             missing.append(ConfigError("$", "no such file or folder", str(path)))
     return files, missing
+
+
+def global_heap_errors(settings: Settings) -> list[ConfigError]:
+    """Problems in the config file's global heap; empty when it builds."""
+    try:
+        build_global_heap(Services(settings=settings, metrics=Metrics()))
+    except ConfigErrors as exc:
+        return exc.errors
+    return []
 
 
 def check_paths(paths: list[Path], config: Path | None) -> list[ConfigError]:

@@ -8,23 +8,46 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gateway.errors import ConfigError
+from gateway.errors import ConfigError, ConfigErrors
 from gateway.handlers.forwarding import Network, is_trusted, parse_networks
 from gateway.heap.validation import validation_errors
+from gateway.sessions.settings import AuthSettings, SessionSettings
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
+# Where a flag's value came from, in error messages about command-line overrides.
+COMMAND_LINE = "command line"
+
+
+def split_hostport(value: str, default_host: str = "0.0.0.0") -> tuple[str, int]:
+    """'HOST:PORT', ':PORT' or 'PORT' → (host, port); raises ValueError."""
+    host, _, port = value.rpartition(":")
+    number = int(port)
+    if not 0 <= number <= 65535:
+        raise ValueError(f"port {number} is out of range")
+    return (host.strip("[]") or default_host), number
+
+
+def _hostport(value: str) -> str:
+    try:
+        split_hostport(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8080)") from None
+    return value
+
+
+HostPort = Annotated[str, AfterValidator(_hostport)]
 
 
 class AdminSettings(BaseModel):
     """The admin listener: health, readiness, metrics, admin API, studio."""
 
     model_config = ConfigDict(extra="forbid")
-    listen: str = Field("127.0.0.1:8081", description="HOST:PORT of the admin listener; keep it on loopback.")
+    listen: HostPort = Field("127.0.0.1:8081", description="HOST:PORT of the admin listener; keep it on loopback.")
 
 
 class CaptureSettings(BaseModel):
@@ -48,18 +71,22 @@ class Settings(BaseModel):
     """Everything global; routes live in their own files."""
 
     model_config = ConfigDict(extra="forbid")
-    listen: str = Field("0.0.0.0:8080", description="HOST:PORT of the main listener.")
+    listen: HostPort = Field("0.0.0.0:8080", description="HOST:PORT of the main listener.")
     admin: AdminSettings = Field(default_factory=AdminSettings)
     routes: str = Field("routes", description="Folder of route files, tried in file-name order.")
     workers: int = Field(1, ge=1, description="Processes sharing the port (SO_REUSEPORT).")
     trustedProxies: list[str] = Field(
         default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."
     )
-    store: dict[str, Any] = Field(default_factory=dict, description="Shared state: {embedded: {path}} or {redis: {url}}.")
+    store: dict[str, Any] = Field(
+        default_factory=dict, description="Shared state: {embedded: {path}} or {redis: {url}}."
+    )
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
     heap: list[Any] = Field(default_factory=list, description="Global heap objects routes refer to by name.")
     state: str = Field("state", description="Folder for the embedded store and other local state.")
+    sessions: SessionSettings = Field(default_factory=SessionSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     logFormat: str = Field("auto", pattern="^(auto|json|text)$", description="Log lines as json, text, or auto.")
 
     _networks: tuple[Network, ...] = ()
@@ -89,44 +116,63 @@ class Settings(BaseModel):
         return self._source
 
 
-def expand_env(value: Any, env: Any = None) -> Any:
-    """Replace `${VAR}` and `${VAR:-default}` in every string of a parsed document."""
+def expand_env(value: Any, env: Any = None, path: str = "$", unset: list[ConfigError] | None = None) -> Any:
+    """Replace `${VAR}` and `${VAR:-default}` in every string of a parsed document.
+
+    A variable that is not set and has no default is left as written and recorded in `unset`."""
     env = os.environ if env is None else env
     if isinstance(value, str):
-        return _ENV.sub(lambda m: env.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)), value)
+        return _ENV.sub(lambda m: _variable(m, env, path, unset), value)
     if isinstance(value, list):
-        return [expand_env(v, env) for v in value]
+        return [expand_env(v, env, f"{path}[{i}]", unset) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: expand_env(v, env) for k, v in value.items()}
+        return {k: expand_env(v, env, f"{path}.{k}", unset) for k, v in value.items()}
     return value
 
 
-def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Read the config file (or none) and apply CLI overrides; raises ConfigErrors on problems."""
-    from gateway.errors import ConfigErrors
+def _variable(match: re.Match[str], env: Any, path: str, unset: list[ConfigError] | None) -> str:
+    name, default = match.group(1), match.group(2)
+    if name in env:
+        return str(env[name])
+    if default is not None:
+        return default
+    if unset is not None:
+        message = f"environment variable {name} is not set (write ${{{name}:-default}} to give a default)"
+        unset.append(ConfigError(path, message))
+    return match.group(0)
 
-    data: Any = {}
+
+def _read(path: Path) -> dict[str, Any]:
+    file = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise ConfigErrors([ConfigError("$", f"invalid YAML{where}: {exc.problem}", file)]) from exc
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigErrors([ConfigError("$", f"cannot read the config: {exc}", file)]) from exc
+    if not isinstance(data, dict):
+        raise ConfigErrors([ConfigError("$", "the config must be a mapping of settings", file)])
+    return data
+
+
+def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the config file (or none) and apply command-line overrides; raises ConfigErrors on problems."""
     file = str(path) if path else None
-    if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigErrors([ConfigError("$", f"cannot read the config: {exc}", file)]) from exc
-        if not isinstance(data, dict):
-            raise ConfigErrors([ConfigError("$", "the config must be a mapping of settings", file)])
-    data = expand_env(data)
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    unset: list[ConfigError] = []
+    data = expand_env(_read(path), path="$", unset=unset) if path is not None else {}
+    given = {key: value for key, value in (overrides or {}).items() if value is not None}
+    for key, value in given.items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    errors = [ConfigError(e.path, e.message, file) for e in unset]
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigErrors([ConfigError(p, m, file) for p, m in validation_errors(exc, Settings, "$")]) from exc
+        for where, message in validation_errors(exc, Settings, "$"):
+            flagged = any(where == f"$.{key}" or where.startswith(f"$.{key}.") for key in given)
+            errors.append(ConfigError(where, message, COMMAND_LINE if flagged else file))
+    if errors:
+        raise ConfigErrors(errors)
     settings._source = file
     return settings
-
-
-def split_hostport(value: str, default_host: str = "0.0.0.0") -> tuple[str, int]:
-    """'HOST:PORT', ':PORT' or 'PORT' → (host, port); raises ValueError."""
-    host, _, port = value.rpartition(":")
-    return (host.strip("[]") or default_host), int(port)

@@ -8,6 +8,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.heap.fields import Values
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class HeaderFilter:
             description="Which message to edit: REQUEST (towards the upstream) or RESPONSE."
         )
         remove: list[str] = Field(default_factory=list, description="Header names to remove.")
-        add: dict[str, list[str] | str] = Field(
+        add: dict[str, Values] = Field(
             default_factory=dict, description="Headers to add: name → value or list of values (expressions allowed)."
         )
 
@@ -40,7 +41,7 @@ class HeaderFilter:
         """Compile the added values once."""
         add = []
         for name, values in config.add.items():
-            for index, value in enumerate([values] if isinstance(values, str) else values):
+            for index, value in enumerate(values):
                 add.append((name, ctx.expression(value, f"add.{name}[{index}]")))
         return cls(config.messageType.upper() == "REQUEST", tuple(config.remove), add)
 

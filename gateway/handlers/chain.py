@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.filters.base import build_chain
+from gateway.heap.fields import Ref
 
 if TYPE_CHECKING:
     from gateway.filters.base import HandlerFn
     from gateway.heap.context import BuildContext
-
-Ref = str | dict[str, Any]
 
 
 class Chain:
@@ -21,7 +20,9 @@ class Chain:
 
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        filters: list[Ref] = Field(default_factory=list, description="Filters, outermost first: heap names or inline objects.")
+        filters: list[Ref] = Field(
+            default_factory=list, description="Filters, outermost first: heap names or inline objects."
+        )
         handler: Ref = Field(description="The handler after the filters: a heap name or an inline object.")
 
     def __init__(self, chained: HandlerFn) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
 from gateway.errors import NoRoute
+from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
 from gateway.routing.baseuri import compile_base_uri
 
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
     from gateway.expressions import Expression
     from gateway.filters.base import HandlerFn
     from gateway.heap.context import BuildContext
-
-Ref = str | dict[str, Any]
 
 
 class Binding(BaseModel):

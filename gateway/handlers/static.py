@@ -8,6 +8,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.heap.fields import Values
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
@@ -22,12 +23,14 @@ class StaticResponseHandler:
         model_config = ConfigDict(extra="forbid")
         status: int = Field(200, ge=100, le=599, description="HTTP status code of the response.")
         reason: str | None = Field(None, description="Reason phrase; defaults to the standard one.")
-        headers: dict[str, list[str] | str] = Field(
+        headers: dict[str, Values] = Field(
             default_factory=dict, description="Response headers: name → value or list of values (expressions allowed)."
         )
         entity: str | None = Field(None, description="Response body (expressions allowed).")
 
-    def __init__(self, status: int, reason: str | None, headers: list[tuple[str, Expression]], entity: Expression | None) -> None:
+    def __init__(
+        self, status: int, reason: str | None, headers: list[tuple[str, Expression]], entity: Expression | None
+    ) -> None:
         self.status = status
         self.reason = reason
         self.headers = headers
@@ -38,7 +41,7 @@ class StaticResponseHandler:
         """Compile the header and entity expressions."""
         headers = []
         for name, values in config.headers.items():
-            for index, value in enumerate([values] if isinstance(values, str) else values):
+            for index, value in enumerate(values):
                 headers.append((name, ctx.expression(value, f"headers.{name}[{index}]")))
         entity = ctx.expression(config.entity, "entity") if config.entity is not None else None
         return cls(config.status, config.reason, headers, entity)

@@ -77,7 +77,7 @@ class Heap:
         obj = self._object(ref, path, ctx)
         if obj is FAILED or not hasattr(obj, "handle"):
             if obj is not FAILED:
-                ctx.error(path, f"expected a handler, but {_describe(ref)} is a {type(obj).__name__}")
+                ctx.error(path, f"expected a handler, but {_describe(ref)} is {_kind(obj)}")
             return FAILED.handle
         return obj.handle  # type: ignore[no-any-return]
 
@@ -85,7 +85,7 @@ class Heap:
         """A filter from a name or an inline object."""
         obj = self._object(ref, path, ctx)
         if obj is not FAILED and not hasattr(obj, "filter"):
-            ctx.error(path, f"expected a filter, but {_describe(ref)} is a {type(obj).__name__}")
+            ctx.error(path, f"expected a filter, but {_describe(ref)} is {_kind(obj)}")
             return FAILED
         return obj  # type: ignore[no-any-return]
 
@@ -95,7 +95,7 @@ class Heap:
         if obj is FAILED:
             return None
         if not isinstance(obj, cls):
-            ctx.error(path, f"expected a {cls.__name__}, but {_describe(ref)} is a {type(obj).__name__}")
+            ctx.error(path, f"expected a {cls.__name__}, but {_describe(ref)} is {_kind(obj)}")
             return None
         return obj
 
@@ -111,7 +111,7 @@ class Heap:
         if name in self._built:
             return self._built[name]
         if name in self._building:
-            cycle = " -> ".join([*self._building[self._building.index(name):], name])
+            cycle = " -> ".join([*self._building[self._building.index(name) :], name])
             ctx.error(path, f"reference cycle: {cycle}")
             return FAILED
         if name not in self._decls:
@@ -139,16 +139,12 @@ class Heap:
         return FAILED
 
     def _instantiate(self, decl: Mapping[str, Any], path: str, ctx: BuildContext) -> Any:
-        for key in decl:
-            if key not in _KEYS:
-                ctx.error(f"{path}.{key}", f"unknown property '{key}' (a heap object has {sorted(_KEYS)})")
+        for key in sorted(decl.keys() - _KEYS):
+            ctx.error(f"{path}.{key}", _unknown_key(key))
         type_name = decl.get("type")
         cls = types_by_name().get(type_name) if isinstance(type_name, str) else None
         if cls is None:
-            known = sorted(types_by_name())
-            near = difflib.get_close_matches(str(type_name), known, n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
-            ctx.error(f"{path}.type", f"unknown type {type_name!r}{hint} (known types: {', '.join(known)})")
+            ctx.error(f"{path}.type", _unknown_type(type_name))
             return FAILED
         raw = decl.get("config", {})
         try:
@@ -170,3 +166,24 @@ class Heap:
 
 def _describe(ref: Any) -> str:
     return f"'{ref}'" if isinstance(ref, str) else "the inline object"
+
+
+def _unknown_key(key: str) -> str:
+    near = difflib.get_close_matches(key, sorted(_KEYS), n=1)
+    hint = f"did you mean '{near[0]}'? " if near else ""
+    return f"unknown property '{key}'; {hint}(a heap object has {', '.join(sorted(_KEYS))})"
+
+
+def _kind(obj: Any) -> str:
+    role = "a handler" if hasattr(obj, "handle") else "a filter" if hasattr(obj, "filter") else "neither"
+    return f"a {type(obj).__name__} ({role})"
+
+
+def _unknown_type(type_name: Any) -> str:
+    known = sorted(types_by_name())
+    listing = f"known types: {', '.join(known)}"
+    if type_name is None:
+        return f"required property is missing ({listing})"
+    near = difflib.get_close_matches(str(type_name), known, n=1)
+    hint = f"; did you mean '{near[0]}'?" if near else ""
+    return f"unknown type {type_name!r}{hint} ({listing})"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gateway.durations import parse_duration
+from gateway.durations import to_seconds
 from gateway.errors import ConfigError
 from gateway.expressions import Expression, ExpressionError, compile_expression
 
@@ -65,12 +65,8 @@ class BuildContext:
 
     def duration(self, value: str | float, path: str) -> float:
         """Seconds in an OpenIG duration such as "10 s" or a plain number of seconds."""
-        if isinstance(value, int | float):
-            if value < 0:
-                self.error(path, f"{value} is negative; a duration must be zero or more")
-            return float(value)
         try:
-            return parse_duration(value)
+            return to_seconds(value)
         except ValueError as exc:
             self.error(path, str(exc))
             return 0.0

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from gateway.auth.bearer import BearerTokenFilter
+from gateway.auth.device import DeviceFlowFilter
 from gateway.auth.login import OidcLoginFilter
 from gateway.auth.provider import OidcProvider
 from gateway.capture.decorator import CaptureDecorator
@@ -14,6 +15,7 @@ from gateway.handlers.chain import Chain
 from gateway.handlers.dispatch import DispatchHandler
 from gateway.handlers.proxy import ClientHandler
 from gateway.handlers.static import StaticResponseHandler
+from gateway.sessions.filter import SessionFilter
 from gateway.throttling.filter import ThrottlingFilter
 from gateway.throttling.rates import MappedThrottlingPolicy
 
@@ -28,7 +30,9 @@ TYPES: tuple[Any, ...] = (
     CaptureDecorator,
     OidcProvider,
     BearerTokenFilter,
+    DeviceFlowFilter,
     OidcLoginFilter,
+    SessionFilter,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.heap.fields import REFERENCE_PLACEHOLDER
 from gateway.heap.registry import TYPES
 from gateway.routing.model import RouteFile
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_REFERENCE = {"$ref": "#/$defs/Reference"}
 
 
 def _type_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
@@ -22,27 +24,42 @@ def _type_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
         "required": ["type"],
         "properties": {
             "name": {"type": "string", "description": "Name other objects use to refer to this one."},
-            "type": {"const": cls.__name__},
+            "type": {"const": cls.__name__, "description": "The object's type."},
             "config": {"$ref": f"#/$defs/{cls.__name__}Config"},
             "capture": {"$ref": "#/$defs/Capture"},
-            "comment": {"type": "string"},
+            "comment": {"type": "string", "description": "Free text for humans; ignored."},
         },
         "additionalProperties": False,
     }
+
+
+def _link_references(node: Any) -> Any:
+    """Point every reference field at the shared Reference definition."""
+    if isinstance(node, dict):
+        linked = {key: _link_references(value) for key, value in node.items() if key not in REFERENCE_PLACEHOLDER}
+        return {**_REFERENCE, **linked} if REFERENCE_PLACEHOLDER.keys() & node.keys() else linked
+    if isinstance(node, list):
+        return [_link_references(value) for value in node]
+    return node
 
 
 def route_schema() -> dict[str, Any]:
     """A draft 2020-12 schema for route files, with descriptions for editors and the linter."""
     root = RouteFile.model_json_schema(ref_template="#/$defs/{model}")
     defs: dict[str, Any] = root.pop("$defs", {})
-    objects = [_type_schema(cls, defs) for cls in TYPES]
-    defs["HeapObject"] = {"oneOf": objects}
+    defs["HeapObject"] = {"oneOf": [_type_schema(cls, defs) for cls in TYPES]}
     defs["Reference"] = {
         "description": "A heap object's name, or an inline {type, config} object.",
         "oneOf": [{"type": "string"}, {"$ref": "#/$defs/HeapObject"}],
     }
     defs["Capture"] = root["properties"]["capture"]
-    root["properties"]["heap"] = {"type": "array", "items": {"$ref": "#/$defs/HeapObject"},
-                                  "description": root["properties"]["heap"].get("description", "")}
-    root["properties"]["handler"] = {"$ref": "#/$defs/Reference", "description": "The route's handler."}
-    return {"$schema": _DIALECT, "$id": "https://schemas.gateway.dev/route.json", **root, "$defs": defs}
+    properties = root["properties"]
+    properties["heap"] = {
+        "type": "array",
+        "description": properties["heap"].get("description", ""),
+        "items": {"allOf": [{"$ref": "#/$defs/HeapObject"}, {"required": ["name"]}]},
+    }
+    properties["handler"] = {**_REFERENCE, "description": properties["handler"].get("description", "")}
+    schema: dict[str, Any] = {"$schema": _DIALECT, "$id": "https://schemas.gateway.dev/route.json", **root}
+    linked: dict[str, Any] = _link_references({**schema, "$defs": defs})
+    return linked

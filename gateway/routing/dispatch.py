@@ -1,10 +1,11 @@
-"""The main listener's one handler: request id, path checks, header stripping, route match, errors."""
+"""The main listener's one handler: request id, path checks, header stripping, route match, errors, telemetry."""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import os
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -14,11 +15,15 @@ from gateway.exchange import Exchange
 from gateway.handlers.forwarding import client_address
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
+from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
 from gateway.routing.paths import check_path
 from gateway.scope import Scope
 
 if TYPE_CHECKING:
+    from gateway.filters.base import HandlerFn
+    from gateway.ops.traffic import RouteProbe
     from gateway.routing.reload import RouteSet
+    from gateway.routing.route import Route
     from gateway.services import Services
 
 log = logging.getLogger("gateway.access")
@@ -30,6 +35,7 @@ class Dispatcher:
     def __init__(self, routes: RouteSet, services: Services) -> None:
         self.routes = routes
         self.services = services
+        self.traffic = services.metrics.traffic
         self._ids = itertools.count(1)
         self._prefix = os.urandom(6).hex()
         self._trusted = services.settings.trustedProxies
@@ -37,30 +43,65 @@ class Dispatcher:
     def _remote(self, request: web.BaseRequest) -> str | None:
         if not self._trusted:
             return request.remote
-        return client_address(
-            request.remote, request.headers.get("X-Forwarded-For"), self.services.settings._networks
-        )
+        return client_address(request.remote, request.headers.get("X-Forwarded-For"), self.services.settings._networks)
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Serve one request; every failure becomes a safe error response, never a traceback."""
-        request_id = f"{self._prefix}-{next(self._ids)}"
-        exchange = Exchange(request_id)
+        started = perf_counter()
+        exchange = Exchange(f"{self._prefix}-{next(self._ids)}")
         exchange.scope = Scope(request, exchange, lambda: self._remote(request))
         request[EXCHANGE] = exchange
-        table = self.routes.table
+        endpoint = self.services.endpoints.get(request.path)
+        if endpoint is not None:
+            return await self._endpoint(request, exchange, endpoint)
         try:
-            check_path(request.raw_path)
-            if table.injected_headers:
-                _strip(request, exchange, table.injected_headers)
-            route = table.match(exchange.scope)
-            if route is None:
-                raise NoRoute(f"no route for {request.method} {request.path}")
-            return await route.handler(request)
-        except GatewayError as error:
-            return self._error(request, exchange, error)
-        except Exception:
-            log.exception("unexpected error, request %s", request_id)
-            return self._error(request, exchange, GatewayError("unexpected error"))
+            route = self._match(request, exchange)
+        except Exception as exc:
+            response = self._error(request, exchange, self._as_gateway_error(exc, exchange))
+            self.traffic.unrouted.count(request.method, response.status, False, started)
+            return response
+        return await self._handle(request, exchange, route, started)
+
+    def _match(self, request: web.BaseRequest, exchange: Exchange) -> Route:
+        table = self.routes.table
+        check_path(request.raw_path)
+        if table.injected_headers:
+            _strip(request, exchange, table.injected_headers)
+        route = table.match(exchange.scope)
+        if route is None:
+            raise NoRoute(f"no route for {request.method} {request.path}")
+        return route
+
+    async def _handle(
+        self, request: web.BaseRequest, exchange: Exchange, route: Route, started: float
+    ) -> web.StreamResponse:
+        probe = self.traffic.probe(route)
+        probe.enter()
+        response: web.StreamResponse | None = None
+        failed = False
+        try:
+            response = await route.handler(request)
+            return response
+        except Exception as exc:
+            error = self._as_gateway_error(exc, exchange)
+            failed = error.status >= 500
+            response = self._error(request, exchange, error)
+            _count_upstream_failure(probe, error)
+            return response
+        finally:
+            probe.leave(request.method, _delivered(request, response), failed, started)
+
+    async def _endpoint(self, request: web.BaseRequest, exchange: Exchange, endpoint: HandlerFn) -> web.StreamResponse:
+        try:
+            return await endpoint(request)
+        except Exception as exc:
+            return self._error(request, exchange, self._as_gateway_error(exc, exchange))
+
+    def _as_gateway_error(self, exc: Exception, exchange: Exchange) -> GatewayError:
+        if isinstance(exc, GatewayError):
+            return exc
+        log.error("unexpected error, request %s", exchange.request_id, exc_info=exc)
+        return GatewayError("unexpected error")
 
     def _error(self, request: web.BaseRequest, exchange: Exchange, error: GatewayError) -> web.Response:
         route = exchange.route.name if exchange.route else "-"
@@ -68,9 +109,21 @@ class Dispatcher:
             "%s %s %s -> %d %s: %s",
             exchange.request_id, request.method, request.path, error.status, error.code, error.reason,
             extra={"request_id": exchange.request_id, "route": route, "code": error.code},
-        )
+        )  # fmt: skip
         self.services.metrics.denials.labels(error.code).inc()
         return error_response(request, error, exchange.request_id)
+
+
+def _delivered(request: web.BaseRequest, response: web.StreamResponse | None) -> int:
+    """The response's status, or 0 when the client got none: cancelled, or gone before it was sent."""
+    if response is None or (request.transport is None and not response.prepared):
+        return 0
+    return response.status
+
+
+def _count_upstream_failure(probe: RouteProbe, error: GatewayError) -> None:
+    if is_upstream_failure(error):
+        probe.upstream_failed(upstream_failure_kind(error))
 
 
 def normalise_header(name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from gateway.keys import EXCHANGE
 from gateway.routing.baseuri import compile_base_uri
 from gateway.routing.model import RouteFile
 from gateway.routing.route import Route
+from gateway.routing.source import parse_json
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -37,27 +37,45 @@ class LoadResult:
     condition_ok: bool = False
 
 
-def parse_json(text: str, file: str) -> tuple[Any, list[ConfigError]]:
-    """The JSON document, or an error naming the line and column."""
-    try:
-        return json.loads(text), []
-    except json.JSONDecodeError as exc:
-        return None, [ConfigError("$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file)]
-
-
-def load_route(path: Path, text: str, services: Services, parent: Heap | None, display: str | None = None) -> LoadResult:
+def load_route(
+    path: Path, text: str, services: Services, parent: Heap | None, display: str | None = None
+) -> LoadResult:
     """Compile a route file; never raises for bad content."""
     file = display or str(path)
     data, errors = parse_json(text, file)
-    if errors:
+    if data is None:
         return LoadResult(None, errors)
     if not isinstance(data, dict):
-        return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object", file)])
+        return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object {name, condition, ...}", file)])
     try:
         model = RouteFile.model_validate(data)
     except ValidationError as exc:
-        return LoadResult(None, [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")])
-    return _build(model, path, file, services, parent)
+        errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")]
+        return _invalid(data, path, file, services, errors)
+    result = _build(model, path, file, services, parent)
+    if errors:
+        result = _invalid(data, path, file, services, errors + result.errors)
+    return result
+
+
+def _invalid(data: dict[str, Any], path: Path, file: str, services: Services, errors: list[ConfigError]) -> LoadResult:
+    """Errors, and the condition if it compiles on its own, so that the file can be installed fail-closed."""
+    name = data.get("name") if isinstance(data.get("name"), str) and data.get("name") else path.stem
+    text = data.get("condition")
+    if text is None:
+        return LoadResult(None, errors, name, None, True)
+    if not isinstance(text, str):
+        return LoadResult(None, errors, name)
+    ctx = BuildContext(file, services)
+    condition = ctx.expression(text, "$.condition")
+    if ctx.errors:
+        return LoadResult(None, _merge(errors, ctx.errors), name)
+    return LoadResult(None, errors, name, condition, True)
+
+
+def _merge(errors: list[ConfigError], more: list[ConfigError]) -> list[ConfigError]:
+    seen = {(e.path, e.message) for e in errors}
+    return errors + [e for e in more if (e.path, e.message) not in seen]
 
 
 def _build(model: RouteFile, path: Path, file: str, services: Services, parent: Heap | None) -> LoadResult:
@@ -94,7 +112,9 @@ def _with_entry(route: Route) -> Route:
         exchange.base_uri = base
         return await inner(request)
 
-    route_ref = Route(route.name, route.file, route.condition, entry, base, False, route.monitor, route.injected_headers)
+    route_ref = Route(
+        route.name, route.file, route.condition, entry, base, False, route.monitor, route.injected_headers
+    )
     return route_ref
 
 
@@ -105,7 +125,9 @@ def fail_closed_route(result: LoadResult, file: str) -> Route:
 
     async def refuse(request: web.BaseRequest) -> web.StreamResponse:
         request[EXCHANGE].route = route
-        raise RouteFailClosed(reason, public=f"Route '{name}' is unavailable: its configuration failed to load: {reason}")
+        raise RouteFailClosed(
+            reason, public=f"Route '{name}' is unavailable: its configuration failed to load: {reason}"
+        )
 
     route = Route(name, file, result.condition, refuse, fail_closed=True)
     return route

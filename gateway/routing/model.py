@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.heap.fields import Ref
+
 CAPTURE_POINTS = ("request", "filtered_request", "response", "filtered_response", "all")
 
 
@@ -29,7 +31,7 @@ class RouteFile(BaseModel):
     )
     baseURI: str | None = Field(None, description="Upstream origin, e.g. http://app.internal:8080.")
     heap: list[Any] = Field(default_factory=list, description="Named objects: {name, type, config}.")
-    handler: str | dict[str, Any] = Field(description="The route's handler: a heap name or an inline object.")
+    handler: Ref = Field(description="The route's handler: a heap name or an inline object.")
     capture: str | list[str] | None = Field(
         None, description=f"Capture points for the route's messages: {', '.join(CAPTURE_POINTS)}."
     )

@@ -1,5 +1,10 @@
-"""Path-confusion defence: a path with dot-segments is refused, never matched in one form and
-forwarded in another (RFC 3986 §5.2.4). Encoded forms (`%2e`, `%2f`, `%5c`) count too."""
+"""Path-confusion defence: a path that upstreams may resolve differently from how routes match it
+is refused with 400, never matched in one form and forwarded in another (RFC 3986 §5.2.4).
+
+Routes match the decoded path (`request.path`, where `%2F` is `/`) and the upstream gets the raw
+bytes; the two name the same resource unless a segment is `.` or `..`, empty (`//`, which many
+servers merge), or becomes so once `;parameters` are cut (Tomcat reads `..;x` as `..`). Every
+percent-decoding depth counts (`%2e`, `%252e`, ...) and `\\` counts as `/` (`%5c` too)."""
 
 from __future__ import annotations
 
@@ -8,25 +13,45 @@ from urllib.parse import unquote
 
 from gateway.errors import BadRequest
 
-# Cheap pre-check: only paths holding a dot, a percent or a backslash need a closer look.
-_SUSPECT = re.compile(r"[.%\\]")
-_SEPARATORS = re.compile(r"[/\\]")
+# A separator, then an empty, `.` or `..` segment (`;params` allowed) before another separator or
+# at the end; a trailing empty segment (`/dir/`) is fine.
+_AMBIGUOUS = re.compile(r"[/\\]\.{0,2}(?:;[^/\\]*)?[/\\]|[/\\]\.{1,2}(?:;[^/\\]*)?\Z")
+# Only these escapes can decode to a separator, dot, `;` or NUL (`%25` to another escape).
+_STRUCTURAL_ESCAPE = re.compile(r"%(?:2[5eEfF]|5[cC]|3[bB]|00)")
+_PUBLIC = "The request path is not allowed."
 
 
-def check_path(raw_path_and_query: str) -> None:
-    """Raise BadRequest if the path has a `.` or `..` segment in any encoding, or a NUL."""
-    path = raw_path_and_query.partition("?")[0]
-    if not _SUSPECT.search(path):
-        return
-    decoded = path
-    # Decode repeatedly so that double encodings (%252e) cannot hide a segment from us
-    # while an upstream that decodes twice would still see it.
-    for _ in range(3):
-        once = unquote(decoded, errors="replace")
-        if once == decoded:
-            break
-        decoded = once
-    if "\x00" in decoded:
-        raise BadRequest("NUL byte in the path", public="The request path is not allowed.")
-    if any(segment in (".", "..") for segment in _SEPARATORS.split(decoded)):
-        raise BadRequest(f"dot-segment in path {path!r}", public="The request path is not allowed.")
+def check_path(raw_target: str) -> None:
+    """Raise BadRequest if the request target's path is ambiguous (see the module docstring)."""
+    if not raw_target.startswith("/"):
+        raw_target = origin_form(raw_target)
+        if not raw_target.startswith("/"):
+            # Authority-form (CONNECT host:port) names no path: nothing to match or forward.
+            raise BadRequest(f"request target {raw_target!r} is not a path", public=_PUBLIC)
+    path = raw_target.partition("?")[0]
+    if "%" in path and _STRUCTURAL_ESCAPE.search(path):
+        path = _fully_decoded(path)
+        if "\x00" in path:
+            raise BadRequest("NUL byte in the path", public=_PUBLIC)
+    if _AMBIGUOUS.search(path):
+        raise BadRequest(f"ambiguous segment in path {raw_target.partition('?')[0]!r}", public=_PUBLIC)
+
+
+def origin_form(target: str) -> str:
+    """The path and query of an absolute-form target (`http://host/p?q`, RFC 9112 §3.2.2), as sent."""
+    _, sep, rest = target.partition("://")
+    if not sep:
+        return target
+    start = next((i for i, char in enumerate(rest) if char in "/?"), len(rest))
+    tail = rest[start:]
+    return tail if tail.startswith("/") else "/" + tail
+
+
+def _fully_decoded(path: str) -> str:
+    """Percent-decode until nothing changes, so no encoding depth can hide a segment from us
+    that an upstream decoding more than once would still see. Each round shrinks the text."""
+    while True:
+        once = unquote(path, errors="replace")
+        if once == path:
+            return path
+        path = once

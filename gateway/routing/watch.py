@@ -1,33 +1,28 @@
-"""Hot reload: watch the routes folder and apply each batch of changes to the route set."""
+"""Hot reload: watch the routes folder and refresh the route set after each batch of changes."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
-from watchfiles import Change, awatch
+from watchfiles import awatch
 
 from gateway.routing.reload import RouteSet
 
 log = logging.getLogger("gateway.routes")
 
 
-def _is_route_file(change: Change, path: str) -> bool:
-    return path.endswith(".json")
-
-
 async def watch_routes(routes: RouteSet, stop: asyncio.Event) -> None:
-    """Reload changed files until `stop` is set; a short debounce keeps reloads under a second."""
+    """Refresh on any change in the folder until `stop` is set; a short debounce keeps reloads under a second.
+
+    Every change counts, not only `*.json` ones: a swapped symlink changes files without naming them."""
     directory = routes.directory
     if not directory.is_dir():
+        log.warning("routes folder %s does not exist; hot reload is off", directory)
         return
-    async for changes in awatch(
-        directory, stop_event=stop, debounce=150, step=30, watch_filter=_is_route_file, recursive=False
-    ):
-        paths = {Path(p) for _, p in changes}
+    async for _changes in awatch(directory, stop_event=stop, debounce=150, step=30, watch_filter=None, recursive=False):
         try:
-            routes.apply(paths)
+            routes.refresh()
         except Exception:
             # A bug while reloading must not stop the watcher; the old table keeps serving.
             log.exception("route reload failed; the previous routes keep serving")

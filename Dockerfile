@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1.7
+# The gateway, serving the route files mounted at /routes with the config at /config/gateway.yaml.
+#
+#   docker build -t gateway .
+#   docker run --rm -p 8080:8080 -v "$PWD/routes:/routes:ro" gateway
+#
+# The admin listener (health, readiness, metrics, route states) stays on the container's loopback
+# unless the operator publishes it on purpose:
+#   docker run ... -e GATEWAY_ADMIN=0.0.0.0:8081 -p 127.0.0.1:8081:8081 gateway
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY gateway ./gateway
+RUN pip install . \
+ && useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin gateway \
+ && mkdir -p /config /routes /state /capture \
+ && chown gateway:gateway /state /capture \
+ && rm -rf /src
+
+# Examples, replaced by whatever the operator mounts at /routes.
+COPY routes /routes
+
+# The default config; mount your own over it. ${VAR:-default} values come from the environment.
+COPY <<"EOF" /config/gateway.yaml
+routes: /routes
+state: /state
+capture:
+  dir: /capture
+admin:
+  listen: ${GATEWAY_ADMIN:-127.0.0.1:8081}
+EOF
+
+WORKDIR /state
+USER gateway
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8081/ready', timeout=2)"]
+ENTRYPOINT ["gateway"]
+CMD ["serve", "--config", "/config/gateway.yaml", "--routes", "/routes"]

@@ -1,0 +1,44 @@
+"""Serve route files through a real gateway: write them, start it, and read what came back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.gateway import GatewayHandle, running_gateway, write_route
+
+Serve = Callable[..., Awaitable[GatewayHandle]]
+
+
+@pytest.fixture
+async def serve(routes_dir: Path, tmp_path: Path) -> AsyncIterator[Serve]:
+    """`await serve(**{"10-a.json": route})` starts a gateway on those route files."""
+    async with AsyncExitStack() as stack:
+
+        async def start(**files: dict[str, Any]) -> GatewayHandle:
+            for name, route in files.items():
+                write_route(routes_dir, name, route)
+            capture = {"dir": str(tmp_path / "capture")}
+            return await stack.enter_async_context(running_gateway(routes_dir, capture=capture))
+
+        yield start
+
+
+def seen_headers(body: bytes, name: str) -> list[str]:
+    """Values of header `name` in an echo record, in the order the upstream received them."""
+    return [value for key, value in json.loads(body)["headers"] if key.lower() == name.lower()]
+
+
+def chain(filters: list[Any], handler: Any = "ClientHandler") -> dict[str, Any]:
+    """An inline Chain."""
+    return {"type": "Chain", "config": {"filters": filters, "handler": handler}}
+
+
+def header_filter(message_type: str, **config: Any) -> dict[str, Any]:
+    """An inline HeaderFilter."""
+    return {"type": "HeaderFilter", "config": {"messageType": message_type, **config}}

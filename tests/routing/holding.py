@@ -1,0 +1,42 @@
+"""An upstream that holds each request until the test releases it: a request provably in flight."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Holding:
+    """An upstream whose /hold answers only when the test releases it."""
+
+    url: str = ""
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@asynccontextmanager
+async def holding_upstream() -> AsyncIterator[Holding]:
+    """A holding upstream on a free loopback port; released and stopped on exit."""
+    holding = Holding()
+
+    async def hold(request: web.Request) -> web.Response:
+        holding.arrived.set()
+        await holding.release.wait()
+        return web.Response(text="held")
+
+    app = web.Application()
+    app.router.add_get("/hold", hold)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    holding.url = "http://{}:{}".format(*runner.addresses[0][:2])
+    try:
+        yield holding
+    finally:
+        holding.release.set()
+        await runner.cleanup()
