@@ -13,7 +13,10 @@ log = logging.getLogger("gateway.proxy")
 
 
 class UpstreamBody(Payload):
-    """Streams an upstream response body chunk by chunk, so memory stays flat for any size."""
+    """Streams an upstream response body chunk by chunk, so memory stays flat for any size.
+
+    aiohttp's flow control bounds what sits in memory: the upstream socket is paused while the
+    client is slower than the upstream, and `writer.write` waits while the client's buffer is full."""
 
     def __init__(self, upstream: aiohttp.ClientResponse, **kwargs: Any) -> None:
         super().__init__(upstream.content, **kwargs)
@@ -35,6 +38,7 @@ class UpstreamBody(Payload):
             self._upstream.close()
             raise ConnectionResetError("upstream body broke off") from exc
         finally:
+            # An unfinished body (the client went away) makes release() close the connection.
             self._upstream.release()
 
     async def write_with_length(self, writer: AbstractStreamWriter, content_length: int | None) -> None:
@@ -51,3 +55,7 @@ class UpstreamBody(Payload):
             return await self._upstream.read()
         finally:
             self._upstream.release()
+
+    def _close(self) -> None:
+        # A response that is dropped unsent (a filter replaced it, the client left) frees the connection.
+        self._upstream.release()

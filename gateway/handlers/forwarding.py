@@ -1,5 +1,5 @@
 """Header rules between client, gateway and upstream: hop-by-hop removal (RFC 9110 §7.6.1)
-and the X-Forwarded-* headers, trusted only from configured proxies."""
+and the X-Forwarded-* headers, believed only from configured trusted proxies."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import ipaddress
 from collections.abc import Iterable
 
 from multidict import CIMultiDict, CIMultiDictProxy
+
+Headers = CIMultiDictProxy[str] | CIMultiDict[str]
 
 HOP_BY_HOP = frozenset(
     {
@@ -21,6 +23,10 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
+# Besides X-Forwarded-*: other ways a client claims an address or scheme that an upstream may believe.
+_CLAIMS = frozenset({"forwarded", "x-real-ip"})
+_CLAIM_PREFIX = "x-forwarded-"
+_NONE: frozenset[str] = frozenset()
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -41,22 +47,56 @@ def is_trusted(address: str | None, networks: tuple[Network, ...]) -> bool:
     return any(ip in net for net in networks)
 
 
-def _connection_tokens(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> set[str]:
-    tokens: set[str] = set()
-    for value in headers.getall("Connection", ()):
-        tokens.update(t.strip().lower() for t in value.split(",") if t.strip())
-    return tokens
+def _connection_tokens(headers: Headers) -> frozenset[str]:
+    if "Connection" not in headers:
+        return _NONE
+    tokens = (t.strip().lower() for value in headers.getall("Connection") for t in value.split(","))
+    return frozenset(t for t in tokens if t)
 
 
-def end_to_end(headers: CIMultiDictProxy[str] | CIMultiDict[str], drop: frozenset[str] = frozenset()) -> CIMultiDict[str]:
-    """A copy without hop-by-hop headers, those named in Connection, and `drop` (lower-case)."""
-    named = _connection_tokens(headers) if "Connection" in headers else set()
+def end_to_end(headers: Headers, drop: frozenset[str] = HOP_BY_HOP) -> CIMultiDict[str]:
+    """A copy without `drop` (lower-case names; hop-by-hop by default) and the names listed in Connection."""
+    named = _connection_tokens(headers)
     out: CIMultiDict[str] = CIMultiDict()
     for name, value in headers.items():
         lower = name.lower()
-        if lower in HOP_BY_HOP or lower in named or lower in drop:
+        if lower not in drop and lower not in named:
+            out.add(name, value)
+    return out
+
+
+def forwarded_request_headers(
+    headers: Headers, drop: frozenset[str], *, peer: str | None, scheme: str, trusted: bool
+) -> CIMultiDict[str]:
+    """The client's end-to-end headers for the upstream, with X-Forwarded-For/Proto/Host.
+
+    A client's own X-Forwarded-* (and Forwarded, X-Real-IP) pass only when the peer is a trusted
+    proxy; then its X-Forwarded-For chain is extended, else the chain starts at the peer."""
+    named = _connection_tokens(headers)
+    out: CIMultiDict[str] = CIMultiDict()
+    chain: list[str] = []
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower in drop or lower in named:
             continue
+        # Some servers read X_Forwarded_For as X-Forwarded-For: compare the names as they would.
+        claim = lower.replace("_", "-") if "_" in lower else lower
+        if claim.startswith(_CLAIM_PREFIX) or claim in _CLAIMS:
+            if not trusted:
+                continue
+            if claim == "x-forwarded-for":
+                chain.append(value)
+                continue
         out.add(name, value)
+    if peer:
+        chain.append(peer)
+    if chain:
+        out["X-Forwarded-For"] = ", ".join(chain)
+    if "X-Forwarded-Proto" not in out:
+        out["X-Forwarded-Proto"] = scheme
+    host = headers.get("Host")
+    if host and "X-Forwarded-Host" not in out:
+        out["X-Forwarded-Host"] = host
     return out
 
 
@@ -68,18 +108,3 @@ def client_address(peer: str | None, forwarded_for: str | None, networks: tuple[
         if not is_trusted(hop, networks):
             return hop
     return peer
-
-
-def set_forwarded(
-    headers: CIMultiDict[str], *, peer: str | None, scheme: str, host: str | None, trusted: bool
-) -> None:
-    """Append the peer to X-Forwarded-For and set X-Forwarded-Proto/Host (kept only if trusted)."""
-    prior = ", ".join(headers.getall("X-Forwarded-For", ())) if trusted else ""
-    for name in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"):
-        if not trusted:
-            headers.popall(name, None)
-    if peer:
-        headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
-    headers.setdefault("X-Forwarded-Proto", scheme)
-    if host:
-        headers.setdefault("X-Forwarded-Host", host)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 import aiohttp
 from aiohttp import web
+from multidict import CIMultiDict
 from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
-from gateway.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable
+from gateway.durations import Duration
+from gateway.errors import BadRequest, GatewayError, UpstreamTimeout, UpstreamUnavailable
 from gateway.handlers.body import UpstreamBody
-from gateway.handlers.forwarding import end_to_end, set_forwarded
+from gateway.handlers.forwarding import HOP_BY_HOP, end_to_end, forwarded_request_headers
 from gateway.handlers.websocket import is_upgrade, proxy_websocket
 from gateway.keys import EXCHANGE
+from gateway.routing.paths import origin_form
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -24,10 +29,22 @@ log = logging.getLogger("gateway.proxy")
 
 # Bodies up to this size are read whole: cheaper than streaming for the common small response.
 _SMALL_BODY = 64 * 1024
-# The client may not choose these: aiohttp would otherwise add its own defaults.
+# Never add aiohttp's defaults for these: the upstream sees what the client sent, or nothing.
 _SKIP_AUTO = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
-_DROP_REQUEST = frozenset({"host", "content-length"})
-_NO_CONTENT_TYPE = object()
+# Host is the upstream's (unless kept), Content-Length is the body's, Expect is answered here.
+_DROP_REQUEST = HOP_BY_HOP | {"host", "content-length", "expect"}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_NO_BODY = frozenset({204, 304})
+
+
+@dataclass(slots=True, eq=False)
+class Outgoing:
+    """The request as sent upstream: absolute URL, headers after the gateway's edits, and the body."""
+
+    method: str
+    url: URL
+    headers: CIMultiDict[str]
+    body: AsyncIterable[bytes] | None
 
 
 class NoBaseUri(GatewayError):
@@ -37,13 +54,21 @@ class NoBaseUri(GatewayError):
     public = "This route has no upstream configured."
 
 
+class ExpectationFailed(GatewayError):
+    """The client expects something other than 100-continue (RFC 9110 §10.1.1)."""
+
+    status = 417
+    code = "expectation_failed"
+    public = "The expectation given in the Expect header cannot be met."
+
+
 class ClientHandler:
     """Sends the request to the route's baseURI over the shared keep-alive pool."""
 
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        connectionTimeout: str | float = Field("10 s", description='Time to connect to the upstream, e.g. "10 s".')
-        soTimeout: str | float = Field("60 s", description='Time to wait for upstream data before a 504, e.g. "60 s".')
+        connectionTimeout: Duration = Field(10.0, description='Time to connect to the upstream, e.g. "10 s".')
+        soTimeout: Duration = Field(60.0, description='Time to wait for upstream data before a 504, e.g. "60 s".')
         keepHost: bool = Field(False, description="Send the client's Host header upstream instead of the upstream's.")
 
     def __init__(self, services: Services, timeout: aiohttp.ClientTimeout, keep_host: bool) -> None:
@@ -63,29 +88,40 @@ class ClientHandler:
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Forward the request; map upstream failures to 502/504."""
+        return await self.send(request, self.outgoing(request))
+
+    def outgoing(self, request: web.BaseRequest) -> Outgoing:
+        """The upstream request this handler would send, for `send` (capture records it in between)."""
         exchange = request[EXCHANGE]
         if exchange.base_uri is None:
             raise NoBaseUri("the route reached ClientHandler with no baseURI")
-        url = URL(str(exchange.base_uri) + request.raw_path, encoded=True)
-        headers = self._upstream_headers(request)
+        body = exchange.request_body
+        if body is None and request.body_exists:
+            body = request.content
+        return Outgoing(request.method, upstream_url(exchange.base_uri, request), self._headers(request), body)
+
+    async def send(self, request: web.BaseRequest, out: Outgoing) -> web.StreamResponse:
+        """Send `out` upstream and relay the answer."""
         if is_upgrade(request):
-            return await proxy_websocket(request, self._http(), url, headers)
+            return await proxy_websocket(request, self._http(), out.url, out.headers)
+        if "Expect" in request.headers:
+            await _answer_expect(request)
         try:
             upstream = await self._http().request(
-                request.method,
-                url,
-                headers=headers,
-                data=request.content if request.body_exists else None,
+                out.method,
+                out.url,
+                headers=out.headers,
+                data=out.body,
                 allow_redirects=False,
                 auto_decompress=False,
                 skip_auto_headers=_SKIP_AUTO,
                 timeout=self.timeout,
             )
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise UpstreamTimeout(f"{url.origin()}: {type(exc).__name__}") from exc
+        except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors too
+            raise UpstreamTimeout(f"{out.url.origin()}: {type(exc).__name__}") from exc
         except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(f"{url.origin()}: {exc}") from exc
-        return await self._response(upstream, request.method)
+            raise UpstreamUnavailable(f"{out.url.origin()}: {exc!r}") from exc
+        return await _response(upstream, request.method)
 
     def _http(self) -> aiohttp.ClientSession:
         http = self.services.http
@@ -93,38 +129,66 @@ class ClientHandler:
             raise UpstreamUnavailable("the upstream client is not running")
         return http
 
-    def _upstream_headers(self, request: web.BaseRequest) -> dict[str, str] | aiohttp.typedefs.LooseHeaders:
+    def _headers(self, request: web.BaseRequest) -> CIMultiDict[str]:
         exchange = request[EXCHANGE]
-        headers = end_to_end(exchange.request_headers(request.headers), _DROP_REQUEST)
+        trusted = self.services.settings.is_trusted_proxy(request.remote)
+        headers = forwarded_request_headers(
+            exchange.request_headers(request.headers), _DROP_REQUEST,
+            peer=request.remote, scheme=request.scheme, trusted=trusted,
+        )  # fmt: skip
         length = request.headers.get("Content-Length")
         if length is not None:
             headers["Content-Length"] = length
-        settings = self.services.settings
-        trusted = settings.is_trusted_proxy(request.remote)
-        set_forwarded(headers, peer=request.remote, scheme=request.scheme, host=request.host, trusted=trusted)
         if self.keep_host or exchange.keep_host:
-            headers["Host"] = request.host
+            host = request.headers.get("Host")
+            if host:
+                headers["Host"] = host
         return headers
 
-    async def _response(self, upstream: aiohttp.ClientResponse, method: str) -> web.StreamResponse:
-        headers = end_to_end(upstream.headers)
-        length = upstream.content_length
-        if method == "HEAD" or upstream.status in (204, 304) or (length is not None and length <= _SMALL_BODY):
-            try:
-                body = await upstream.read()
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                upstream.release()
-                raise UpstreamUnavailable(f"reading the upstream body: {exc!r}") from exc
-            response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
-            if body:
-                response.body = body
-            return response
-        had_type = "Content-Type" in headers
+
+def upstream_url(base: URL, request: web.BaseRequest) -> URL:
+    """The upstream origin with the client's request target, byte for byte (no re-encoding)."""
+    target = request.raw_path
+    if not target.startswith("/"):
+        # Absolute-form: the authority named this gateway; the upstream gets the path and query.
+        target = origin_form(target)
+        if not target.startswith("/"):
+            raise BadRequest(f"request target {target!r} is not a path")
+    try:
+        if target.endswith("?") and target.index("?") == len(target) - 1:
+            # yarl drops an empty query; as part of the path its `?` reaches the request line.
+            return base.with_path(target, encoded=True)
+        return URL(str(base) + target, encoded=True)
+    except ValueError as exc:
+        raise BadRequest(f"request target {target!r}: {exc}") from exc
+
+
+async def _answer_expect(request: web.BaseRequest) -> None:
+    """Answer `Expect: 100-continue` here: the upstream request carries the body without it."""
+    if request.headers["Expect"].lower() != "100-continue":
+        raise ExpectationFailed(f"Expect: {request.headers['Expect']!r}")
+    if request.version >= aiohttp.HttpVersion11 and request.body_exists:
+        await request.writer.write(_CONTINUE)
+
+
+async def _response(upstream: aiohttp.ClientResponse, method: str) -> web.StreamResponse:
+    """The client's response: small or empty bodies read whole, others streamed."""
+    headers = end_to_end(upstream.headers)
+    length = upstream.content_length
+    if method == "HEAD" or upstream.status in _NO_BODY or (length is not None and length <= _SMALL_BODY):
+        try:
+            body = await upstream.read()
+        except TimeoutError as exc:
+            raise UpstreamTimeout(f"reading the upstream body: {exc!r}") from exc
+        except aiohttp.ClientError as exc:
+            raise UpstreamUnavailable(f"reading the upstream body: {exc!r}") from exc
+        finally:
+            upstream.release()
         response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
-        response.body = UpstreamBody(upstream)
-        if not had_type:
-            # aiohttp adds a default type to payload bodies; the upstream sent none.
-            response.headers.popall("Content-Type", None)
+        if body:
+            response.body = body
         return response
-
-
+    # Without a Content-Type from the upstream, aiohttp labels any body application/octet-stream.
+    response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
+    response.body = UpstreamBody(upstream)
+    return response

@@ -1,0 +1,140 @@
+"""No path confusion: a protected route before a public one, and paths crafted to slip between them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.upstream import Upstream, proxy_route, raw_request
+
+PROTECTED = {
+    "name": "admin",
+    "condition": "${startsWith(request.uri.path, '/admin')}",
+    "handler": {"type": "StaticResponseHandler", "config": {"status": 403, "entity": "admin is protected"}},
+}
+
+REFUSED = [
+    "/public/../admin",
+    "/public/%2e%2e/admin",
+    "/public/%2E%2E/admin",
+    "/public/..%2fadmin",
+    "/public/.%2e/admin",
+    "/public/./x",
+    "/public/%252e%252e/admin",
+    "/public/%25252e%25252e/admin",
+    "/public/..\\admin",
+    "/public/..%5cadmin",
+    "/public/..;/admin",
+    "/public/%2e%2e;jsessionid=1/admin",
+    "/public/..",
+    "/public/x/.",
+    "/public//../admin",
+    "//admin",
+    "/%2Fadmin",
+    "/public/%00/x",
+    "/public/../admin?x=1",
+    "http://gateway.example/public/../admin",
+]
+
+PASSED = [
+    "/public/file.tar.gz",
+    "/public/...x",
+    "/public/.hidden",
+    "/public/..hidden",
+    "/public/x..",
+    "/public/%2e%2ex",
+    "/public/",
+    "/public/a;v=1/b",
+    "/public/a%2Fb",
+    "/public/x?next=/../admin",
+    "/public/dir/;jsessionid=1",
+]
+
+PROTECTED_FORMS = ["/admin", "/admin/users", "/%61dmin", "/admin%2Fusers", "/adm%69n/x"]
+
+
+@pytest.fixture
+async def gateway(routes_dir: Path, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
+    """A protected /admin route (403) before a public /public route to the upstream."""
+    write_route(routes_dir, "10-admin.json", PROTECTED)
+    write_route(routes_dir, "20-public.json", proxy_route(upstream.url, "${startsWith(request.uri.path, '/public')}"))
+    async with running_gateway(routes_dir) as handle:
+        yield handle
+
+
+@pytest.mark.parametrize("target", REFUSED)
+async def test_ambiguous_path_is_refused_and_never_reaches_the_upstream(
+    gateway: GatewayHandle, upstream: Upstream, target: str
+) -> None:
+    response = await raw_request(gateway.url, target)
+    assert response.status == 400, (target, response.body)
+    assert response.json()["error"] == "bad_request"
+    assert upstream.seen == []
+
+
+async def test_connect_is_refused_and_never_tunnels(gateway: GatewayHandle, upstream: Upstream) -> None:
+    response = await raw_request(gateway.url, "public.example:443", method="CONNECT")
+    assert response.status == 400
+    assert response.json()["error"] == "bad_request"
+    assert upstream.seen == []
+
+
+@pytest.mark.parametrize("target", PASSED)
+async def test_dots_in_names_pass_byte_exact(gateway: GatewayHandle, upstream: Upstream, target: str) -> None:
+    response = await raw_request(gateway.url, target)
+    assert response.status == 200, (target, response.body)
+    assert upstream.paths == [target]
+
+
+@pytest.mark.parametrize("target", PROTECTED_FORMS)
+async def test_every_encoding_of_the_protected_path_meets_the_protected_route(
+    gateway: GatewayHandle, upstream: Upstream, target: str
+) -> None:
+    response = await raw_request(gateway.url, target)
+    assert response.status == 403
+    assert response.body == b"admin is protected"
+    assert upstream.seen == []
+
+
+async def test_route_matches_the_decoded_form_of_what_it_forwards(routes_dir: Path, upstream: Upstream) -> None:
+    # The upstream decodes the raw target once; the condition sees that same decoding.
+    condition = "${request.uri.path == '/public/a/b c' && request.uri.rawPath == '/public/a%2Fb%20c'}"
+    write_route(routes_dir, "10-exact.json", proxy_route(upstream.url, condition))
+    async with running_gateway(routes_dir) as gw:
+        matched = await raw_request(gw.url, "/public/a%2Fb%20c")
+        unmatched = await raw_request(gw.url, "/public/a/b%20c")
+    assert matched.status == 200
+    assert unmatched.status == 404
+    assert upstream.paths == ["/public/a%2Fb%20c"]
+
+
+async def test_aiohttp_server_hands_over_paths_unnormalised() -> None:
+    """The defence relies on this: aiohttp resolves no dot-segment in `path` or `raw_path`."""
+    seen: list[tuple[str, str]] = []
+
+    async def record(request: web.BaseRequest) -> web.Response:
+        seen.append((request.path, request.raw_path))
+        return web.Response()
+
+    runner = web.ServerRunner(web.Server(record))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        for target in ("/public/../admin", "/public/%2e%2e/admin", "/public/..%2fadmin", "/public/%252e%252e/x"):
+            await raw_request(f"http://{host}:{port}", target)
+            await asyncio.sleep(0)
+    finally:
+        await runner.cleanup()
+    assert seen == [
+        ("/public/../admin", "/public/../admin"),
+        ("/public/../admin", "/public/%2e%2e/admin"),
+        ("/public/../admin", "/public/..%2fadmin"),
+        ("/public/%2e%2e/x", "/public/%252e%252e/x"),
+    ]
