@@ -1,4 +1,5 @@
-"""`python -m demo`: the echo upstream and the gateway with the example routes, until Ctrl-C."""
+"""`python -m demo`: the echo upstream, the demo OpenID provider and the gateway with the example
+routes, until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def main() -> int:
         echo = subprocess.Popen([python, "-m", "demo.echo", "--port", "8090"], cwd=ROOT)
         procs.append(echo)
         _wait_port(8090, echo, "the demo upstream")
+        idp = subprocess.Popen(
+            ["node", "idp/provider.mjs", "--port", "9000", "--issuer", "http://127.0.0.1:9000",
+             "--config", "demo/idp.json"],
+            cwd=ROOT, stdout=subprocess.DEVNULL,
+        )
+        procs.append(idp)
+        _wait_port(9000, idp, "the demo OpenID provider")
         gateway = subprocess.Popen(
             [
                 python,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gateway.app import create_services
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.ops.metrics import Metrics
 from gateway.routing.loader import load_route
@@ -41,8 +42,9 @@ def check_paths(paths: list[Path], config: Path | None) -> list[ConfigError]:
         settings = load_settings(config) if config else Settings()
     except ConfigErrors as exc:
         return exc.errors
-    services = Services(settings=settings, metrics=Metrics())
     try:
+        # The serving services, so that capture and store settings are checked as serving would.
+        services = create_services(settings)
         heap = build_global_heap(services)
     except ConfigErrors as exc:
         return exc.errors

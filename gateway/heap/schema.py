@@ -52,7 +52,21 @@ def route_schema() -> dict[str, Any]:
         "description": "A heap object's name, or an inline {type, config} object.",
         "oneOf": [{"type": "string"}, {"$ref": "#/$defs/HeapObject"}],
     }
-    defs["Capture"] = root["properties"]["capture"]
+    defs["RouteCapture"] = root["properties"]["capture"]
+    defs["Capture"] = {
+        "description": "Capture points, optionally with a named CaptureDecorator.",
+        "anyOf": [
+            {"$ref": "#/$defs/RouteCapture"},
+            {
+                "type": "object",
+                "properties": {
+                    "decorator": {"type": "string", "description": "Name of a CaptureDecorator heap object."},
+                    "points": {"$ref": "#/$defs/RouteCapture"},
+                },
+                "additionalProperties": False,
+            },
+        ],
+    }
     properties = root["properties"]
     properties["heap"] = {
         "type": "array",
