@@ -6,11 +6,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gateway.sessions.events import EventBus
+
 if TYPE_CHECKING:
     import aiohttp
     from aiohttp import web
 
+    from gateway.filters.base import HandlerFn
     from gateway.heap.context import BuildContext
+    from gateway.sessions.manager import SessionManager
     from gateway.settings import Settings
 
 # Wraps a heap object with capture: (object, capture spec, JSON path, context, object name) -> object.
@@ -28,6 +32,11 @@ class Services:
     counters: Any = None
     metrics: Any = None
     decorate: Decorator | None = None
+    # Set while the app runs (a lifetime opens it after the store); read it at request time.
+    sessions: SessionManager | None = None
+    events: EventBus = field(default_factory=EventBus)
     # Resource lifetimes (aiohttp cleanup contexts) that features add, opened before routes load.
     lifetimes: list[Callable[[web.Application], AsyncIterator[None]]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Exact paths on the main listener served before route matching (login callback, logout...).
+    endpoints: dict[str, HandlerFn] = field(default_factory=dict)

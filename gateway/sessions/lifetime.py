@@ -1,0 +1,25 @@
+"""The sessions' app lifetime: opened after the store, before routes load."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.keys import RUNTIME
+from gateway.sessions.keys import session_key
+from gateway.sessions.manager import SessionManager
+
+
+async def sessions_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """Create the SessionManager over the store and follow revocations until shutdown."""
+    services = app[RUNTIME].services
+    settings = services.settings
+    manager = SessionManager(
+        services.store, settings, services.events, session_key(settings.sessions.secret, settings.state)
+    )
+    await manager.start()
+    services.sessions = manager
+    yield
+    services.sessions = None
+    await manager.stop()

@@ -1,0 +1,310 @@
+"""SessionManager: creates, reads, refreshes and ends sessions for one process.
+
+The hot path (a request with a cookie or a cached device token) decrypts or looks up, checks
+the in-memory revocation list and the times, and makes no store call."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from aiohttp import web
+
+from gateway.keys import EXCHANGE
+from gateway.sessions.cache import Bounded
+from gateway.sessions.cookies import Cookie, CookieCodec
+from gateway.sessions.devices import DeviceTokens
+from gateway.sessions.errors import SessionsUnavailable
+from gateway.sessions.events import EventBus
+from gateway.sessions.keys import derive_key
+from gateway.sessions.model import INITIATORS, METHODS, REASONS, Session, SessionEnded, Tokens
+from gateway.sessions.records import SessionRecords, public_summary
+from gateway.sessions.refresh import Refresher, SingleFlight, refresh_shared
+from gateway.sessions.revocation import RevocationList
+from gateway.stores.base import StoreUnavailable
+
+if TYPE_CHECKING:
+    from gateway.services import Services
+    from gateway.settings import Settings
+
+log = logging.getLogger("gateway.sessions")
+_CACHE_LIMIT = 4096
+
+
+class _Ending(NamedTuple):
+    sid: str
+    subject: str
+    issuer: str
+    email: str | None
+    expires: float
+
+
+class SessionManager:
+    """Sessions over the shared store; `key` is the master key (`keys.session_key`)."""
+
+    def __init__(
+        self, store: Any, settings: Settings, events: EventBus, key: bytes, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        config = settings.sessions
+        self.store = store
+        self.settings = settings
+        self.events = events
+        self.clock = clock
+        self.idle_timeout: float = config.idleTimeout
+        self.max_lifetime: float = config.maxLifetime
+        # last_seen moves (a new cookie, a store write) at most this often, to keep writes rare.
+        self.touch_interval = min(60.0, self.idle_timeout / 10)
+        self.codec = CookieCodec(derive_key(key, "session cookie encryption"), config.cookieName, config.sameSite)
+        self.records = SessionRecords(store, clock=clock)
+        self.revocations = RevocationList(store, self.max_lifetime, clock=clock)
+        self._flights = SingleFlight()
+        self.devices = DeviceTokens(self.records, _CACHE_LIMIT)
+        # Decrypting costs more than hashing; keyed by digest so that large cookies cost little memory.
+        self._decoded: Bounded[bytes, Session] = Bounded(_CACHE_LIMIT)
+        self._ended: Bounded[str, bool] = Bounded(_CACHE_LIMIT)
+
+    async def start(self) -> None:
+        """Load the revocation list and follow its changes."""
+        await self.revocations.start()
+
+    async def stop(self) -> None:
+        """Stop following revocations."""
+        await self.revocations.stop()
+
+    async def create(
+        self, *, subject: str, issuer: str, provider: str, method: str, claims: Mapping[str, Any], tokens: Tokens
+    ) -> Session:
+        """A new session, recorded in the store (summary and subject index)."""
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
+        now = self.clock()
+        session = Session(
+            secrets.token_urlsafe(16), subject, issuer, provider, method, dict(claims), tokens,
+            now, now, now + self.max_lifetime,
+        )  # fmt: skip
+        await self.records.save(session)
+        return session
+
+    def secure_for(self, request: web.BaseRequest) -> bool:
+        """Whether cookies for this request get the Secure flag."""
+        mode = self.settings.sessions.secure
+        if mode != "auto":
+            return bool(mode)
+        if request.scheme == "https":
+            return True
+        proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        return proto == "https" and self.settings.is_trusted_proxy(request.remote)
+
+    def cookies_for(self, session: Session, secure: bool, request: web.BaseRequest | None = None) -> list[Cookie]:
+        """Cookies carrying the session, and deletions of stale chunks (exact when `request` is given)."""
+        value = self.codec.seal(session.to_record())
+        self._decoded.put(_cache_key(value), session)
+        max_age = math.ceil(session.expires - self.clock())
+        present = None if request is None else request.cookies
+        return self.codec.cookies(value, secure=secure, max_age=max_age, present=present)
+
+    def strip_cookies(self, request: web.BaseRequest) -> None:
+        """Keep the session cookies from the upstream: it needs the identity, not the session."""
+        if any(self.codec.owns(name) for name in request.cookies):
+            self.codec.strip(request[EXCHANGE].edit_headers(request.headers))
+
+    def clear_cookies(self, request: web.BaseRequest) -> list[Cookie]:
+        """Deletions of every session cookie the request carries."""
+        return self.codec.deletions(request.cookies, secure=self.secure_for(request))
+
+    async def from_request(self, request: web.BaseRequest) -> Session | None:
+        """The live browser session of the request's cookies; None when absent, invalid or ended."""
+        value = self.codec.read(request.cookies)
+        if value is None:
+            return None
+        key = _cache_key(value)
+        session = self._decoded.get(key)
+        if session is None:
+            session = self._decode(value)
+            if session is None:
+                return None
+            self._decoded.put(key, session)
+        return await self._alive(session)
+
+    async def issue_token(self, session: Session) -> str:
+        """An opaque bearer token for a (device) session; the store keeps only its hash."""
+        return await self.devices.issue(session)
+
+    async def from_token(self, token: str) -> Session | None:
+        """The live session of a bearer token from `issue_token`."""
+        # A cached copy that looks idle is re-read: another process may have seen it since.
+        session = await self.devices.find(token, stale=self._idle)
+        return None if session is None else await self._alive(session)
+
+    async def touch(self, session: Session) -> bool:
+        """Record activity; True when last_seen moved (browser callers then set `cookies_for` again)."""
+        now = self.clock()
+        if now - session.last_seen < self.touch_interval:
+            return False
+        session.last_seen = now
+        try:
+            if session.method == "device":
+                await self.devices.save(session)
+            else:
+                await self.records.save_summary(session)
+        except StoreUnavailable as exc:
+            log.warning("recording activity of session %s failed: %s", session.id, exc)
+        return True
+
+    async def update_tokens(self, session: Session, tokens: Tokens) -> Session:
+        """The session with new tokens, saved for every process (browser callers set cookies again)."""
+        updated = dataclasses.replace(session, tokens=tokens)
+        await self.records.save_tokens(updated)
+        if updated.method == "device":
+            await self.devices.save(updated)
+        return updated
+
+    def adopt(self, session: Session, tokens: Tokens) -> Session:
+        """The session with tokens another request already saved."""
+        updated = dataclasses.replace(session, tokens=tokens)
+        self.devices.remember(updated)
+        return updated
+
+    async def refresh_once(self, session: Session, refresher: Refresher) -> Session:
+        """Refreshed tokens from one `refresher` call however many callers ask at once; a failure
+        ends the session (refresh_failed) and raises SessionExpired."""
+        return await self._flights.run(session.id, lambda: refresh_shared(self, session, refresher))
+
+    async def end(
+        self, session_id: str, *, reason: str, initiator: str, subject: str | None = None, issuer: str | None = None
+    ) -> bool:
+        """End a session by id, everywhere; True for the call that ended it (and published SessionEnded)."""
+        _check(reason, initiator)
+        summary = await self.records.summary(session_id)
+        subject = subject or (summary or {}).get("subject")
+        issuer = issuer or (summary or {}).get("issuer")
+        if subject is None or issuer is None:
+            # Unknown here (never made, or already gone): refuse it anyway, but there is nothing to report.
+            await self.revocations.revoke_sid(session_id, self.clock() + self.max_lifetime)
+            return False
+        email, expires = (summary or {}).get("email"), (summary or {}).get("expires")
+        ending = _Ending(session_id, subject, issuer, email, expires or self.clock() + self.max_lifetime)
+        return await self._finish(ending, summary, reason, initiator, revoke=True)
+
+    async def end_session(self, session: Session, *, reason: str, initiator: str) -> bool:
+        """End a session one holds (e.g. at logout); same as `end`, without looking it up."""
+        _check(reason, initiator)
+        summary = await self.records.summary(session.id)
+        ending = _Ending(session.id, session.subject, session.issuer, session.email, session.expires)
+        # An expired session needs no revocation entry: its own expiry time refuses it.
+        return await self._finish(ending, summary, reason, initiator, revoke=reason != "expired")
+
+    async def end_subject(
+        self, subject: str | None, issuer: str, *, reason: str, initiator: str, sid: str | None = None
+    ) -> int:
+        """End a subject's sessions (all of them; or, with `sid`, those of that provider session).
+        Returns how many ended here; later-found ones are refused by the revocation all the same."""
+        _check(reason, initiator)
+        if sid is not None:
+            sids = await self.records.provider_sessions(issuer, sid)
+        elif subject is not None:
+            now = self.clock()
+            await self.revocations.revoke_subject(subject, issuer, now, now + self.max_lifetime)
+            sids = await self.records.subject_sessions(subject, issuer)
+        else:
+            raise ValueError("end_subject needs a subject or a provider session id")
+        ended = 0
+        for one in sids:
+            summary = await self.records.summary(one)
+            if summary is not None and subject in (None, summary["subject"]):
+                ending = _Ending(one, summary["subject"], issuer, summary.get("email"), summary["expires"])
+                ended += await self._finish(ending, summary, reason, initiator, revoke=sid is not None)
+        return ended
+
+    async def list_subject(self, subject: str, issuer: str) -> list[dict[str, Any]]:
+        """The subject's live sessions, without tokens."""
+        found = []
+        for sid in await self.records.subject_sessions(subject, issuer):
+            summary = await self.records.summary(sid)
+            if summary is not None and not self.revocations.is_revoked(sid, subject, issuer, summary["created"]):
+                found.append(public_summary(summary))
+        return found
+
+    def is_revoked(self, session: Session) -> bool:
+        """Whether the session was revoked, by id or with its subject; no I/O."""
+        return self.revocations.is_revoked(session.id, session.subject, session.issuer, session.created)
+
+    def _decode(self, value: str) -> Session | None:
+        record = self.codec.open(value)
+        if record is None:
+            return None
+        try:
+            session = Session.from_record(record)
+        except ValueError as exc:
+            log.warning("a session cookie holds an unexpected record: %s", exc)
+            return None
+        return session if session.method == "browser" else None
+
+    def _idle(self, session: Session) -> bool:
+        return self.clock() - session.last_seen >= self.idle_timeout
+
+    async def _alive(self, session: Session) -> Session | None:
+        """The session, unless revoked, expired or idle (the last two end it)."""
+        if self.is_revoked(session) or self._ended.get(session.id):
+            return None
+        # A shorter maxLifetime applies to sessions made before it was configured.
+        late = self.clock() - min(session.expires, session.created + self.max_lifetime)
+        if late >= 0:
+            # Reported when first presented; one older than the end markers are kept is just refused.
+            if late < self.max_lifetime:
+                await self._end_quietly(session, "expired")
+            return None
+        if self._idle(session):
+            await self._end_quietly(session, "idle_timeout")
+            return None
+        return session
+
+    async def _end_quietly(self, session: Session, reason: str) -> None:
+        """End a session the system found dead; a store failure is logged, the request goes on."""
+        self._ended.put(session.id, True)
+        try:
+            await self.end_session(session, reason=reason, initiator="system")
+        except StoreUnavailable as exc:
+            log.warning("ending session %s (%s) failed: %s", session.id, reason, exc)
+
+    async def _finish(
+        self, ending: _Ending, summary: dict[str, Any] | None, reason: str, initiator: str, *, revoke: bool
+    ) -> bool:
+        # Kept past the session's expiry, so that its cookie presented later is not reported again.
+        keep = max(ending.expires - self.clock(), 0.0) + self.max_lifetime
+        if not await self.records.mark_ended(ending.sid, reason, keep):
+            return False
+        self._ended.put(ending.sid, True)
+        if revoke:
+            # No session outlives now + maxLifetime (a shorter one applies to older sessions too).
+            await self.revocations.revoke_sid(ending.sid, min(ending.expires, self.clock() + self.max_lifetime))
+        await self.records.forget(ending.sid, summary)
+        self.devices.forget(ending.sid)
+        log.info("session %s of %s ended: %s by %s", ending.sid, ending.subject, reason, initiator)
+        event = SessionEnded(ending.sid, ending.subject, ending.issuer, ending.email, reason, initiator, self.clock())
+        await self.events.publish(event)
+        return True
+
+
+def _cache_key(value: str) -> bytes:
+    return hashlib.blake2b(value.encode(), digest_size=16).digest()
+
+
+def _check(reason: str, initiator: str) -> None:
+    if reason not in REASONS:
+        raise ValueError(f"reason must be one of {sorted(REASONS)}, not {reason!r}")
+    if initiator not in INITIATORS:
+        raise ValueError(f"initiator must be one of {sorted(INITIATORS)}, not {initiator!r}")
+
+
+def sessions_of(services: Services) -> SessionManager:
+    """The running SessionManager; SessionsUnavailable (503) before startup or after shutdown."""
+    if services.sessions is None:
+        raise SessionsUnavailable("sessions are not started")
+    return services.sessions

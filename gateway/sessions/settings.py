@@ -1,0 +1,61 @@
+"""The `sessions:` and `auth:` sections of gateway.yaml."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gateway.durations import Duration
+
+_PATH = r"^/[^?#]*$"
+
+
+class SessionSettings(BaseModel):
+    """Session cookies, lifetimes and the cookie encryption key."""
+
+    model_config = ConfigDict(extra="forbid")
+    cookieName: str = Field(
+        "gw_session",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Browser session cookie; split as NAME.0, NAME.1, ... when large.",
+    )
+    secret: str | None = Field(
+        None,
+        min_length=32,
+        description='Key material for the cookie key (write "${SESSION_SECRET}"); at least 32 characters. '
+        "Without it a random key is kept in <state>/session.key, shared by the workers of one machine.",
+    )
+    idleTimeout: Duration = Field(1800.0, description='A session unused this long ends (e.g. "30 minutes").')
+    maxLifetime: Duration = Field(28800.0, description='A session ends this long after login (e.g. "8 hours").')
+    secure: Literal["auto"] | bool = Field(
+        "auto", description="Secure cookie flag: auto = when the request came over https (or a trusted proxy's)."
+    )
+    sameSite: Literal["Lax", "Strict", "None"] = Field("Lax", description="SameSite attribute of session cookies.")
+
+    @field_validator("idleTimeout", "maxLifetime")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not 0 < value < math.inf:
+            raise ValueError("must be a positive, finite duration")
+        return value
+
+    @model_validator(mode="after")
+    def _none_needs_secure(self) -> Self:
+        if self.sameSite == "None" and self.secure is False:
+            raise ValueError("sameSite None needs secure cookies (browsers refuse it otherwise)")
+        return self
+
+
+class AuthSettings(BaseModel):
+    """Paths of the login endpoints on the main listener."""
+
+    model_config = ConfigDict(extra="forbid")
+    callbackPath: str = Field("/oauth2/callback", pattern=_PATH, description="OpenID Connect redirect URI path.")
+    logoutPath: str = Field("/oauth2/logout", pattern=_PATH, description="Logout (POST; GET shows a confirmation).")
+    backchannelLogoutPath: str = Field(
+        "/oauth2/backchannel-logout", pattern=_PATH, description="Back-channel logout receiver."
+    )
+    loginPath: str = Field("/oauth2/login", pattern=_PATH, description="Login page listing the providers.")
+    devicePath: str = Field("/oauth2/device", pattern=_PATH, description="Device flow: PATH/authorize and PATH/token.")
