@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.auth.endpoints import install_auth_endpoints
 from gateway.errors import ConfigErrors
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
@@ -36,6 +37,8 @@ def build_global_heap(services: Services) -> Heap:
     heap.build_all()
     if ctx.errors:
         raise ConfigErrors(ctx.errors)
+    # Routes' login filters find the global providers (and the login endpoints) through this.
+    install_auth_endpoints(services, heap)
     return heap
 
 

@@ -1,0 +1,89 @@
+"""Logout Token validation per OpenID Connect Back-Channel Logout 1.0, 2.4 and 2.6.
+
+The signature with the provider's keys and allowed algorithms only; `typ`, when present, not
+another kind of JWT; `iss` exact; `aud` holds this client; `iat` and `exp`; `events` holds the
+back-channel logout event; `sid` or `sub`; no `nonce` (so an id_token never passes for one);
+a `jti` for replay detection, which the caller records.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.oauth._claims import audiences, check_issuer, check_times, string_claim, time_claim
+from gateway.oauth._jws import JwtVerifier
+from gateway.oauth.errors import BadAudience, BadTokenType, InvalidToken, MissingClaim
+from gateway.oauth.jwks import JwksCache
+
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_TYPES = frozenset({"jwt", "logout+jwt", "application/logout+jwt"})
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutToken:
+    """The checked claims of a logout token."""
+
+    issuer: str
+    subject: str | None
+    sid: str | None
+    jti: str
+    expires: float
+
+
+class LogoutTokenValidator:
+    """Validate one provider's logout tokens for one client."""
+
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        keys: JwksCache,
+        *,
+        algorithms: Iterable[str] = ("RS256",),
+        leeway: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.issuer = issuer
+        self.client_id = client_id
+        self._verifier = JwtVerifier(keys, algorithms)
+        self._leeway = leeway
+        self._clock = clock
+
+    async def validate(self, token: str) -> LogoutToken:
+        """The logout token's claims; raise InvalidToken (a subclass) when a check fails."""
+        jwt = await self._verifier.verify(token)
+        typ = jwt.header.get("typ")
+        if typ is not None and (not isinstance(typ, str) or typ.lower() not in LOGOUT_TOKEN_TYPES):
+            raise BadTokenType(f"typ {typ!r} is not a logout token")
+        claims = jwt.claims
+        check_issuer(claims, self.issuer)
+        if self.client_id not in audiences(claims):
+            raise BadAudience(f"aud lacks client {self.client_id!r}")
+        check_times(claims, self._clock(), self._leeway, require_iat=True)
+        _check_event(claims)
+        if "nonce" in claims:
+            raise InvalidToken("a logout token carries no nonce")
+        subject, sid = _optional(claims, "sub"), _optional(claims, "sid")
+        if subject is None and sid is None:
+            raise MissingClaim("a logout token names sub or sid")
+        expires = time_claim(claims, "exp")
+        assert expires is not None  # check_times requires it
+        return LogoutToken(self.issuer, subject, sid, string_claim(claims, "jti"), expires)
+
+
+def _check_event(claims: dict[str, Any]) -> None:
+    events = claims.get("events")
+    if not isinstance(events, dict) or not isinstance(events.get(EVENT), dict):
+        raise MissingClaim(f"events lacks {EVENT}")
+
+
+def _optional(claims: dict[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise MissingClaim(f"{name} is not a string")
+    return value

@@ -1,0 +1,159 @@
+"""RP-initiated logout through the gateway against the real provider: a confirmation page with a
+CSRF token, the local session ended, the provider's session ended, same-origin returns only."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from gateway.sessions.model import SessionEnded
+from tests.auth.login_support import (
+    COOKIE,
+    LOGOUT,
+    has_login_form,
+    html_browser,
+    idp_provider,
+    login_gateway,
+    login_route,
+    public_route,
+    real_idp,
+)
+from tests.support.gateway import GatewayHandle
+from tests.support.idp import IdP, confirm_logout, login, parse_forms
+from tests.support.process import free_port
+from tests.support.upstream import Upstream
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def idp(port: int) -> Iterator[IdP]:
+    with real_idp(f"http://127.0.0.1:{port}") as server:
+        yield server
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
+    heap = [idp_provider("corp", idp)]
+    routes = {"10-app.json": login_route(upstream.url, ["corp"]), "90-public.json": public_route(upstream.url)}
+    async with login_gateway(tmp_path, port, heap, routes) as handle:
+        yield handle
+
+
+@pytest.fixture
+async def browser(gateway: GatewayHandle) -> AsyncIterator[aiohttp.ClientSession]:
+    """A browser logged in as alice."""
+    async with html_browser() as session:
+        await login(session, gateway.url + "/app/start", "alice")
+        yield session
+
+
+def _cookie(browser: aiohttp.ClientSession) -> str:
+    return "; ".join(f"{c.key}={c.value}" for c in browser.cookie_jar if c.key.startswith(COOKIE) and c.value)
+
+
+async def _alive(gateway: GatewayHandle, cookie: str) -> bool:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
+        headers = {"Cookie": cookie, "Accept": "application/json"}
+        async with client.get(gateway.url + "/app/check", headers=headers) as response:
+            return response.status == 200
+
+
+async def _logout_form(browser: aiohttp.ClientSession, gateway: GatewayHandle, rd: str = "/") -> dict[str, str]:
+    async with browser.get(URL(gateway.url + LOGOUT).with_query(rd=rd)) as response:
+        assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
+        [form] = parse_forms(await response.text())
+    assert form.method == "POST" and form.action == LOGOUT
+    return form.fields
+
+
+async def _post_logout(browser: aiohttp.ClientSession, gateway: GatewayHandle, form: dict[str, str]) -> URL:
+    async with browser.post(gateway.url + LOGOUT, data=form, allow_redirects=False) as response:
+        assert response.status == 302
+        return URL(gateway.url).join(URL(response.headers["Location"]))
+
+
+async def test_logout_ends_the_session_here_and_at_the_provider(
+    gateway: GatewayHandle, idp: IdP, browser: aiohttp.ClientSession
+) -> None:
+    cookie = _cookie(browser)
+    ended: list[SessionEnded] = []
+    gateway.runtime.services.events.subscribe(ended.append)
+    form = await _logout_form(browser, gateway, rd="/app/bye")
+    to_provider = await _post_logout(browser, gateway, form)
+    assert [(e.subject, e.reason, e.initiator) for e in ended] == [("alice", "logout", "user")]
+    assert str(to_provider).startswith(idp.issuer)
+    assert to_provider.query["post_logout_redirect_uri"] == gateway.url + LOGOUT
+    assert to_provider.query["id_token_hint"].count(".") == 2 and to_provider.query["state"]
+    assert not await _alive(gateway, cookie)
+    final = await confirm_logout(browser, to_provider, stop_at=gateway.url + "/app")
+    assert final == URL(gateway.url + "/app/bye")
+    async with browser.get(gateway.url + "/app/again") as response:
+        assert str(response.url).startswith(idp.issuer)
+        assert has_login_form(await response.text())
+
+
+async def test_logout_without_the_csrf_token_is_refused(gateway: GatewayHandle, browser: aiohttp.ClientSession) -> None:
+    form = await _logout_form(browser, gateway)
+    for forged in ({**form, "csrf": "0" * 64}, {"rd": "/"}):
+        async with browser.post(gateway.url + LOGOUT, data=forged, allow_redirects=False) as response:
+            assert response.status == 403
+    assert await _alive(gateway, _cookie(browser))
+
+
+async def test_logout_is_idempotent(gateway: GatewayHandle, browser: aiohttp.ClientSession) -> None:
+    form = await _logout_form(browser, gateway)
+    await _post_logout(browser, gateway, form)
+    again = await _post_logout(browser, gateway, form)
+    assert again == URL(gateway.url + "/")
+    async with browser.get(gateway.url + LOGOUT) as response:
+        assert response.status == 200 and "signed out" in await response.text()
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/x", "/\\evil.example/x"])
+async def test_an_open_redirect_after_logout_is_refused(
+    gateway: GatewayHandle, browser: aiohttp.ClientSession, target: str
+) -> None:
+    form = await _logout_form(browser, gateway, rd=target)
+    assert form["rd"] == "/"
+    to_provider = await _post_logout(browser, gateway, {**form, "rd": target})
+    back = await confirm_logout(browser, to_provider, stop_at=gateway.url + LOGOUT)
+    async with browser.get(back, allow_redirects=False) as response:
+        assert response.headers["Location"] == "/"
+
+
+async def test_a_forged_logout_state_returns_home(gateway: GatewayHandle) -> None:
+    async with html_browser() as browser:
+        forged = URL(gateway.url + LOGOUT).with_query(state="//evil.example")
+        async with browser.get(forged, allow_redirects=False) as response:
+            assert response.status == 302 and response.headers["Location"] == "/"
+
+
+async def test_logout_at_the_provider_ends_the_gateway_session_by_back_channel(
+    gateway: GatewayHandle, idp: IdP, browser: aiohttp.ClientSession
+) -> None:
+    cookie = _cookie(browser)
+    assert await _alive(gateway, cookie)
+    ended: list[SessionEnded] = []
+    gateway.runtime.services.events.subscribe(ended.append)
+    await confirm_logout(browser, URL(idp.issuer) / "session" / "end")
+    assert await _refused_within_a_second(gateway, cookie)
+    assert [(e.subject, e.reason, e.initiator) for e in ended] == [("alice", "backchannel_logout", "system")]
+
+
+async def _refused_within_a_second(gateway: GatewayHandle, cookie: str) -> bool:
+    for _ in range(20):
+        if not await _alive(gateway, cookie):
+            return True
+        await asyncio.sleep(0.05)
+    return False

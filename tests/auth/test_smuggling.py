@@ -1,0 +1,109 @@
+"""Identity headers cannot be smuggled: every name an authentication filter may inject is removed
+from every client request on every route, compared normalised (case, `_` as `-`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.auth.transaction import COOKIE_PREFIX
+from tests.auth.fake_login import walk
+from tests.auth.fake_op import CLIENT_ID, CLIENT_SECRET, FakeOp, running_op
+from tests.auth.login_support import COOKIE, html_browser, login_gateway, login_route, provider, public_route
+from tests.support.gateway import GatewayHandle
+from tests.support.upstream import Upstream, raw_request, running_upstream
+
+SMUGGLED = [
+    ("X-User", "mallory"),
+    ("x_user", "mallory"),
+    ("X-USER", "mallory"),
+    ("X_Email", "mallory@evil.example"),
+    ("x-groups", "admins"),
+    ("X-Id-Token", "forged"),
+]
+INJECTED = {"x-user", "x-email", "x-groups", "x-id-token"}
+
+
+@pytest.fixture
+async def op() -> AsyncIterator[FakeOp]:
+    async with running_op() as server:
+        yield server
+
+
+@pytest.fixture
+async def public_upstream() -> AsyncIterator[Upstream]:
+    async with running_upstream() as server:
+        yield server
+
+
+@pytest.fixture
+async def gateway(
+    tmp_path: Path, upstream: Upstream, public_upstream: Upstream, op: FakeOp
+) -> AsyncIterator[GatewayHandle]:
+    heap = [provider("fake", op.issuer, CLIENT_ID, CLIENT_SECRET)]
+    routes = {
+        "10-app.json": login_route(upstream.url, ["fake"], passIdToken="X-Id-Token"),
+        "90-public.json": public_route(public_upstream.url),
+    }
+    async with login_gateway(tmp_path, 0, heap, routes) as handle:
+        yield handle
+
+
+async def _session_cookie(gateway: GatewayHandle) -> str:
+    async with html_browser() as browser:
+        hops = await walk(browser, gateway.url + "/app/login")
+        assert hops[-1].status == 200
+        return "; ".join(f"{c.key}={c.value}" for c in browser.cookie_jar if c.key.startswith(COOKIE))
+
+
+def _identity_headers(record: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in record["headers"] if k.lower().replace("_", "-") in INJECTED]
+
+
+async def test_an_authenticated_request_carries_only_the_gateways_identity(
+    gateway: GatewayHandle, upstream: Upstream
+) -> None:
+    cookie = await _session_cookie(gateway)
+    answer = await raw_request(gateway.url, "/app/data", headers=[("Cookie", cookie), *SMUGGLED])
+    assert answer.status == 200
+    seen = dict(_identity_headers(upstream.seen[-1]))
+    assert seen.keys() == {"X-User", "X-Email", "X-Groups", "X-Id-Token"}
+    assert seen["X-User"] == "alice" and seen["X-Email"] == "alice@example.com" and seen["X-Groups"] == "users"
+    assert seen["X-Id-Token"] != "forged" and seen["X-Id-Token"].count(".") == 2
+
+
+async def test_a_public_route_never_passes_identity_headers_from_the_client(
+    gateway: GatewayHandle, public_upstream: Upstream
+) -> None:
+    answer = await raw_request(gateway.url, "/public/page", headers=SMUGGLED)
+    assert answer.status == 200
+    assert _identity_headers(public_upstream.seen[-1]) == []
+
+
+async def test_a_public_route_strips_them_also_from_a_logged_in_browser(
+    gateway: GatewayHandle, public_upstream: Upstream
+) -> None:
+    cookie = await _session_cookie(gateway)
+    answer = await raw_request(gateway.url, "/public/page", headers=[("Cookie", cookie), *SMUGGLED])
+    assert answer.status == 200
+    assert _identity_headers(public_upstream.seen[-1]) == []
+
+
+async def test_other_headers_pass_untouched(gateway: GatewayHandle, public_upstream: Upstream) -> None:
+    await raw_request(gateway.url, "/public/page", headers=[("X-Username", "kept"), ("X-User-Agent-Hint", "kept")])
+    seen = dict(public_upstream.seen[-1]["headers"])
+    assert seen["X-Username"] == "kept" and seen["X-User-Agent-Hint"] == "kept"
+
+
+async def test_the_upstream_never_sees_the_gateways_own_cookies(gateway: GatewayHandle, upstream: Upstream) -> None:
+    cookie = await _session_cookie(gateway)
+    pending = f"{COOKIE_PREFIX}0123456789abcdef=sealed"
+    answer = await raw_request(
+        gateway.url, "/app/data", headers=[("Cookie", f"app=1; {cookie}; {pending}; theme=dark")]
+    )
+    assert answer.status == 200
+    cookies = [v for k, v in upstream.seen[-1]["headers"] if k.lower() == "cookie"]
+    assert cookies == ["app=1; theme=dark"]
