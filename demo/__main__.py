@@ -39,9 +39,19 @@ def main() -> int:
         procs.append(echo)
         _wait_port(8090, echo, "the demo upstream")
         idp = subprocess.Popen(
-            ["node", "idp/provider.mjs", "--port", "9000", "--issuer", "http://127.0.0.1:9000",
-             "--config", "demo/idp.json"],
-            cwd=ROOT, stdout=subprocess.DEVNULL,
+            [
+                "node",
+                "idp/provider.mjs",
+                "--port",
+                "9000",
+                "--issuer",
+                "http://127.0.0.1:9000",
+                "--config",
+                "demo/idp.json",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         procs.append(idp)
         _wait_port(9000, idp, "the demo OpenID provider")
@@ -85,6 +95,9 @@ The gateway is up. Try:
   {base}/echo/anything      a public route to the demo app, which echoes the headers the gateway added
   {base}/dispatch/static    a dispatch binding answering by itself
   {base}/dispatch/other     a dispatch binding proxying to the demo app
+  {base}/captured/x         a captured route: read capture/route-captured.log
+  {base}/limited            a throttled route: the 4th request within 10 s gets 429
+  {base}/app/               a protected app: log in at the demo provider with any name and password
 Operators:
   http://127.0.0.1:{admin}/admin/api/routes   route files and their load state
   http://127.0.0.1:{admin}/metrics            Prometheus metrics
