@@ -15,8 +15,8 @@ from aiohttp import web
 from gateway.admin.api import add_admin_routes
 from gateway.capture import install_capture
 from gateway.keys import RUNTIME
-from gateway.ops.health import route_health_lifetime
 from gateway.ops.metrics import Metrics
+from gateway.ops.publish import publishing_lifetime
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
 from gateway.runtime import Runtime, make_runtime
@@ -81,7 +81,7 @@ def create_services(settings: Settings) -> Services:
     services.lifetimes.append(partial(_stores, spec=spec))
     services.lifetimes.append(sessions_lifetime)
     install_capture(services)
-    services.lifetimes.append(route_health_lifetime)
+    services.lifetimes.append(publishing_lifetime)
     return services
 
 

@@ -16,6 +16,18 @@ from gateway.ops.traffic import Traffic
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
+class BatchedHistogram(Histogram):
+    """A histogram that also takes observations counted per bucket elsewhere (see `gateway.ops.traffic`)."""
+
+    def add(self, buckets: list[int], total: float) -> None:
+        """Add `buckets[i]` observations to bucket i (the last is +Inf), whose values sum to `total`."""
+        # prometheus-client observes one value at a time; its children hold one value per bucket and the sum.
+        for index, count in enumerate(buckets):
+            if count:
+                self._buckets[index].inc(count)
+        self._sum.inc(total)
+
+
 class Metrics:
     """Every metric the gateway exports, named `gateway_*`, and the per-route traffic that feeds them."""
 
@@ -29,7 +41,7 @@ class Metrics:
         self._routing_metrics(self.registry)
         self._request_metrics(self.registry)
         self._feature_metrics(self.registry)
-        self.traffic = Traffic(self)
+        self.traffic = Traffic(self, DURATION_BUCKETS)
 
     def exposition(self) -> bytes:
         """The Prometheus text format: this process's metrics, or every worker's merged."""
@@ -53,7 +65,7 @@ class Metrics:
             "gateway_requests", "Requests by route ('-' for none), method and status class ('none': client gone).",
             ["route", "method", "status_class"], registry=r,
         )  # fmt: skip
-        self.duration = Histogram(
+        self.duration = BatchedHistogram(
             "gateway_request_duration_seconds", "Seconds until the response head was ready, by route.",
             ["route"], registry=r, buckets=DURATION_BUCKETS,
         )  # fmt: skip

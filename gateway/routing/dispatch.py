@@ -21,7 +21,6 @@ from gateway.scope import Scope
 
 if TYPE_CHECKING:
     from gateway.filters.base import HandlerFn
-    from gateway.ops.traffic import RouteProbe
     from gateway.routing.reload import RouteSet
     from gateway.routing.route import Route
     from gateway.services import Services
@@ -58,7 +57,7 @@ class Dispatcher:
             route = self._match(request, exchange)
         except Exception as exc:
             response = self._error(request, exchange, self._as_gateway_error(exc, exchange))
-            self.traffic.unrouted.count(request.method, response.status, False, started)
+            self.traffic.unrouted.count(None, request.method, response.status, False, started)
             return response
         return await self._handle(request, exchange, route, started)
 
@@ -76,7 +75,7 @@ class Dispatcher:
         self, request: web.BaseRequest, exchange: Exchange, route: Route, started: float
     ) -> web.StreamResponse:
         probe = self.traffic.probe(route)
-        probe.enter()
+        stats = probe.enter()
         response: web.StreamResponse | None = None
         failed = False
         try:
@@ -86,10 +85,12 @@ class Dispatcher:
             error = self._as_gateway_error(exc, exchange)
             failed = error.status >= 500
             response = self._error(request, exchange, error)
-            _count_upstream_failure(probe, error)
+            # A client that went away breaks the upstream request too; that is not the upstream's failure.
+            if is_upstream_failure(error) and request.transport is not None:
+                self.traffic.upstream_failed(route.name, upstream_failure_kind(error))
             return response
         finally:
-            probe.leave(request.method, _delivered(request, response), failed, started)
+            probe.leave(stats, request.method, _delivered(request, response), failed, started)
 
     async def _endpoint(self, request: web.BaseRequest, exchange: Exchange, endpoint: HandlerFn) -> web.StreamResponse:
         try:
@@ -119,11 +120,6 @@ def _delivered(request: web.BaseRequest, response: web.StreamResponse | None) ->
     if response is None or (request.transport is None and not response.prepared):
         return 0
     return response.status
-
-
-def _count_upstream_failure(probe: RouteProbe, error: GatewayError) -> None:
-    if is_upstream_failure(error):
-        probe.upstream_failed(upstream_failure_kind(error))
 
 
 def normalise_header(name: str) -> str:

@@ -1,0 +1,56 @@
+"""`gateway serve --workers 2`: one scrape of /metrics returns the sums over both workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.ops.conftest import Samples, parse_metrics, path_route, sample, static
+from tests.routing.waiting import until
+from tests.support.gateway import write_route
+from tests.support.process import GatewayProcess
+from tests.support.upstream import RawResponse, raw_request
+
+REQUESTS = 40
+
+
+@pytest.mark.slow
+async def test_one_scrape_sums_the_requests_of_every_worker(routes_dir: Path) -> None:
+    write_route(routes_dir, "10-who.json", path_route("who", "/who", static(200, entity="${env['GATEWAY_WORKER']}")))
+    with GatewayProcess(routes_dir, workers=2) as gateway:
+        answers = await _until_both_workers_answered(gateway.url)
+        # Each worker publishes its counts every second (and the scraped one at once): wait for the sum.
+        await until(lambda: _scrape(gateway.admin), lambda s: _requests(s) == len(answers), "both workers' counts")
+        scrapes = [await _scrape(gateway.admin) for _ in range(4)]
+    assert {answer.status for answer in answers} == {200}
+    assert {answer.body for answer in answers} == {b"0", b"1"}
+    for samples in scrapes:
+        sent = len(answers)
+        assert _requests(samples) == sent
+        assert sample(samples, "gateway_request_duration_seconds_count", route="who") == sent
+        assert sample(samples, "gateway_requests_active", route="who") == 0
+        assert sample(samples, "gateway_route_reloads_total", result="loaded") == 2
+        assert sample(samples, "gateway_routes", state="loaded") == 1
+
+
+async def _until_both_workers_answered(url: str) -> list[RawResponse]:
+    """At least REQUESTS answers, and more until both workers (the second may start later) have answered."""
+    answers: list[RawResponse] = []
+    # A new connection each time, so that the kernel spreads them over both workers.
+    while len(answers) < REQUESTS or len({a.body for a in answers}) < 2:
+        answers.append(await raw_request(url, "/who"))
+        assert len(answers) < 5000, "one worker never answered"
+    return answers
+
+
+def _requests(samples: Samples) -> float | None:
+    return sample(samples, "gateway_requests_total", route="who", method="GET", status_class="2xx")
+
+
+async def _scrape(admin: str) -> Samples:
+    # A fresh session per scrape: a new connection, which may reach either worker's admin listener.
+    async with aiohttp.ClientSession() as http, http.get(f"{admin}/metrics") as response:
+        assert response.status == 200
+        return parse_metrics(await response.text())
