@@ -23,9 +23,6 @@ RUN pip install . \
  && chown gateway:gateway /state /capture \
  && rm -rf /src
 
-# Examples, replaced by whatever the operator mounts at /routes.
-COPY routes /routes
-
 # The default config; mount your own over it. ${VAR:-default} values come from the environment.
 COPY <<"EOF" /config/gateway.yaml
 routes: /routes

@@ -8,8 +8,8 @@ from pathlib import Path
 from tests.cli.run import ROOT, gateway
 
 
-def test_the_example_routes_pass() -> None:
-    result = gateway("check", "routes")
+def test_the_example_routes_pass_with_the_demo_config() -> None:
+    result = gateway("check", "--config", "demo/gateway.yaml", "routes")
     assert (result.returncode, result.stdout) == (0, "")
     assert "ok" in result.stderr
 
@@ -37,7 +37,14 @@ def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path:
 def test_files_and_folders_may_be_mixed_and_a_missing_one_is_a_problem(tmp_path: Path) -> None:
     good = tmp_path / "10-good.json"
     good.write_text(json.dumps({"handler": "ClientHandler"}))
-    result = gateway("check", str(good), str(ROOT / "routes"), str(tmp_path / "nope.json"))
+    result = gateway(
+        "check",
+        "--config",
+        str(ROOT / "demo" / "gateway.yaml"),
+        str(good),
+        str(ROOT / "routes"),
+        str(tmp_path / "nope.json"),
+    )
     assert result.returncode == 1
     assert result.stdout == f"{tmp_path / 'nope.json'}: $: no such file or folder\n"
 
