@@ -66,6 +66,10 @@ class Dispatcher:
         check_path(request.raw_path)
         if table.injected_headers:
             _strip(request, exchange, table.injected_headers)
+        # The gateway's own session cookies carry tokens: no upstream, public or not, gets them.
+        sessions = self.services.sessions
+        if sessions is not None and "Cookie" in request.headers:
+            sessions.strip_cookies(request)
         route = table.match(exchange.scope)
         if route is None:
             raise NoRoute(f"no route for {request.method} {request.path}")

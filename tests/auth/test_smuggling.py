@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from gateway.auth.transaction import COOKIE_PREFIX
 from tests.auth.fake_login import walk
 from tests.auth.fake_op import CLIENT_ID, CLIENT_SECRET, FakeOp, running_op
 from tests.auth.login_support import COOKIE, html_browser, login_gateway, login_route, provider, public_route
-from tests.support.gateway import GatewayHandle
+from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.upstream import Upstream, raw_request, running_upstream
 
 SMUGGLED = [
@@ -107,3 +108,30 @@ async def test_the_upstream_never_sees_the_gateways_own_cookies(gateway: Gateway
     assert answer.status == 200
     cookies = [v for k, v in upstream.seen[-1]["headers"] if k.lower() == "cookie"]
     assert cookies == ["app=1; theme=dark"]
+
+
+async def test_public_routes_never_forward_the_gateway_session_cookie(tmp_path: Path, upstream: Upstream) -> None:
+    """A session cookie holds tokens; an upstream behind a public route must not receive it."""
+    from gateway.sessions.model import Tokens
+
+    routes = tmp_path / "routes"
+    routes.mkdir()
+    write_route(routes, "10-public.json", {"name": "public", "baseURI": upstream.url, "handler": "ClientHandler"})
+    async with running_gateway(routes, state=str(tmp_path / "state")) as gw:
+        sessions = gw.runtime.services.sessions
+        session = await sessions.create(
+            subject="alice",
+            issuer="https://idp.test",
+            provider="idp",
+            method="browser",
+            claims={},
+            tokens=Tokens(None, None, None, None),
+        )
+        cookie = "; ".join(f"{name}={value}" for name, value, _ in sessions.cookies_for(session, False))
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{gw.url}/x", headers={"Cookie": f"{cookie}; theme=dark"}) as response,
+        ):
+            assert response.status == 200
+    sent = dict(upstream.seen[-1]["headers"])
+    assert sent["Cookie"] == "theme=dark"
