@@ -1,0 +1,56 @@
+"""Credentials for the load: one real login per server against the real provider.
+
+The bearer token is an RFC 9068 JWT access token from a code flow with the API resource; the
+session cookies come from a scripted browser login through each server's own OpenID Connect
+login (mod_auth_openidc's redirect URI, the gateway's callback), so both hold real sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from yarl import URL
+
+from tests.auth.provider_tokens import api_jwt
+from tests.oauth.flows import REDIRECT_URI
+from tests.support.idp import API_RESOURCE, IdP, browser, login
+
+USER = "bench-user"
+# Long enough for every run of the benchmark: the same token is replayed throughout.
+TOKEN_TTL = 7200
+
+
+def provider(apache_port: int, gateway_port: int) -> IdP:
+    """The provider, knowing both servers' redirect URIs (not started)."""
+    redirects = [
+        f"http://127.0.0.1:{apache_port}/cookie/redirect_uri",
+        f"http://127.0.0.1:{gateway_port}/oauth2/callback",
+        REDIRECT_URI,
+    ]
+    resources: dict[str, Any] = {API_RESOURCE: {"scope": "api:read api:write", "accessTokenTTL": TOKEN_TTL}}
+    return IdP(redirect_uris=redirects, resources=resources, ttl={"AccessToken": TOKEN_TTL})
+
+
+def bearer_token(idp: IdP) -> str:
+    """A JWT access token for the API with scope api:read."""
+    return asyncio.run(api_jwt(idp, USER))
+
+
+def session_cookie(protected_url: str, names: tuple[str, ...]) -> str:
+    """Log in through the server at `protected_url`; the Cookie header value of its session."""
+    return asyncio.run(_session_cookie(URL(protected_url), names))
+
+
+async def _session_cookie(url: URL, names: tuple[str, ...]) -> str:
+    async with browser() as session:
+        # A browser: the gateway answers API clients 401 instead of sending them to log in.
+        session.headers["Accept"] = "text/html,application/xhtml+xml"
+        final = await login(session, url, USER)
+        if final != url:
+            raise RuntimeError(f"the login through {url} ended at {final}")
+        jar = session.cookie_jar.filter_cookies(url)
+        pairs = [f"{name}={morsel.value}" for name, morsel in jar.items() if name.startswith(names)]
+    if not pairs:
+        raise RuntimeError(f"no session cookie {names} after logging in at {url}")
+    return "; ".join(pairs)
