@@ -77,7 +77,7 @@ class Callback:
         )  # fmt: skip
         if answer.id_token is None:
             raise InvalidToken("the token response has no id_token")
-        validator = await self.login.validator(provider)
+        validator = await provider.id_token_validator()
         claims = await validator.validate(answer.id_token, nonce=tx.nonce)
         info: dict[str, Any] = {}
         # An access token for an API resource (RFC 8707) is not one for the userinfo endpoint.

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from gateway.auth.callback import PROTOCOL_CLAIMS
 from gateway.oauth import tokens
 from gateway.oauth.errors import InvalidToken
-from gateway.oauth.idtoken import IdTokenValidator
 from gateway.sessions.manager import sessions_of
 from gateway.sessions.model import Tokens
 
@@ -31,13 +30,12 @@ class DeviceSessions:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._validators: dict[str, IdTokenValidator] = {}
 
     async def create(self, provider: OidcProvider, answer: TokenResponse) -> tuple[Session, str]:
         """A new device session and its bearer token."""
         if answer.id_token is None:
             raise InvalidToken("the device token response has no id_token")
-        validator = await self._validator(provider)
+        validator = await provider.id_token_validator()
         claims = await validator.validate(answer.id_token, nonce=None)
         info: dict[str, Any] = {}
         metadata = await provider.metadata()
@@ -54,12 +52,3 @@ class DeviceSessions:
             tokens=Tokens(answer.access_token, answer.refresh_token, answer.id_token, expires_at),
         )  # fmt: skip
         return session, await sessions.issue_token(session)
-
-    async def _validator(self, provider: OidcProvider) -> IdTokenValidator:
-        validator = self._validators.get(provider.name)
-        if validator is None:
-            metadata, keys = await provider.metadata(), await provider.keys()
-            algorithms = provider.config.signingAlgorithms
-            validator = IdTokenValidator(metadata.issuer, provider.config.clientId, keys, algorithms=algorithms)
-            self._validators[provider.name] = validator
-        return validator

@@ -15,7 +15,6 @@ from yarl import URL
 from gateway.auth.redirects import origin, safe_return_path
 from gateway.auth.secrets import AuthKeys
 from gateway.auth.transaction import LIFETIME, Transaction, crowded_out
-from gateway.oauth.idtoken import IdTokenValidator
 from gateway.sessions.keys import session_key
 from gateway.sessions.manager import sessions_of
 
@@ -67,7 +66,6 @@ class BrowserLogin:
     paths: AuthPaths
     choices: dict[str, LoginChoice] = field(default_factory=dict)
     _keys: AuthKeys | None = None
-    _validators: dict[str, IdTokenValidator] = field(default_factory=dict)
 
     def offer(self, choice: LoginChoice) -> str:
         """Register what a filter offers (at load time); returns the key the chooser knows it by."""
@@ -95,16 +93,6 @@ class BrowserLogin:
         if provider is not None:
             query["idp"] = provider
         return str(URL(self.paths.login).with_query(query))
-
-    async def validator(self, provider: OidcProvider) -> IdTokenValidator:
-        """The id_token validator of a provider, built once its metadata is known."""
-        validator = self._validators.get(provider.name)
-        if validator is None:
-            metadata, keys = await provider.metadata(), await provider.keys()
-            algorithms = provider.config.signingAlgorithms
-            validator = IdTokenValidator(metadata.issuer, provider.config.clientId, keys, algorithms=algorithms)
-            self._validators[provider.name] = validator
-        return validator
 
     async def begin(
         self, request: web.BaseRequest, provider: OidcProvider, scopes: Sequence[str] | None, return_to: str

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.oauth.client import ClientCredentials
 from gateway.oauth.discovery import ProviderMetadata, check_url, discover
 from gateway.oauth.errors import ProviderError
+from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class OidcProvider:
         )
         self._metadata: ProviderMetadata | None = None
         self._keys: JwksCache | None = None
+        self._id_tokens: IdTokenValidator | None = None
         self._failed_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -109,6 +111,15 @@ class OidcProvider:
         await self.metadata()
         assert self._keys is not None  # set together with the metadata
         return self._keys
+
+    async def id_token_validator(self) -> IdTokenValidator:
+        """The validator of this provider's id_tokens for this client, built once its keys are known."""
+        if self._id_tokens is None:
+            metadata, keys = await self.metadata(), await self.keys()
+            self._id_tokens = IdTokenValidator(
+                metadata.issuer, self.config.clientId, keys, algorithms=self.config.signingAlgorithms
+            )
+        return self._id_tokens
 
     def map_claims(self, claims: dict[str, Any]) -> dict[str, Any]:
         """Identity attributes through the correlation table; unmapped claims pass as they are."""

@@ -62,7 +62,7 @@ class Refresher:
             raise
         id_token = old.id_token
         if answer.id_token is not None:
-            claims = await (await self.login.validator(provider)).validate(answer.id_token, nonce=None)
+            claims = await (await provider.id_token_validator()).validate(answer.id_token, nonce=None)
             if claims["sub"] != session.subject:
                 raise SubjectMismatch("the refreshed id_token names another subject")
             id_token = answer.id_token
