@@ -13,27 +13,28 @@ if TYPE_CHECKING:
 
 
 class _Lazy(Mapping[str, Any]):
-    """A read-only mapping whose values are computed on first access."""
+    """A read-only mapping whose values are computed on first access by per-class makers.
 
-    __slots__ = ("_cache", "_makers")
+    Makers are module-level functions of the view, so a request allocates no closures."""
 
-    def __init__(self, makers: Mapping[str, Callable[[], Any]]) -> None:
-        self._makers = makers
+    __slots__ = ("_cache",)
+    _MAKERS: dict[str, Callable[[Any], Any]] = {}
+
+    def __init__(self) -> None:
         self._cache: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
         try:
             return self._cache[key]
         except KeyError:
-            maker = self._makers[key]
-            value = self._cache[key] = maker()
+            value = self._cache[key] = self._MAKERS[key](self)
             return value
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._makers)
+        return iter(self._MAKERS)
 
     def __len__(self) -> int:
-        return len(self._makers)
+        return len(self._MAKERS)
 
 
 def _multi(pairs: Any) -> dict[str, list[str]]:
@@ -64,48 +65,72 @@ class _Headers(Mapping[str, Any]):
         return len(dict.fromkeys(self._headers.keys()))
 
 
-def request_view(request: web.BaseRequest, exchange: Exchange, remote: Callable[[], str | None]) -> _Lazy:
-    """`request` as expressions see it."""
-    uri = _Lazy(
-        {
-            "path": lambda: request.path,
-            "rawPath": lambda: request.raw_path.partition("?")[0],
-            "query": lambda: request.query_string,
-            "host": lambda: request.host.rsplit(":", 1)[0] if request.host else None,
-            "port": lambda: request.url.port,
-            "scheme": lambda: request.scheme,
-            "value": lambda: str(request.url),
-        }
-    )
-    return _Lazy(
-        {
-            "method": lambda: request.method,
-            "uri": lambda: uri,
-            "headers": lambda: _Headers(exchange.request_headers(request.headers)),
-            "queryParams": lambda: _multi(request.query.items()),
-            "cookies": lambda: {name: [{"name": name, "value": value}] for name, value in request.cookies.items()},
-            "version": lambda: f"HTTP/{request.version.major}.{request.version.minor}",
-            "remoteAddress": remote,
-        }
-    )
+def _host(request: web.BaseRequest) -> str | None:
+    host = request.headers.get("Host")
+    return host.rsplit(":", 1)[0] if host else None
+
+
+class UriView(_Lazy):
+    """`request.uri`: path (decoded), rawPath, query, host, port, scheme, value."""
+
+    __slots__ = ("_request",)
+    _MAKERS = {
+        "path": lambda v: v._request.path,
+        "rawPath": lambda v: v._request.raw_path.partition("?")[0],
+        "query": lambda v: v._request.query_string,
+        "host": lambda v: _host(v._request),
+        "port": lambda v: v._request.url.port,
+        "scheme": lambda v: v._request.scheme,
+        "value": lambda v: str(v._request.url),
+    }
+
+    def __init__(self, request: web.BaseRequest) -> None:
+        super().__init__()
+        self._request = request
+
+
+class RequestView(_Lazy):
+    """`request` as expressions see it; headers are those the next hop will see."""
+
+    __slots__ = ("_request", "_scope")
+    _MAKERS = {
+        "method": lambda v: v._request.method,
+        "uri": lambda v: UriView(v._request),
+        "headers": lambda v: _Headers(v._scope.exchange.request_headers(v._request.headers)),
+        "queryParams": lambda v: _multi(v._request.query.items()),
+        "cookies": lambda v: {name: [{"name": name, "value": value}] for name, value in v._request.cookies.items()},
+        "version": lambda v: f"HTTP/{v._request.version.major}.{v._request.version.minor}",
+        "remoteAddress": lambda v: v._scope.remote(),
+    }
+
+    def __init__(self, request: web.BaseRequest, scope: Scope) -> None:
+        super().__init__()
+        self._request = request
+        self._scope = scope
 
 
 class Scope(_Lazy):
     """The roots of the expression language for one request."""
 
-    __slots__ = ()
+    __slots__ = ("_remote", "exchange", "request")
+    _MAKERS = {
+        "request": lambda s: RequestView(s.request, s),
+        "contexts": lambda s: {"client": {"remoteAddress": s.remote()}},
+        "session": lambda s: s.exchange.session if s.exchange.session is not None else {},
+        "identity": lambda s: s.exchange.identity.as_scope() if s.exchange.identity else {},
+        "attributes": lambda s: s.exchange.attributes,
+        "env": lambda s: os.environ,
+    }
 
     def __init__(self, request: web.BaseRequest, exchange: Exchange, remote: Callable[[], str | None]) -> None:
-        super().__init__(
-            {
-                "request": lambda: request_view(request, exchange, remote),
-                "contexts": lambda: {"client": {"remoteAddress": remote()}},
-                "session": lambda: exchange.session if exchange.session is not None else {},
-                "identity": lambda: exchange.identity.as_scope() if exchange.identity else {},
-                "attributes": lambda: exchange.attributes,
-                "env": lambda: os.environ,
-            }
-        )
+        super().__init__()
+        self.request = request
+        self.exchange = exchange
+        self._remote = remote
+
+    def remote(self) -> str | None:
+        """The client's address (through trusted proxies, the first untrusted hop)."""
+        return self._remote()
 
     def refresh(self, *names: str) -> None:
         """Forget cached roots that a filter changed (e.g. identity after login)."""

@@ -106,6 +106,11 @@ class Settings(BaseModel):
         """Parse the trusted networks once."""
         self._networks = parse_networks(self.trustedProxies)
 
+    @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        """The trusted proxies, parsed once."""
+        return self._networks
+
     def is_trusted_proxy(self, address: str | None) -> bool:
         """Whether a peer's X-Forwarded-* headers are believed."""
         return is_trusted(address, self._networks)

@@ -16,7 +16,7 @@ from yarl import URL
 from gateway.durations import Duration
 from gateway.errors import BadRequest, GatewayError, UpstreamTimeout, UpstreamUnavailable
 from gateway.handlers.body import UpstreamBody
-from gateway.handlers.forwarding import HOP_BY_HOP, end_to_end, forwarded_request_headers
+from gateway.handlers.forwarding import HOP_BY_HOP, end_to_end, forwarded_request_headers, is_trusted
 from gateway.handlers.websocket import is_upgrade, proxy_websocket
 from gateway.keys import EXCHANGE
 from gateway.routing.paths import origin_form
@@ -75,6 +75,7 @@ class ClientHandler:
         self.services = services
         self.timeout = timeout
         self.keep_host = keep_host
+        self.trusted = services.settings.trusted_networks
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -131,7 +132,8 @@ class ClientHandler:
 
     def _headers(self, request: web.BaseRequest) -> CIMultiDict[str]:
         exchange = request[EXCHANGE]
-        trusted = self.services.settings.is_trusted_proxy(request.remote)
+        # Settings are a pydantic model: reading them per request is slow, so the check is plain here.
+        trusted = bool(self.trusted) and is_trusted(request.remote, self.trusted)
         headers = forwarded_request_headers(
             exchange.request_headers(request.headers), _DROP_REQUEST,
             peer=request.remote, scheme=request.scheme, trusted=trusted,

@@ -37,12 +37,13 @@ class Dispatcher:
         self.traffic = services.metrics.traffic
         self._ids = itertools.count(1)
         self._prefix = os.urandom(6).hex()
-        self._trusted = services.settings.trustedProxies
+        self._networks = services.settings.trusted_networks
+        self._trusted = bool(self._networks)
 
     def _remote(self, request: web.BaseRequest) -> str | None:
         if not self._trusted:
             return request.remote
-        return client_address(request.remote, request.headers.get("X-Forwarded-For"), self.services.settings._networks)
+        return client_address(request.remote, request.headers.get("X-Forwarded-For"), self._networks)
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Serve one request; every failure becomes a safe error response, never a traceback."""
