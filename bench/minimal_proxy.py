@@ -36,6 +36,7 @@ def serve(host: str, port: int, upstream: str) -> None:
     app[UPSTREAM] = upstream.rstrip("/")
     app.cleanup_ctx.append(client)
     app.router.add_route("*", "/{tail:.*}", forward)
+    loop: asyncio.AbstractEventLoop
     try:
         import uvloop
 
@@ -59,8 +60,13 @@ def main() -> None:
             serve(host, int(port), args.upstream)
             os._exit(0)
         children.append(pid)
+
+    def forward_signal(signum: int, frame: object) -> None:
+        for pid in children:
+            os.kill(pid, signum)
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda signum, frame: [os.kill(pid, signum) for pid in children])
+        signal.signal(signum, forward_signal)
     for pid in children:
         os.waitpid(pid, 0)
 

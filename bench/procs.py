@@ -59,6 +59,10 @@ class Service:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
 
+    def cpu(self) -> float:
+        """CPU seconds used so far by the process and its workers."""
+        return group_cpu(self.proc.pid)
+
     def _signal(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signum)
@@ -89,3 +93,22 @@ def wait_for(service: Service, url: str, expect: bytes, timeout: float = 30.0) -
             break
         time.sleep(0.1)
     raise Unavailable(f"{service.name}: GET {url} gave {status} {body[:200]!r}")
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        # After the command name: state, ppid, pgrp, ... utime and stime are fields 14 and 15 of stat.
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICK

@@ -29,6 +29,7 @@ class Measurement:
     conns: int
     load: Load | None
     note: str = ""
+    cpu_us: float | None = None  # CPU microseconds the target's processes spent per request
 
 
 def label(target: str) -> str:
@@ -36,12 +37,19 @@ def label(target: str) -> str:
     return LABELS.get(target, f"gateway + {target}")
 
 
-def _find(rows: list[Measurement], target: str, procs: int, conns: int) -> Load | None:
-    return next((r.load for r in rows if (r.target, r.procs, r.conns) == (target, procs, conns)), None)
+def _find(rows: list[Measurement], target: str, procs: int, conns: int) -> Measurement | None:
+    return next((r for r in rows if (r.target, r.procs, r.conns) == (target, procs, conns) and r.load), None)
 
 
-def _ratio(a: Load | None, b: Load | None) -> float | None:
-    return a.rps / b.rps if a and b and b.rps else None
+def _ratio(a: Measurement | None, b: Measurement | None, what: str = "rps") -> float | None:
+    """a / b of requests/s, of a latency ("p50", "p99") or of CPU per request ("cpu")."""
+    if a is None or b is None or a.load is None or b.load is None:
+        return None
+    if what == "cpu":
+        x, y = a.cpu_us, b.cpu_us
+    else:
+        x, y = getattr(a.load, what), getattr(b.load, what)
+    return x / y if x is not None and y else None
 
 
 def _fmt(value: float | None, goal: float | None = None) -> str:
@@ -53,16 +61,19 @@ def _fmt(value: float | None, goal: float | None = None) -> str:
 
 def measurements(rows: list[Measurement]) -> list[str]:
     """Every run as one table row."""
-    out = ["| target | procs | conns | req/s | p50 ms | p99 ms | errors | notes |", "|---|--:|--:|--:|--:|--:|--:|---|"]
+    out = [
+        "| target | procs | conns | req/s | p50 ms | p99 ms | CPU µs/req | errors | notes |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
     for r in rows:
+        note = r.note.replace("|", "\\|")
         if r.load is None:
-            note = r.note.replace("|", "\\|")
-            out.append(f"| {label(r.target)} | {r.procs} | {r.conns} | — | — | — | — | {note} |")
+            out.append(f"| {label(r.target)} | {r.procs} | {r.conns} | — | — | — | — | — | {note} |")
             continue
-        load = r.load
+        load, cpu = r.load, "—" if r.cpu_us is None else f"{r.cpu_us:.0f}"
         out.append(
             f"| {label(r.target)} | {r.procs} | {r.conns} | {load.rps:,.0f} | {load.p50:.2f} | {load.p99:.2f} "
-            f"| {load.errors} | {r.note} |"
+            f"| {cpu} | {load.errors} | {note} |"
         )
     return out
 
@@ -70,16 +81,15 @@ def measurements(rows: list[Measurement]) -> list[str]:
 def gateway_ratios(rows: list[Measurement]) -> list[str]:
     """The plain route against the minimal proxy, nginx as proxy and the upstream, per process count."""
     out = [
-        f"| procs | conns | gateway / minimal proxy (goal ≥ {GATEWAY_GOAL:.2f}) | p50 gateway / minimal "
-        "| p99 gateway / minimal | gateway / nginx proxy | gateway / direct |",
-        "|--:|--:|--:|--:|--:|--:|--:|",
+        f"| procs | conns | req/s gateway / minimal (goal ≥ {GATEWAY_GOAL:.2f}) | CPU per request minimal / gateway "
+        "| p50 gateway / minimal | p99 gateway / minimal | req/s gateway / nginx proxy | req/s gateway / direct |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for procs, conns in _cells(rows):
         gw, floor = _find(rows, "gateway", procs, conns), _find(rows, "minimal", procs, conns)
-        p50 = gw.p50 / floor.p50 if gw and floor and floor.p50 else None
-        p99 = gw.p99 / floor.p99 if gw and floor and floor.p99 else None
         out.append(
-            f"| {procs} | {conns} | {_fmt(_ratio(gw, floor), GATEWAY_GOAL)} | {_fmt(p50)} | {_fmt(p99)} "
+            f"| {procs} | {conns} | {_fmt(_ratio(gw, floor), GATEWAY_GOAL)} | {_fmt(_ratio(floor, gw, 'cpu'))} "
+            f"| {_fmt(_ratio(gw, floor, 'p50'))} | {_fmt(_ratio(gw, floor, 'p99'))} "
             f"| {_fmt(_ratio(gw, _find(rows, 'nginx', procs, conns)))} "
             f"| {_fmt(_ratio(gw, _find(rows, 'direct', procs, conns)))} |"
         )
@@ -88,16 +98,20 @@ def gateway_ratios(rows: list[Measurement]) -> list[str]:
 
 def feature_costs(rows: list[Measurement], features: list[str]) -> list[str]:
     """Each gateway variant as a ratio to the plain route measured in the same run."""
-    out = ["| variant | procs | conns | req/s ratio to plain route | cost | goal |", "|---|--:|--:|--:|--:|---|"]
+    out = [
+        "| variant | procs | conns | req/s ratio to plain route | cost | goal | CPU per request ratio to plain route |",
+        "|---|--:|--:|--:|--:|---|--:|",
+    ]
     for feature in features:
         for procs, conns in _cells(rows):
-            ratio = _ratio(_find(rows, feature, procs, conns), _find(rows, "gateway", procs, conns))
-            goal = FEATURE_GOALS.get(feature)
+            variant, plain = _find(rows, feature, procs, conns), _find(rows, "gateway", procs, conns)
+            ratio, goal = _ratio(variant, plain), FEATURE_GOALS.get(feature)
             cost = f"{(1 - ratio) * 100:.0f}%" if ratio is not None else "—"
             verdict = "" if goal is None else f"cost < {goal * 100:.0f}%"
             if goal is not None and ratio is not None:
                 verdict += " ✔" if 1 - ratio < goal else " ✘"
-            out.append(f"| {label(feature)} | {procs} | {conns} | {_fmt(ratio)} | {cost} | {verdict} |")
+            cpu = _fmt(_ratio(variant, plain, "cpu"))
+            out.append(f"| {label(feature)} | {procs} | {conns} | {_fmt(ratio)} | {cost} | {verdict} | {cpu} |")
     return out
 
 
@@ -109,7 +123,7 @@ def render(header: list[str], rows: list[Measurement], features: list[str]) -> s
     """The whole report as markdown."""
     parts = [*header, "", "### Measurements", "", *measurements(rows), ""]
     if any(r.target == "gateway" for r in rows):
-        parts += ["### Gateway ratios (requests/s unless noted; same process count)", "", *gateway_ratios(rows), ""]
+        parts += ["### Gateway ratios (same process count)", "", *gateway_ratios(rows), ""]
     if features:
         parts += ["### Cost of gateway features (same run)", "", *feature_costs(rows, features), ""]
     return "\n".join(parts)

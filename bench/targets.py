@@ -33,6 +33,13 @@ class Live:
     check: Hook = _nothing
     notes: Hook = _nothing
     failed: str = field(default="")
+    # Whose CPU time counts for this target: its own processes, or the upstream's when it is the upstream.
+    meter: Service | None = None
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the processes serving this target."""
+        meter = self.meter or self.service
+        return meter.cpu() if meter is not None else 0.0
 
     def stop(self) -> None:
         """Stop the target's processes (the upstream itself is stopped by its owner)."""
@@ -54,10 +61,15 @@ def start_upstream(folder: Path, procs: int) -> tuple[Service, int]:
     return service, port
 
 
-def start(case: str, procs: int, upstream: int, folder: Path) -> Live:
+def start(case: str, procs: int, upstream: tuple[Service, int], folder: Path) -> Live:
     """Start one target with `procs` processes and wait until it serves the body; Unavailable if it cannot."""
+    upstream_service, upstream_port = upstream
     if case == "direct":
-        return Live(case, url(upstream))
+        return Live(case, url(upstream_port), meter=upstream_service)
+    return _start_proxy(case, procs, upstream_port, folder)
+
+
+def _start_proxy(case: str, procs: int, upstream: int, folder: Path) -> Live:
     if case not in ("nginx", "minimal"):
         run = GatewayRun(case, folder, upstream, procs, python_for_servers())
         live = Live(case, "", run.service, partial(run.check_feature, BODY), run.notes)

@@ -15,9 +15,9 @@ _SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), ti
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Load:
-    """What wrk measured: throughput, latency percentiles (ms) and failed requests."""
+    """What wrk measured: throughput, latency percentiles (ms) and failed requests (ordered by throughput)."""
 
     rps: float
     p50: float
