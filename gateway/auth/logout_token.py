@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.oauth._claims import audiences, check_issuer, check_times, string_claim, time_claim
-from gateway.oauth._jws import JwtVerifier
-from gateway.oauth.errors import BadAudience, BadTokenType, InvalidToken, MissingClaim
+from gateway.oauth._claims import audiences, check_times, string_claim, time_claim
+from gateway.oauth._jws import IssuerTokenValidator
+from gateway.oauth.errors import BadAudience, InvalidToken, MissingClaim
 from gateway.oauth.jwks import JwksCache
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -33,7 +33,7 @@ class LogoutToken:
     expires: float
 
 
-class LogoutTokenValidator:
+class LogoutTokenValidator(IssuerTokenValidator):
     """Validate one provider's logout tokens for one client."""
 
     def __init__(
@@ -46,20 +46,12 @@ class LogoutTokenValidator:
         leeway: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.issuer = issuer
+        super().__init__(issuer, keys, algorithms=algorithms, leeway=leeway, clock=clock)
         self.client_id = client_id
-        self._verifier = JwtVerifier(keys, algorithms)
-        self._leeway = leeway
-        self._clock = clock
 
     async def validate(self, token: str) -> LogoutToken:
         """The logout token's claims; raise InvalidToken (a subclass) when a check fails."""
-        jwt = await self._verifier.verify(token)
-        typ = jwt.header.get("typ")
-        if typ is not None and (not isinstance(typ, str) or typ.lower() not in LOGOUT_TOKEN_TYPES):
-            raise BadTokenType(f"typ {typ!r} is not a logout token")
-        claims = jwt.claims
-        check_issuer(claims, self.issuer)
+        claims = await self._verified(token, LOGOUT_TOKEN_TYPES, typ_required=False, what="a logout token")
         if self.client_id not in audiences(claims):
             raise BadAudience(f"aud lacks client {self.client_id!r}")
         check_times(claims, self._clock(), self._leeway, require_iat=True)

@@ -8,14 +8,16 @@ nor its algorithm beyond the allowlist, which never holds `none` or an HMAC algo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from gateway.oauth.errors import AlgNotAllowed, BadSignature, InvalidToken, UntrustedKeyHeader
+from gateway.oauth._claims import check_issuer
+from gateway.oauth.errors import AlgNotAllowed, BadSignature, BadTokenType, InvalidToken, UntrustedKeyHeader
 from gateway.oauth.jwks import ASYMMETRIC_KEY_TYPES, JwksCache, key_type_of
 
 KEY_HEADERS = ("jwk", "jku", "x5u", "x5c")
@@ -92,3 +94,32 @@ def _claims(payload: bytes | None) -> dict[str, Any]:
     if not isinstance(claims, dict):
         raise InvalidToken("the payload is not a JSON object")
     return claims
+
+
+class IssuerTokenValidator:
+    """What every validator of one issuer's signed tokens shares: keys, algorithms, clock, `typ`."""
+
+    def __init__(
+        self,
+        issuer: str,
+        keys: JwksCache,
+        *,
+        algorithms: Iterable[str] = ("RS256",),
+        leeway: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.issuer = issuer
+        self._verifier = JwtVerifier(keys, algorithms)
+        self._leeway = leeway
+        self._clock = clock
+
+    async def _verified(self, token: str, types: frozenset[str], *, typ_required: bool, what: str) -> dict[str, Any]:
+        """The claims of a token signed by this issuer whose `typ` is one of `types`."""
+        jwt = await self._verifier.verify(token)
+        typ = jwt.header.get("typ")
+        # Media types compare case-insensitively (RFC 2045 5.1).
+        if (typ is not None or typ_required) and (not isinstance(typ, str) or typ.lower() not in types):
+            raise BadTokenType(f"typ {typ!r} is not {what}")
+        claims = jwt.claims
+        check_issuer(claims, self.issuer)
+        return claims

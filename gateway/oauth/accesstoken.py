@@ -12,15 +12,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gateway.oauth._claims import audiences, check_issuer, check_times, string_claim
-from gateway.oauth._jws import JwtVerifier
-from gateway.oauth.errors import BadAudience, BadTokenType
+from gateway.oauth._claims import audiences, check_times, string_claim
+from gateway.oauth._jws import IssuerTokenValidator
+from gateway.oauth.errors import BadAudience
 from gateway.oauth.jwks import JwksCache
 
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 
 
-class AccessTokenValidator:
+class AccessTokenValidator(IssuerTokenValidator):
     """Validate one provider's RFC 9068 access tokens for one audience."""
 
     def __init__(
@@ -33,21 +33,12 @@ class AccessTokenValidator:
         leeway: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.issuer = issuer
+        super().__init__(issuer, keys, algorithms=algorithms, leeway=leeway, clock=clock)
         self.audience = audience
-        self._verifier = JwtVerifier(keys, algorithms)
-        self._leeway = leeway
-        self._clock = clock
 
     async def validate(self, token: str) -> dict[str, Any]:
         """Return the claims of a valid access token."""
-        jwt = await self._verifier.verify(token)
-        typ = jwt.header.get("typ")
-        # Media types compare case-insensitively (RFC 2045 5.1).
-        if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
-            raise BadTokenType(f"typ {typ!r} is not at+jwt")
-        claims = jwt.claims
-        check_issuer(claims, self.issuer)
+        claims = await self._verified(token, ACCESS_TOKEN_TYPES, typ_required=True, what="at+jwt")
         if self.audience not in audiences(claims):
             raise BadAudience(f"aud lacks {self.audience!r}")
         check_times(claims, self._clock(), self._leeway, require_iat=False)

@@ -12,16 +12,16 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gateway.oauth._claims import audiences, check_issuer, check_times, string_claim
-from gateway.oauth._jws import JwtVerifier
-from gateway.oauth.errors import BadAudience, BadAuthorizedParty, BadNonce, BadTokenType
+from gateway.oauth._claims import audiences, check_times, string_claim
+from gateway.oauth._jws import IssuerTokenValidator
+from gateway.oauth.errors import BadAudience, BadAuthorizedParty, BadNonce
 from gateway.oauth.jwks import JwksCache
 
 # An id_token either has no `typ` or a plain JWT one; `at+jwt`, `logout+jwt`... are other tokens.
 ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
 
 
-class IdTokenValidator:
+class IdTokenValidator(IssuerTokenValidator):
     """Validate one provider's id_tokens for one client."""
 
     def __init__(
@@ -35,21 +35,13 @@ class IdTokenValidator:
         leeway: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.issuer = issuer
+        super().__init__(issuer, keys, algorithms=algorithms, leeway=leeway, clock=clock)
         self.client_id = client_id
-        self._verifier = JwtVerifier(keys, algorithms)
         self._trusted = frozenset(trusted_audiences) | {client_id}
-        self._leeway = leeway
-        self._clock = clock
 
     async def validate(self, token: str, *, nonce: str | None) -> dict[str, Any]:
         """Return a valid id_token's claims; `nonce` is the one sent (None: no nonce check)."""
-        jwt = await self._verifier.verify(token)
-        typ = jwt.header.get("typ")
-        if typ is not None and (not isinstance(typ, str) or typ.lower() not in ID_TOKEN_TYPES):
-            raise BadTokenType(f"typ {typ!r} is not an id_token")
-        claims = jwt.claims
-        check_issuer(claims, self.issuer)
+        claims = await self._verified(token, ID_TOKEN_TYPES, typ_required=False, what="an id_token")
         self._check_audience(claims)
         check_times(claims, self._clock(), self._leeway, require_iat=True)
         if nonce is not None:
