@@ -105,7 +105,7 @@ class ThrottlingFilter:
         take = await self._take(f"{self.key}:{rate.name}:{group}", rate)
         if take is None:
             return await next(request)
-        policy = f'"{rate.name}";q={rate.requests};w={math.ceil(rate.period)}'
+        policy = rate.policy
         state = f'"{rate.name}";r={take.remaining};t={math.ceil(take.reset)}'
         if not take.allowed:
             route = exchange.route.name if exchange.route else "-"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
@@ -28,6 +29,11 @@ class Rate:
     requests: int
     period: float
     name: str
+    # The RateLimit-Policy field, built once: it does not change per request.
+    policy: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "policy", f'"{self.name}";q={self.requests};w={math.ceil(self.period)}')
 
     @classmethod
     def compile(cls, config: RateConfig, path: str, ctx: BuildContext, name: str = "default") -> Rate | None:
