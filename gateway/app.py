@@ -26,6 +26,7 @@ from gateway.sessions.lifetime import sessions_lifetime
 from gateway.settings import Settings, split_hostport
 from gateway.stores import MemoryStore, StoreSpec, open_store
 from gateway.stores.spec import DEFAULT_PATH
+from gateway.upstream.pool import UpstreamPool
 
 log = logging.getLogger("gateway")
 
@@ -40,7 +41,10 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     services.http = aiohttp.ClientSession(
         connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
     )
+    services.upstream = UpstreamPool(limit=upstream.connections, keepalive=upstream.keepalive)
     yield
+    await services.upstream.close()
+    services.upstream = None
     await services.http.close()
     services.http = None
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
     from gateway.sessions.manager import SessionManager
     from gateway.settings import Settings
+    from gateway.upstream.pool import UpstreamPool
 
 # Wraps a heap object with capture: (object, capture spec, JSON path, context, object name) -> object.
 Decorator = Callable[[Any, Any, str, "BuildContext", str], Any]
@@ -26,7 +27,9 @@ class Services:
     """The app's resources, created once at startup and handed to every `from_config`."""
 
     settings: Settings
+    # The provider calls and websockets go through aiohttp; proxied requests through the upstream pool.
     http: aiohttp.ClientSession | None = None
+    upstream: UpstreamPool | None = None
     store: Any = None
     # Token buckets: in this process by default, the shared store when it is Redis.
     counters: Any = None

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import Payload
+
+from gateway.errors import GatewayError
+from gateway.upstream.response import UpstreamResponse
 
 log = logging.getLogger("gateway.proxy")
 
@@ -15,11 +17,11 @@ log = logging.getLogger("gateway.proxy")
 class UpstreamBody(Payload):
     """Streams an upstream response body chunk by chunk, so memory stays flat for any size.
 
-    aiohttp's flow control bounds what sits in memory: the upstream socket is paused while the
-    client is slower than the upstream, and `writer.write` waits while the client's buffer is full."""
+    Flow control bounds what sits in memory: the upstream socket is paused while the client is
+    slower than the upstream, and `writer.write` waits while the client's buffer is full."""
 
-    def __init__(self, upstream: aiohttp.ClientResponse, **kwargs: Any) -> None:
-        super().__init__(upstream.content, **kwargs)
+    def __init__(self, upstream: UpstreamResponse, **kwargs: Any) -> None:
+        super().__init__(upstream, **kwargs)
         self._upstream = upstream
 
     @property
@@ -28,18 +30,17 @@ class UpstreamBody(Payload):
         return None
 
     async def write(self, writer: AbstractStreamWriter) -> None:
-        """Copy chunks as they arrive; release the upstream connection whatever happens."""
+        """Copy chunks as they arrive; free the upstream connection whatever happens."""
         try:
-            async for chunk in self._upstream.content.iter_any():
+            async for chunk in self._upstream.iter_chunks():
                 await writer.write(chunk)
-        except (TimeoutError, aiohttp.ClientError) as exc:
+        except GatewayError as exc:
             # Headers are already sent: the only honest signal left is to cut the connection.
-            log.warning("upstream body broke off: %r", exc)
-            self._upstream.close()
+            log.warning("upstream body broke off: %s", exc)
             raise ConnectionResetError("upstream body broke off") from exc
         finally:
-            # An unfinished body (the client went away) makes release() close the connection.
-            self._upstream.release()
+            # An unfinished body (the client went away) closes the upstream connection.
+            self._upstream.close()
 
     async def write_with_length(self, writer: AbstractStreamWriter, content_length: int | None) -> None:
         """aiohttp passes the Content-Length it already sent; the upstream honours it."""
@@ -54,8 +55,8 @@ class UpstreamBody(Payload):
         try:
             return await self._upstream.read()
         finally:
-            self._upstream.release()
+            self._upstream.close()
 
     def _close(self) -> None:
         # A response that is dropped unsent (a filter replaced it, the client left) frees the connection.
-        self._upstream.release()
+        self._upstream.close()

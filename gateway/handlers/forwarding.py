@@ -65,6 +65,26 @@ def end_to_end(headers: Headers, drop: frozenset[str] = HOP_BY_HOP) -> CIMultiDi
     return out
 
 
+_HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
+
+
+def response_headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:
+    """An upstream's raw response headers without hop-by-hop ones and those its Connection names."""
+    out: list[tuple[str, str]] = []
+    named: set[str] = set()
+    for name, value in raw:
+        lower = name.lower()
+        if lower in _HOP_BY_HOP_BYTES:
+            if lower == b"connection":
+                named.update(t.strip().lower() for t in value.decode("latin-1").split(","))
+            continue
+        # Bytes that are not UTF-8 survive decoding; aiohttp's writer drops them rather than mangle them.
+        out.append((name.decode("latin-1"), value.decode("utf-8", "surrogateescape")))
+    if named:
+        out = [(name, value) for name, value in out if name.lower() not in named]
+    return CIMultiDict(out)
+
+
 def forwarded_request_headers(
     headers: Headers, drop: frozenset[str], *, peer: str | None, scheme: str, trusted: bool
 ) -> CIMultiDict[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Self
 
 import aiohttp
@@ -14,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
 from gateway.durations import Duration
-from gateway.errors import BadRequest, GatewayError, UpstreamTimeout, UpstreamUnavailable
+from gateway.errors import BadRequest, GatewayError, UpstreamUnavailable
 from gateway.handlers.body import UpstreamBody
-from gateway.handlers.forwarding import HOP_BY_HOP, end_to_end, forwarded_request_headers, is_trusted
+from gateway.handlers.forwarding import HOP_BY_HOP, forwarded_request_headers, is_trusted, response_headers
 from gateway.handlers.websocket import is_upgrade, proxy_websocket
 from gateway.keys import EXCHANGE
 from gateway.routing.paths import origin_form
+from gateway.upstream.pool import Timeouts, UpstreamPool
+from gateway.upstream.response import UpstreamResponse
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -29,8 +32,8 @@ log = logging.getLogger("gateway.proxy")
 
 # Bodies up to this size are read whole: cheaper than streaming for the common small response.
 _SMALL_BODY = 64 * 1024
-# Never add aiohttp's defaults for these: the upstream sees what the client sent, or nothing.
-_SKIP_AUTO = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
+# Without a body, requests of other methods say Content-Length: 0 (RFC 9110 §8.6), as aiohttp's client did.
+_BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "CONNECT"})
 # Host is the upstream's (unless kept), Content-Length is the body's, Expect is answered here.
 _DROP_REQUEST = HOP_BY_HOP | {"host", "content-length", "expect"}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -39,12 +42,18 @@ _NO_BODY = frozenset({204, 304})
 
 @dataclass(slots=True, eq=False)
 class Outgoing:
-    """The request as sent upstream: absolute URL, headers after the gateway's edits, and the body."""
+    """The request as sent upstream: origin and request target, headers after the gateway's edits, and the body."""
 
     method: str
-    url: URL
+    base: URL
+    target: str
     headers: CIMultiDict[str]
     body: AsyncIterable[bytes] | None
+
+    @property
+    def url(self) -> URL:
+        """The absolute upstream URL, for records and websockets."""
+        return join_target(self.base, self.target)
 
 
 class NoBaseUri(GatewayError):
@@ -71,21 +80,20 @@ class ClientHandler:
         soTimeout: Duration = Field(60.0, description='Time to wait for upstream data before a 504, e.g. "60 s".')
         keepHost: bool = Field(False, description="Send the client's Host header upstream instead of the upstream's.")
 
-    def __init__(self, services: Services, timeout: aiohttp.ClientTimeout, keep_host: bool) -> None:
+    def __init__(self, services: Services, timeouts: Timeouts, keep_host: bool) -> None:
         self.services = services
-        self.timeout = timeout
+        self.timeouts = timeouts
         self.keep_host = keep_host
         self.trusted = services.settings.trusted_networks
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
         """Resolve the timeouts once."""
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            sock_connect=ctx.duration(config.connectionTimeout, "connectionTimeout"),
-            sock_read=ctx.duration(config.soTimeout, "soTimeout"),
+        timeouts = Timeouts(
+            connect=ctx.duration(config.connectionTimeout, "connectionTimeout"),
+            read=ctx.duration(config.soTimeout, "soTimeout"),
         )
-        return cls(ctx.services, timeout, config.keepHost)
+        return cls(ctx.services, timeouts, config.keepHost)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Forward the request; map upstream failures to 502/504."""
@@ -99,7 +107,7 @@ class ClientHandler:
         body = exchange.request_body
         if body is None and request.body_exists:
             body = request.content
-        return Outgoing(request.method, upstream_url(exchange.base_uri, request), self._headers(request), body)
+        return Outgoing(request.method, exchange.base_uri, request_target(request), self._headers(request), body)
 
     async def send(self, request: web.BaseRequest, out: Outgoing) -> web.StreamResponse:
         """Send `out` upstream and relay the answer."""
@@ -107,22 +115,21 @@ class ClientHandler:
             return await proxy_websocket(request, self._http(), out.url, out.headers)
         if "Expect" in request.headers:
             await _answer_expect(request)
-        try:
-            upstream = await self._http().request(
-                out.method,
-                out.url,
-                headers=out.headers,
-                data=out.body,
-                allow_redirects=False,
-                auto_decompress=False,
-                skip_auto_headers=_SKIP_AUTO,
-                timeout=self.timeout,
-            )
-        except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors too
-            raise UpstreamTimeout(f"{out.url.origin()}: {type(exc).__name__}") from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(f"{out.url.origin()}: {exc!r}") from exc
+        pool = self._pool()
+        origin = pool.origin(out.base)
+        length = _body_length(out, out.headers)
+        fields: Iterable[tuple[str, str]] = out.headers.items()
+        if "Host" not in out.headers:
+            # First, where clients put it (RFC 9112 §3.2) and where the capture record shows it.
+            fields = chain(((("Host", origin.host_header)),), fields)
+        upstream = await pool.request(origin, out.method, out.target, fields, out.body, length, self.timeouts)
         return await _response(upstream, request.method)
+
+    def _pool(self) -> UpstreamPool:
+        pool = self.services.upstream
+        if pool is None:
+            raise UpstreamUnavailable("the upstream client is not running")
+        return pool
 
     def _http(self) -> aiohttp.ClientSession:
         http = self.services.http
@@ -148,14 +155,19 @@ class ClientHandler:
         return headers
 
 
-def upstream_url(base: URL, request: web.BaseRequest) -> URL:
-    """The upstream origin with the client's request target, byte for byte (no re-encoding)."""
+def request_target(request: web.BaseRequest) -> str:
+    """The client's request target in origin form, byte for byte (no re-encoding)."""
     target = request.raw_path
     if not target.startswith("/"):
         # Absolute-form: the authority named this gateway; the upstream gets the path and query.
         target = origin_form(target)
         if not target.startswith("/"):
             raise BadRequest(f"request target {target!r} is not a path")
+    return target
+
+
+def join_target(base: URL, target: str) -> URL:
+    """The upstream origin with a request target, as one URL."""
     try:
         if target.endswith("?") and target.index("?") == len(target) - 1:
             # yarl drops an empty query; as part of the path its `?` reaches the request line.
@@ -163,6 +175,19 @@ def upstream_url(base: URL, request: web.BaseRequest) -> URL:
         return URL(str(base) + target, encoded=True)
     except ValueError as exc:
         raise BadRequest(f"request target {target!r}: {exc}") from exc
+
+
+def _body_length(out: Outgoing, headers: CIMultiDict[str]) -> int | None:
+    """The body's declared length; None sends it chunked. A method with content but no body says 0."""
+    declared = headers.get("Content-Length")
+    if declared is not None:
+        return int(declared)
+    if out.body is None and out.method not in _BODILESS_METHODS:
+        headers["Content-Length"] = "0"
+        return 0
+    if out.body is not None:
+        headers["Transfer-Encoding"] = "chunked"
+    return None
 
 
 async def _answer_expect(request: web.BaseRequest) -> None:
@@ -173,19 +198,15 @@ async def _answer_expect(request: web.BaseRequest) -> None:
         await request.writer.write(_CONTINUE)
 
 
-async def _response(upstream: aiohttp.ClientResponse, method: str) -> web.StreamResponse:
+async def _response(upstream: UpstreamResponse, method: str) -> web.StreamResponse:
     """The client's response: small or empty bodies read whole, others streamed."""
-    headers = end_to_end(upstream.headers)
+    headers = response_headers(upstream.raw_headers)
     length = upstream.content_length
     if method == "HEAD" or upstream.status in _NO_BODY or (length is not None and length <= _SMALL_BODY):
         try:
             body = await upstream.read()
-        except TimeoutError as exc:
-            raise UpstreamTimeout(f"reading the upstream body: {exc!r}") from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(f"reading the upstream body: {exc!r}") from exc
         finally:
-            upstream.release()
+            upstream.close()
         response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
         if body:
             response.body = body

@@ -1,0 +1,272 @@
+"""The proxy's upstream client against loopback servers that answer exactly what each test writes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.errors import BadRequest, UpstreamTimeout, UpstreamUnavailable
+from gateway.upstream.pool import Timeouts, UpstreamPool
+from tests.upstream.scripted import Scripted, ok, scripted
+
+TIMEOUTS = Timeouts(connect=5.0, read=5.0)
+GET = [("Host", "upstream")]
+
+
+async def send(
+    pool: UpstreamPool, up: Scripted, method: str = "GET", target: str = "/", **kw: object
+) -> tuple[int, bytes]:
+    """One exchange: status and whole body."""
+    response = await pool.request(
+        up.origin, method, target, kw.pop("headers", GET), kw.pop("body", None), kw.pop("length", None),
+        kw.pop("timeouts", TIMEOUTS),
+    )  # fmt: skip
+    body = await response.read()
+    response.close()
+    return response.status, body
+
+
+async def keep_answering(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+    while True:
+        await up.read_head(reader)
+        writer.write(ok())
+        await writer.drain()
+
+
+async def test_keep_alive_connection_carries_the_next_request() -> None:
+    async with scripted(keep_answering) as up:
+        pool = UpstreamPool()
+        assert await send(pool, up) == (200, b"ok")
+        assert await send(pool, up) == (200, b"ok")
+        assert up.connections == 1
+        assert up.heads[0] == b"GET / HTTP/1.1\r\nHost: upstream\r\n\r\n"
+        await pool.close()
+
+
+async def test_stale_keep_alive_connection_is_retried_once_for_an_idempotent_request() -> None:
+    async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(ok())
+        await writer.drain()
+        # Read the next head, then hang up without answering: the race a keep-alive timeout causes.
+        await up.read_head(reader)
+
+    async with scripted(one_answer_then_close) as up:
+        pool = UpstreamPool()
+        assert await send(pool, up) == (200, b"ok")
+        assert await send(pool, up) == (200, b"ok")
+        assert up.connections == 2
+        await pool.close()
+
+
+async def test_post_on_a_stale_connection_is_not_sent_twice() -> None:
+    async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(ok())
+        await writer.drain()
+        await up.read_head(reader)
+
+    async with scripted(one_answer_then_close) as up:
+        pool = UpstreamPool()
+        await send(pool, up)
+        with pytest.raises(UpstreamUnavailable, match="before answering"):
+            await send(pool, up, "POST", headers=[*GET, ("Content-Length", "0")], length=0)
+        assert len(up.heads) == 2
+        await pool.close()
+
+
+async def test_interim_responses_are_skipped() -> None:
+    async def early_hints(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + ok(b"final"))
+        await writer.drain()
+        await reader.read()
+
+    async with scripted(early_hints) as up:
+        pool = UpstreamPool()
+        assert await send(pool, up) == (200, b"final")
+        await pool.close()
+
+
+async def test_head_response_announcing_a_length_has_no_body_and_the_connection_is_reused() -> None:
+    async def head_then_get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        await writer.drain()
+        await keep_answering(reader, writer, up)
+
+    async with scripted(head_then_get) as up:
+        pool = UpstreamPool()
+        assert await send(pool, up, "HEAD") == (200, b"")
+        assert await send(pool, up) == (200, b"ok")
+        assert up.connections == 1
+        await pool.close()
+
+
+async def test_body_without_length_ends_when_the_upstream_closes() -> None:
+    async def until_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it")
+        await writer.drain()
+
+    async with scripted(until_close) as up:
+        pool = UpstreamPool()
+        assert await send(pool, up) == (200, b"all of it")
+        assert await send(pool, up) == (200, b"all of it")
+        assert up.connections == 2
+        await pool.close()
+
+
+async def test_body_cut_short_is_an_error_not_a_short_body() -> None:
+    async def short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+        await writer.drain()
+
+    async with scripted(short) as up:
+        pool = UpstreamPool()
+        with pytest.raises(UpstreamUnavailable, match="mid-response"):
+            await send(pool, up)
+        await pool.close()
+
+
+async def test_silent_upstream_times_out_after_the_read_timeout() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        await reader.read()
+
+    async with scripted(silent) as up:
+        pool = UpstreamPool()
+        with pytest.raises(UpstreamTimeout, match=r"0\.2 s"):
+            await send(pool, up, timeouts=Timeouts(connect=5.0, read=0.2))
+        await pool.close()
+
+
+async def test_unparsable_response_is_a_bad_gateway() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+
+    async with scripted(garbage) as up:
+        pool = UpstreamPool()
+        with pytest.raises(UpstreamUnavailable, match="bad response"):
+            await send(pool, up)
+        await pool.close()
+
+
+async def test_bytes_after_the_response_make_the_connection_unusable() -> None:
+    async def extra(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(ok() + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale")
+        await writer.drain()
+        await keep_answering(reader, writer, up)
+
+    async with scripted(extra) as up:
+        pool = UpstreamPool()
+        assert await send(pool, up) == (200, b"ok")
+        await asyncio.sleep(0.05)
+        # The smuggled second response must never be read as the answer to the next request.
+        assert await send(pool, up) == (200, b"ok")
+        assert up.connections == 2
+        await pool.close()
+
+
+@pytest.mark.parametrize("name, value", [("X-User", "alice\r\nX-Admin: yes"), ("X-Bad\n", "v"), ("X", "nul\x00")])
+async def test_header_injection_is_refused_before_anything_is_sent(name: str, value: str) -> None:
+    async with scripted(keep_answering) as up:
+        pool = UpstreamPool()
+        with pytest.raises(BadRequest, match="control character"):
+            await send(pool, up, headers=[*GET, (name, value)])
+        assert up.connections == 0
+        await pool.close()
+
+
+async def test_request_body_is_sent_chunked_without_a_length() -> None:
+    async def echo_chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        body = await reader.readuntil(b"0\r\n\r\n")
+        writer.write(ok(body))
+        await writer.drain()
+        await reader.read()
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"hello "
+        yield b"world"
+
+    async with scripted(echo_chunked) as up:
+        pool = UpstreamPool()
+        status, body = await send(pool, up, "POST", headers=[*GET, ("Transfer-Encoding", "chunked")], body=parts())
+        assert (status, body) == (200, b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n")
+        await pool.close()
+
+
+async def test_answer_before_the_whole_body_closes_the_connection() -> None:
+    release = asyncio.Event()
+
+    async def early_413(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+
+    async def slow() -> AsyncIterator[bytes]:
+        yield b"x" * 10
+        await release.wait()
+        yield b"y" * 10
+
+    async with scripted(early_413) as up:
+        pool = UpstreamPool()
+        headers = [*GET, ("Content-Length", "20")]
+        assert await send(pool, up, "POST", headers=headers, body=slow(), length=20) == (413, b"")
+        release.set()
+        await asyncio.sleep(0.05)
+        assert pool.open_connections == 0
+        await pool.close()
+
+
+async def test_pool_limit_makes_the_next_request_wait_for_a_free_connection() -> None:
+    async with scripted(keep_answering) as up:
+        pool = UpstreamPool(limit=1)
+        results = await asyncio.gather(*(send(pool, up) for _ in range(5)))
+        assert results == [(200, b"ok")] * 5
+        assert up.connections == 1
+        await pool.close()
+
+
+async def test_idle_connections_are_closed_after_the_keepalive() -> None:
+    async with scripted(keep_answering) as up:
+        pool = UpstreamPool(keepalive=0.1)
+        await send(pool, up)
+        assert pool.open_connections == 1
+        await asyncio.sleep(0.4)
+        assert pool.open_connections == 0
+        await pool.close()
+
+
+async def test_large_body_streams_with_the_socket_paused_while_the_reader_lags() -> None:
+    size = 8 * 1024 * 1024
+
+    async def big(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+        for _ in range(size // 65536):
+            writer.write(b"z" * 65536)
+            await writer.drain()
+        await reader.read()
+
+    async with scripted(big) as up:
+        pool = UpstreamPool()
+        response = await pool.request(up.origin, "GET", "/", GET, None, None, TIMEOUTS)
+        received = 0
+        async for chunk in response.iter_chunks():
+            received += len(chunk)
+            if received < 1024 * 1024:
+                # A slow reader: the backlog must stay bounded by the high-water mark.
+                await asyncio.sleep(0.001)
+                assert response._buffered <= 512 * 1024
+        assert received == size
+        await pool.close()
