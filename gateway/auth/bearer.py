@@ -44,6 +44,12 @@ class BearerTokenFilter(AuthFilter):
             description="auto: JWTs verified locally, other tokens introspected (RFC 7662); "
             "true: introspect every token; false: accept JWTs only.",
         )
+        allowMissingTokenType: bool = Field(
+            False,
+            description="Accept an introspection answer without `token_type`. By default only `token_type: Bearer` "
+            "passes, because providers omit the member for refresh tokens, which would then pass as access "
+            "tokens; set true only for a provider that never sends it.",
+        )
         cacheTtl: str | float = Field(
             "60 s", description="Longest time an introspection answer is reused (never past the token's exp)."
         )
@@ -76,7 +82,10 @@ class BearerTokenFilter(AuthFilter):
         if provider is None or not audience:
             return None
         mode = None if config.introspection == "auto" else config.introspection
-        verifier = BearerVerifier(provider, audience, introspection=mode, cache_ttl=ttl, cache_size=config.cacheSize)
+        verifier = BearerVerifier(
+            provider, audience, introspection=mode, cache_ttl=ttl, cache_size=config.cacheSize,
+            require_token_type=not config.allowMissingTokenType,
+        )  # fmt: skip
         return cls(ctx.services, verifier, frozenset(config.scopes), config.realm, headers)
 
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:

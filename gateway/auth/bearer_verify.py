@@ -2,9 +2,14 @@
 
 A JWT (three dot-separated segments) is verified with the provider's keys only and cached until
 its `exp`. Any other token is introspected with the gateway's client credentials; only a JSON
-`true` in `active` passes, an `iss` or `aud` in the answer must match, and the answer is cached no
-longer than the token's `exp` and the configured bound, so that a revoked opaque token stops
-working within that bound. Concurrent first uses of one token share one verification.
+`true` in `active` passes, an `iss` or `aud` in the answer must match, `token_type` must be
+`Bearer`, and the answer is cached no longer than the token's `exp` and the configured bound, so
+that a revoked opaque token stops working within that bound. Concurrent first uses of one token
+share one verification.
+
+An answer without `token_type` is refused unless the filter opts out: RFC 7662 makes the member
+optional, and providers leave it out for refresh tokens (oidc-provider does), which an active
+answer would otherwise let through as access tokens.
 """
 
 from __future__ import annotations
@@ -33,6 +38,16 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
+def check_token_type(doc: Mapping[str, Any], *, required: bool) -> None:
+    """Refuse an introspection answer whose `token_type` is not Bearer (any case), or is missing when `required`."""
+    token_type = doc.get("token_type")
+    if token_type is None:
+        if required:
+            raise BadTokenType("the introspection answer names no token_type (a refresh token?)")
+    elif not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise BadTokenType(f"token_type {token_type!r} is not Bearer")
+
+
 class BearerVerifier:
     """Turn an access token into an Identity, or raise InvalidToken (ProviderError when unsure)."""
 
@@ -44,6 +59,7 @@ class BearerVerifier:
         introspection: bool | None,
         cache_ttl: float,
         cache_size: int,
+        require_token_type: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.provider = provider
@@ -51,6 +67,7 @@ class BearerVerifier:
         # None: JWTs locally and other tokens by introspection; True: introspect all; False: JWTs only.
         self.introspection = introspection
         self.cache_ttl = cache_ttl
+        self.require_token_type = require_token_type
         self.cache: TokenCache[Identity] = TokenCache(cache_size, clock)
         self._clock = clock
         self._jwt: AccessTokenValidator | None = None
@@ -115,9 +132,7 @@ class BearerVerifier:
             check_issuer(doc, self.provider.config.issuer)
         if "aud" in doc and self.audience not in audiences(doc):
             raise BadAudience(f"aud lacks {self.audience!r}")
-        token_type = doc.get("token_type")
-        if token_type is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
-            raise BadTokenType(f"token_type {token_type!r} is not Bearer")
+        check_token_type(doc, required=self.require_token_type)
 
     def _identity(self, claims: Mapping[str, Any], subject: str) -> Identity:
         return Identity(

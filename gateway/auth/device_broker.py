@@ -36,11 +36,14 @@ CLOCK_SLACK = 0.5
 class DeviceGrantError(Exception):
     """An error answer of the device endpoints (RFC 6749 5.2, RFC 8628 3.5)."""
 
-    def __init__(self, error: str, description: str = "", status: int = 400) -> None:
+    def __init__(
+        self, error: str, description: str = "", status: int = 400, *, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(f"{error}: {description}" if description else error)
         self.error = error
         self.description = description
         self.status = status
+        self.headers = dict(headers or {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The device endpoints on the main listener: `<auth.devicePath>/authorize` and `/token`.
 
 Both take an `application/x-www-form-urlencoded` POST (RFC 6749 3.2, RFC 8628 3.1 and 3.4) and
-answer JSON that is never cached; errors are `{"error": ...}` as RFC 6749 5.2 writes them.
+answer JSON that is never cached; errors are `{"error": ...}` as RFC 6749 5.2 writes them. The
+authorize endpoint is limited per client address (`device_limit`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from gateway.auth.device_broker import DeviceBroker, DeviceGrantError
+from gateway.auth.device_limit import DeviceRateLimit
 from gateway.errors import GatewayError
 from gateway.oauth.errors import ProviderError
 from gateway.stores.base import StoreUnavailable
@@ -54,28 +56,31 @@ def install_device_endpoints(services: Services) -> DeviceBroker:
     broker = DeviceBroker(services)
     services.extras[_EXTRA] = broker
     paths = DevicePaths.from_settings(services.settings)
-    services.endpoints[paths.authorize] = DeviceEndpoint(broker.authorize)
+    services.endpoints[paths.authorize] = DeviceEndpoint(broker.authorize, DeviceRateLimit.from_settings(services))
     services.endpoints[paths.token] = DeviceEndpoint(broker.token)
     return broker
 
 
 class DeviceEndpoint:
-    """One device endpoint: read the form, run the broker's action, answer JSON."""
+    """One device endpoint: count the client (if limited), read the form, run the broker's action, answer JSON."""
 
-    def __init__(self, action: Action) -> None:
+    def __init__(self, action: Action, limit: DeviceRateLimit | None = None) -> None:
         self.action = action
+        self.limit = limit
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Answer one request; every failure is an OAuth error answer."""
         if request.method != "POST":
             return _answer(405, {"error": "invalid_request", "error_description": "use POST"}, Allow="POST")
         try:
+            if self.limit is not None:
+                await self.limit.check(request)
             return _answer(200, await self.action(await _form(request)))
         except DeviceGrantError as error:
             body = {"error": error.error}
             if error.description:
                 body["error_description"] = error.description
-            return _answer(error.status, body)
+            return _answer(error.status, body, **error.headers)
         except StoreUnavailable as error:
             log.warning("device endpoint %s: %s", request.path, error)
             return _unavailable()

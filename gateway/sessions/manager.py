@@ -61,7 +61,8 @@ class SessionManager:
         # last_seen moves (a new cookie, a store write) at most this often, to keep writes rare.
         self.touch_interval = min(60.0, self.idle_timeout / 10)
         self.codec = CookieCodec(derive_key(key, "session cookie encryption"), config.cookieName, config.sameSite)
-        self.records = SessionRecords(store, clock=clock)
+        # Summaries outlive their sessions as long as an expiry is still reported (see `_alive`).
+        self.records = SessionRecords(store, grace=self.max_lifetime, clock=clock)
         self.revocations = RevocationList(store, self.max_lifetime, clock=clock)
         self._flights = SingleFlight()
         self.devices = DeviceTokens(self.records, _CACHE_LIMIT)
@@ -80,7 +81,7 @@ class SessionManager:
     async def create(
         self, *, subject: str, issuer: str, provider: str, method: str, claims: Mapping[str, Any], tokens: Tokens
     ) -> Session:
-        """A new session, recorded in the store (summary and subject index)."""
+        """A new session, recorded in the store (summary, subject index, and first deadline for the sweeper)."""
         if method not in METHODS:
             raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
         now = self.clock()
@@ -89,6 +90,7 @@ class SessionManager:
             now, now, now + self.max_lifetime,
         )  # fmt: skip
         await self.records.save(session)
+        await self.records.schedule(session.id, min(session.expires, now + self.idle_timeout))
         return session
 
     def secure_for(self, request: web.BaseRequest) -> bool:
@@ -195,10 +197,19 @@ class SessionManager:
     async def end_session(self, session: Session, *, reason: str, initiator: str) -> bool:
         """End a session one holds (e.g. at logout); same as `end`, without looking it up."""
         _check(reason, initiator)
-        summary = await self.records.summary(session.id)
+        # An expired session's summary too, so that its index entries go with it.
+        summary = await self.records.summary(session.id, expired=True)
         ending = _Ending(session.id, session.subject, session.issuer, session.email, session.expires)
         # An expired session needs no revocation entry: its own expiry time refuses it.
         return await self._finish(ending, summary, reason, initiator, revoke=reason != "expired")
+
+    async def end_unseen(self, summary: Mapping[str, Any], reason: str) -> bool:
+        """End a session the sweeper found past a deadline (initiator system); True for the call that ended it."""
+        _check(reason, "system")
+        ending = _Ending(
+            summary["sid"], summary["subject"], summary["issuer"], summary.get("email"), summary["expires"]
+        )
+        return await self._finish(ending, dict(summary), reason, "system", revoke=reason != "expired")
 
     async def end_subject(
         self, subject: str | None, issuer: str, *, reason: str, initiator: str, sid: str | None = None

@@ -1,6 +1,9 @@
 """What the shared store keeps about sessions: a summary per session (for the admin API and for
 ending a session by id), an index of each subject's sessions, device sessions by token hash,
-refreshed tokens, and the "already ended" markers.
+refreshed tokens, the "already ended" markers, and the schedule of deadlines the sweeper follows.
+
+A summary outlives its session by `grace`, so that the sweeper can still report a session that
+expired while no sweeper ran; readers other than the sweeper see only live sessions' summaries.
 
 Browser sessions live in their cookie; the store never holds their tokens except after a refresh,
 so that a request still carrying the old cookie uses the new tokens instead of refreshing again."""
@@ -16,6 +19,7 @@ from typing import Any
 from gateway.sessions.locks import store_lock
 from gateway.sessions.model import Session, Tokens
 
+_DEADLINES = "sessions:deadlines"
 _SUMMARY_FIELDS = ("sid", "subject", "issuer", "provider", "method", "created", "last_seen", "expires", "email")
 
 
@@ -27,8 +31,9 @@ def digest(*parts: str) -> str:
 class SessionRecords:
     """Session data kept in the store, under keys starting with `sessions:`."""
 
-    def __init__(self, store: Any, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Any, *, grace: float = 0.0, clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.grace = grace
         self.clock = clock
 
     async def save(self, session: Session, handle: str | None = None) -> None:
@@ -53,12 +58,14 @@ class SessionRecords:
             "provider_sid": session.provider_sid,
             "handle": handle,
         }
-        await self._put(f"sessions:summary:{session.id}", summary, session.expires)
+        await self._put(f"sessions:summary:{session.id}", summary, session.expires + self.grace)
 
-    async def summary(self, sid: str) -> dict[str, Any] | None:
-        """The summary of a live session."""
+    async def summary(self, sid: str, *, expired: bool = False) -> dict[str, Any] | None:
+        """The summary of a live session (with `expired`, also of one past its expiry but not yet forgotten)."""
         summary = _json(await self.store.get(f"sessions:summary:{sid}"))
-        return summary if isinstance(summary, dict) else None
+        if not isinstance(summary, dict):
+            return None
+        return summary if expired or summary["expires"] > self.clock() else None
 
     async def subject_sessions(self, subject: str, issuer: str) -> list[str]:
         """Ids of the subject's sessions that have not expired."""
@@ -69,9 +76,10 @@ class SessionRecords:
         return self._live(_json(await self.store.get(_provider_key(issuer, provider_sid))))
 
     async def forget(self, sid: str, summary: dict[str, Any] | None) -> None:
-        """Remove an ended session's records and index entries."""
+        """Remove an ended session's records, index entries and deadline."""
         await self.store.delete(f"sessions:summary:{sid}")
         await self.store.delete(f"sessions:tokens:{sid}")
+        await self.unschedule(sid)
         if summary is None:
             return
         if summary.get("handle"):
@@ -97,6 +105,18 @@ class SessionRecords:
         """The tokens last saved for a session."""
         data = _json(await self.store.get(f"sessions:tokens:{sid}"))
         return None if data is None else Tokens.from_list(data)
+
+    async def schedule(self, sid: str, due: float) -> None:
+        """When the sweeper should next look at the session (its next deadline)."""
+        await self.store.schedule(_DEADLINES, sid, due)
+
+    async def claim_due(self, now: float, lease: float, limit: int) -> list[str]:
+        """Ids of sessions whose deadline has come, each hidden from other claimers for `lease` seconds."""
+        return list(await self.store.claim_due(_DEADLINES, now, lease, limit))
+
+    async def unschedule(self, sid: str) -> None:
+        """Drop the session's deadline (it ended)."""
+        await self.store.unschedule(_DEADLINES, sid)
 
     async def mark_ended(self, sid: str, reason: str, keep: float) -> bool:
         """True for the one caller, in any process, that ends the session."""

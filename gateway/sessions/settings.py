@@ -12,6 +12,12 @@ from gateway.durations import Duration
 _PATH = r"^/[^?#]*$"
 
 
+def _positive_finite(value: float) -> float:
+    if not 0 < value < math.inf:
+        raise ValueError("must be a positive, finite duration")
+    return value
+
+
 class SessionSettings(BaseModel):
     """Session cookies, lifetimes and the cookie encryption key."""
 
@@ -33,13 +39,13 @@ class SessionSettings(BaseModel):
         "auto", description="Secure cookie flag: auto = when the request came over https (or a trusted proxy's)."
     )
     sameSite: Literal["Lax", "Strict", "None"] = Field("Lax", description="SameSite attribute of session cookies.")
+    sweepInterval: Duration = Field(
+        30.0,
+        description="How often each worker looks for sessions that reached their idle timeout or maximum "
+        "lifetime without being presented again, to end them and report it (SessionEnded) once.",
+    )
 
-    @field_validator("idleTimeout", "maxLifetime")
-    @classmethod
-    def _finite(cls, value: float) -> float:
-        if not 0 < value < math.inf:
-            raise ValueError("must be a positive, finite duration")
-        return value
+    _finite = field_validator("idleTimeout", "maxLifetime", "sweepInterval")(_positive_finite)
 
     @model_validator(mode="after")
     def _none_needs_secure(self) -> Self:
@@ -48,8 +54,18 @@ class SessionSettings(BaseModel):
         return self
 
 
+class DeviceAuthorizeRate(BaseModel):
+    """At most `numberOfRequests` per `duration` from one client address, in bursts up to `numberOfRequests`."""
+
+    model_config = ConfigDict(extra="forbid")
+    numberOfRequests: int = Field(10, gt=0, description="Device authorizations per duration (also the burst size).")
+    duration: Duration = Field(60.0, description='The window, e.g. "1 minute".')
+
+    _finite = field_validator("duration")(_positive_finite)
+
+
 class AuthSettings(BaseModel):
-    """Paths of the login endpoints on the main listener."""
+    """Paths of the login endpoints on the main listener, and the device authorization rate."""
 
     model_config = ConfigDict(extra="forbid")
     callbackPath: str = Field("/oauth2/callback", pattern=_PATH, description="OpenID Connect redirect URI path.")
@@ -59,3 +75,10 @@ class AuthSettings(BaseModel):
     )
     loginPath: str = Field("/oauth2/login", pattern=_PATH, description="Login page listing the providers.")
     devicePath: str = Field("/oauth2/device", pattern=_PATH, description="Device flow: PATH/authorize and PATH/token.")
+    deviceAuthorizeRate: DeviceAuthorizeRate | None = Field(
+        default_factory=DeviceAuthorizeRate,
+        description="Device authorizations one client address may start (POST PATH/authorize): each one calls "
+        "the provider and stores a pending login. Counted in the shared store, so the limit holds across "
+        "workers and, with Redis, across instances; IPv6 clients are counted per /64. The excess gets 429 "
+        "slow_down with Retry-After. null: no limit (when something in front already limits).",
+    )

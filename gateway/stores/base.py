@@ -1,4 +1,4 @@
-"""The shared-state interface: key/values with expiry, token buckets and pub/sub."""
+"""The shared-state interface: key/values with expiry, token buckets, schedules and pub/sub."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def check_ttl(ttl: float | None) -> None:
     """Refuse a ttl that is not a positive number of seconds."""
     if ttl is not None and not ttl > 0:
         raise ValueError(f"ttl must be a positive number of seconds or None, not {ttl!r}")
+
+
+def check_claim(lease: float, limit: int) -> None:
+    """Refuse a claim that could never answer sensibly."""
+    if not lease > 0:
+        raise ValueError(f"lease must be a positive number of seconds, not {lease!r}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
 
 
 class Subscription(AsyncIterator[bytes], ABC):
@@ -125,6 +133,18 @@ class Store(Protocol):
 
     async def delete(self, key: str) -> None:
         """Remove `key` (absent is fine)."""
+        ...
+
+    async def schedule(self, key: str, member: str, due: float) -> None:
+        """Put `member` on the schedule `key`, due at `due` (epoch seconds; replaces an earlier time)."""
+        ...
+
+    async def claim_due(self, key: str, now: float, lease: float, limit: int) -> list[str]:
+        """Up to `limit` members due by `now`, earliest first; each is due again at `now + lease`, atomically."""
+        ...
+
+    async def unschedule(self, key: str, member: str) -> None:
+        """Take `member` off the schedule `key` (absent is fine)."""
         ...
 
     async def publish(self, channel: str, message: bytes) -> None:

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from gateway.stores import bucket
-from gateway.stores.base import StoreUnavailable, Subscription, Take, check_ttl
+from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
 
 _KV, _BUCKET = 0, 1
 # Deadlines popped per write, so that a flood expiring at once never stalls the loop.
@@ -35,6 +35,7 @@ class MemoryStore:
         self._buckets: dict[str, _Bucket] = {}
         # (deadline, kind, key); stale rows are skipped when popped and compacted when many.
         self._deadlines: list[tuple[float, int, str]] = []
+        self._schedules: dict[str, dict[str, float]] = {}  # key -> member -> due
         self._channels: dict[str, set[_MemorySubscription]] = {}
         self._closed = False
 
@@ -87,6 +88,30 @@ class MemoryStore:
         self._check()
         self._kv.pop(key, None)
 
+    async def schedule(self, key: str, member: str, due: float) -> None:
+        """Put `member` on the schedule `key`, due at `due`."""
+        self._check()
+        self._schedules.setdefault(key, {})[member] = due
+
+    async def claim_due(self, key: str, now: float, lease: float, limit: int) -> list[str]:
+        """Members due by `now`, earliest first, each moved to `now + lease`."""
+        check_claim(lease, limit)
+        self._check()
+        schedule = self._schedules.get(key, {})
+        due = sorted((at, member) for member, at in schedule.items() if at <= now)[:limit]
+        for _, member in due:
+            schedule[member] = now + lease
+        return [member for _, member in due]
+
+    async def unschedule(self, key: str, member: str) -> None:
+        """Take `member` off the schedule `key`."""
+        self._check()
+        schedule = self._schedules.get(key)
+        if schedule is not None:
+            schedule.pop(member, None)
+            if not schedule:
+                del self._schedules[key]
+
     async def publish(self, channel: str, message: bytes) -> None:
         """Deliver `message` to this process's subscribers of `channel`."""
         self._check()
@@ -107,6 +132,7 @@ class MemoryStore:
         self._kv.clear()
         self._buckets.clear()
         self._deadlines.clear()
+        self._schedules.clear()
 
     def _check(self) -> None:
         if self._closed:

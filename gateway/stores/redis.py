@@ -20,8 +20,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from gateway.stores import bucket
-from gateway.stores.base import StoreUnavailable, Subscription, Take, check_ttl
-from gateway.stores.redis_lua import TAKE
+from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
+from gateway.stores.redis_lua import CLAIM_DUE, TAKE
 
 log = logging.getLogger(__name__)
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
@@ -37,7 +37,7 @@ def _unavailable(what: str) -> Iterator[None]:
 
 
 class RedisStore:
-    """A Store in Redis; keys are `<prefix>kv:<key>` and `<prefix>tb:<key>`."""
+    """A Store in Redis; keys are `<prefix>kv:<key>`, `<prefix>tb:<key>` and `<prefix>zs:<key>` (schedules)."""
 
     def __init__(self, url: str, *, prefix: str = "gateway:", timeout: float = 0.5, max_connections: int = 64) -> None:
         self.prefix = prefix
@@ -54,6 +54,7 @@ class RedisStore:
         )
         self._client = Redis.from_pool(pool)
         self._take = self._client.register_script(TAKE)
+        self._claim_due = self._client.register_script(CLAIM_DUE)
         self._subscriptions: set[_RedisSubscription] = set()
         self._closed = False
 
@@ -95,6 +96,28 @@ class RedisStore:
         with _unavailable("delete"):
             await self._client.delete(self._kv(key))
 
+    async def schedule(self, key: str, member: str, due: float) -> None:
+        """Put `member` on the schedule `key`, due at `due` (ZADD)."""
+        self._check()
+        with _unavailable("schedule"):
+            await self._client.zadd(self._zs(key), {member: due})
+
+    async def claim_due(self, key: str, now: float, lease: float, limit: int) -> list[str]:
+        """Members due by `now`, earliest first, each moved to `now + lease`, atomically on the server."""
+        check_claim(lease, limit)
+        self._check()
+        with _unavailable("claim_due"):
+            members = await self._claim_due(
+                keys=[self._zs(key)], args=[repr(float(now)), repr(float(now + lease)), limit]
+            )
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+
+    async def unschedule(self, key: str, member: str) -> None:
+        """Take `member` off the schedule `key` (ZREM)."""
+        self._check()
+        with _unavailable("unschedule"):
+            await self._client.zrem(self._zs(key), member)
+
     async def publish(self, channel: str, message: bytes) -> None:
         """Send `message` to every subscriber of `channel` on this Redis."""
         self._check()
@@ -120,6 +143,9 @@ class RedisStore:
 
     def _kv(self, key: str) -> str:
         return f"{self.prefix}kv:{key}"
+
+    def _zs(self, key: str) -> str:
+        return f"{self.prefix}zs:{key}"
 
     async def _pubsub(self, channel: str) -> PubSub:
         """A connection subscribed to `channel`."""

@@ -1,4 +1,4 @@
-"""The token bucket as one Lua script, run atomically by Redis (EVALSHA)."""
+"""The scripts Redis runs atomically (EVALSHA): the token bucket, and claiming due schedule members."""
 
 # KEYS[1]: the bucket; ARGV: capacity, period (s), cost. The clock is the server's TIME, so
 # instances whose own clocks disagree still share one rate. Returns {allowed, remaining,
@@ -36,4 +36,14 @@ if allowed == 1 then
 end
 return {allowed, math.floor(tokens + epsilon), string.format('%.6f', retry_after),
         string.format('%.6f', reset)}
+"""
+
+# KEYS[1]: the schedule (a sorted set scored by due time); ARGV: now, now + lease, limit. Due
+# members are read and moved to now + lease in one step, so that no concurrent caller claims them.
+CLAIM_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(due) do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member)
+end
+return due
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from gateway.stores import bucket, sqlite_db
-from gateway.stores.base import StoreUnavailable, Subscription, Take, check_ttl
+from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,6 +70,19 @@ class SqliteStore:
     async def delete(self, key: str) -> None:
         """Remove `key`."""
         await self._run(partial(sqlite_db.delete, key=key))
+
+    async def schedule(self, key: str, member: str, due: float) -> None:
+        """Put `member` on the schedule `key`, due at `due`."""
+        await self._write(partial(sqlite_db.schedule, key=key, member=member, due=due))
+
+    async def claim_due(self, key: str, now: float, lease: float, limit: int) -> list[str]:
+        """Members due by `now`, earliest first, each moved to `now + lease`; atomic across processes."""
+        check_claim(lease, limit)
+        return await self._write(partial(sqlite_db.claim_due, key=key, now=now, lease=lease, limit=limit))
+
+    async def unschedule(self, key: str, member: str) -> None:
+        """Take `member` off the schedule `key`."""
+        await self._run(partial(sqlite_db.unschedule, key=key, member=member))
 
     async def publish(self, channel: str, message: bytes) -> None:
         """Append `message`; pollers in every process deliver it within about poll_interval."""

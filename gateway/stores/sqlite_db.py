@@ -23,6 +23,9 @@ CREATE INDEX IF NOT EXISTS buckets_full_at ON buckets (full_at);
 CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL,
                                    message BLOB NOT NULL, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS events_created ON events (created);
+CREATE TABLE IF NOT EXISTS schedule (key TEXT NOT NULL, member TEXT NOT NULL, due REAL NOT NULL,
+                                     PRIMARY KEY (key, member));
+CREATE INDEX IF NOT EXISTS schedule_due ON schedule (key, due);
 """
 
 Event = tuple[int, str, bytes]
@@ -105,6 +108,30 @@ def take(db: sqlite3.Connection, key: str, capacity: int, period: float, cost: i
                 (key, tokens, now, now + result.reset),
             )
     return result
+
+
+def schedule(db: sqlite3.Connection, key: str, member: str, due: float) -> None:
+    """Put `member` on the schedule `key`, due at `due`."""
+    db.execute("INSERT OR REPLACE INTO schedule (key, member, due) VALUES (?, ?, ?)", (key, member, due))
+
+
+def claim_due(db: sqlite3.Connection, key: str, now: float, lease: float, limit: int) -> list[str]:
+    """Members due by `now`, earliest first, moved to `now + lease` inside one write transaction."""
+    db.execute("BEGIN IMMEDIATE")
+    with db:  # commits, or rolls back on error
+        rows = db.execute(
+            "SELECT member FROM schedule WHERE key = ? AND due <= ? ORDER BY due LIMIT ?", (key, now, limit)
+        ).fetchall()
+        members = [str(row[0]) for row in rows]
+        db.executemany(
+            "UPDATE schedule SET due = ? WHERE key = ? AND member = ?", [(now + lease, key, m) for m in members]
+        )
+    return members
+
+
+def unschedule(db: sqlite3.Connection, key: str, member: str) -> None:
+    """Take `member` off the schedule `key`."""
+    db.execute("DELETE FROM schedule WHERE key = ? AND member = ?", (key, member))
 
 
 def publish(db: sqlite3.Connection, channel: str, message: bytes) -> None:

@@ -70,6 +70,8 @@ async def gateway(
         auth_route("any", "/any", upstream.url, _bearer(cacheTtl="1 s", **headers)),
         auth_route("jwtonly", "/jwtonly", upstream.url, _bearer(introspection=False)),
         auth_route("signed", "/signed", upstream.url, _bearer(provider="signer")),
+        auth_route("lenient", "/lenient", upstream.url, _bearer(allowMissingTokenType=True, **headers)),
+        auth_route("tolerant", "/tolerant", upstream.url, _bearer(provider="signer", allowMissingTokenType=True)),
     ]
     for index, route in enumerate(routes):
         write_route(routes_dir, f"{index:02d}-{route['name']}.json", route)
@@ -138,6 +140,28 @@ async def _refused(http: aiohttp.ClientSession, url: str, token: str, upstream: 
     response = await _get(http, url, token)
     assert len(upstream.seen) == seen, "a refused request reached the upstream"
     return response
+
+
+async def test_refresh_token_presented_as_a_bearer_token_is_invalid(
+    idp: IdP, gateway: GatewayHandle, upstream: Upstream, http: aiohttp.ClientSession
+) -> None:
+    answer = await login_tokens(idp, "rita", resource=None)
+    assert answer.refresh_token is not None
+    response = await _refused(http, f"{gateway.url}/any/x", answer.refresh_token, upstream)
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="gateway", error="invalid_token"'
+    assert response.body["error"] == "bad_token_type"
+    # The login is fine: its access token, which the provider introspects as Bearer, passes.
+    assert (await _get(http, f"{gateway.url}/any/x", answer.access_token)).status == 200
+
+
+async def test_a_route_that_allows_a_missing_token_type_accepts_the_refresh_token(
+    idp: IdP, gateway: GatewayHandle, upstream: Upstream, http: aiohttp.ClientSession
+) -> None:
+    answer = await login_tokens(idp, "sam", resource=None)
+    assert answer.refresh_token is not None
+    assert (await _get(http, f"{gateway.url}/lenient/x", answer.refresh_token)).status == 200
+    assert header(upstream.seen[-1], "X-User") == ["sam"]
 
 
 async def test_token_for_another_audience_is_invalid(
@@ -238,6 +262,7 @@ async def test_opaque_token_is_refused_where_only_jwts_are_accepted(
         ((200, {"active": True, "sub": "carol", "iss": "https://other.example"}), 401),
         ((200, {"active": True, "sub": "carol", "exp": 1_600_000_000}), 401),
         ((200, {"active": True, "sub": "carol", "token_type": "refresh_token"}), 401),
+        ((200, {"active": True, "sub": "carol"}), 401),
     ],
 )
 async def test_introspection_that_fails_or_is_not_plainly_active_denies(
@@ -260,3 +285,13 @@ async def test_plainly_active_introspection_answer_is_accepted(
     signer.introspection = (200, {"active": True, "sub": "carol", "aud": API_RESOURCE, "token_type": "Bearer"})
     assert (await _get(http, f"{gateway.url}/signed/x", "opaque-token-2")).status == 200
     assert len(upstream.seen) == 1
+
+
+async def test_allowing_a_missing_token_type_still_refuses_another_type(
+    signer: SignerIssuer, gateway: GatewayHandle, upstream: Upstream, http: aiohttp.ClientSession
+) -> None:
+    signer.introspection = (200, {"active": True, "sub": "carol"})
+    assert (await _get(http, f"{gateway.url}/tolerant/x", "opaque-token-3")).status == 200
+    signer.introspection = (200, {"active": True, "sub": "carol", "token_type": "refresh_token"})
+    response = await _refused(http, f"{gateway.url}/tolerant/x", "opaque-token-4", upstream)
+    assert (response.status, response.body["error"]) == (401, "bad_token_type")

@@ -106,7 +106,7 @@ async def test_introspection_answer_is_kept_no_longer_than_the_token_exp(
     clock = Clock()
     clock.now = 1_000.0
     verifier = BearerVerifier(provider, AUDIENCE, introspection=None, cache_ttl=60, cache_size=10, clock=clock)
-    signer.introspection = (200, {"active": True, "sub": "erin", "exp": 1_030})
+    signer.introspection = (200, {"active": True, "sub": "erin", "exp": 1_030, "token_type": "Bearer"})
     await verifier.verify("opaque-1")
     clock.now = 1_029.0
     await verifier.verify("opaque-1")
@@ -120,7 +120,7 @@ async def test_introspection_answer_is_kept_no_longer_than_the_configured_bound(
 ) -> None:
     clock = Clock()
     verifier = BearerVerifier(provider, AUDIENCE, introspection=None, cache_ttl=5, cache_size=10, clock=clock)
-    signer.introspection = (200, {"active": True, "sub": "erin", "exp": 9_999_999_999})
+    signer.introspection = (200, {"active": True, "sub": "erin", "exp": 9_999_999_999, "token_type": "Bearer"})
     await verifier.verify("opaque-2")
     clock.now += 5
     await verifier.verify("opaque-2")
@@ -131,7 +131,7 @@ async def test_concurrent_first_uses_of_an_opaque_token_share_one_introspection(
     signer: SignerIssuer, provider: OidcProvider
 ) -> None:
     verifier = _verifier(provider)
-    signer.introspection = (200, {"active": True, "sub": "erin"})
+    signer.introspection = (200, {"active": True, "sub": "erin", "token_type": "Bearer"})
     identities = await asyncio.gather(*(verifier.verify("opaque-3") for _ in range(5)))
     assert signer.introspections == 1
     assert {i.subject for i in identities} == {"erin"}

@@ -25,6 +25,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("BearerTokenFilter", {**BEARER, "cacheTtl": "soon"}, "$.heap[0].config.cacheTtl"),
     ("BearerTokenFilter", {**BEARER, "introspection": "sometimes"}, "$.heap[0].config.introspection"),
     ("BearerTokenFilter", {**BEARER, "cacheSize": -1}, "$.heap[0].config.cacheSize"),
+    ("BearerTokenFilter", {**BEARER, "allowMissingTokenType": "sometimes"}, "$.heap[0].config.allowMissingTokenType"),
     (
         "BearerTokenFilter",
         {**BEARER, "identityHeaders": {"Authorization": "${identity.sub}"}},

@@ -89,3 +89,29 @@ async def test_unreachable_provider_is_temporarily_unavailable(
         assert response.status == 503
         assert response.headers["Retry-After"] == "5"
         assert (await response.json())["error"] == "temporarily_unavailable"
+
+
+async def test_authorizations_past_the_default_rate_are_refused_before_the_provider_is_tried(
+    gateway: GatewayHandle, http: aiohttp.ClientSession
+) -> None:
+    # 10 per minute: each call gets as far as the unreachable provider (503), the 11th does not.
+    statuses = [(await post(http, gateway.url + "/login/device/authorize", {}))[0] for _ in range(10)]
+    assert statuses == [503] * 10
+    async with http.post(gateway.url + "/login/device/authorize", data={}) as response:
+        assert response.status == 429
+        assert 1 <= int(response.headers["Retry-After"]) <= 6
+        assert (await response.json())["error"] == "slow_down"
+    # The token endpoint is paced per device code instead, not per address.
+    status, answer = await post(http, gateway.url + "/login/device/token", {"grant_type": DEVICE_GRANT})
+    assert (status, answer["error"]) == (400, "invalid_request")
+
+
+async def test_a_null_rate_leaves_the_authorize_endpoint_unlimited(
+    upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    device = ("DeviceFlowFilter", {"provider": "idp"})
+    write_route(routes_dir, "10-dev.json", auth_route("dev", "/dev", upstream.url, device))
+    settings = {"heap": [provider("idp", ISSUER)], "state": str(tmp_path / "state")}
+    async with running_gateway(routes_dir, auth={"deviceAuthorizeRate": None}, **settings) as gateway:
+        statuses = {(await post(http, gateway.url + AUTHORIZE, {}))[0] for _ in range(15)}
+    assert statuses == {503}

@@ -58,6 +58,8 @@ def test_a_secret_gives_every_instance_the_same_key_and_purposes_get_unrelated_k
         ({"idleTimeout": "10 q"}, "$.sessions.idleTimeout", "not a duration"),
         ({"maxLifetime": "0 s"}, "$.sessions.maxLifetime", "positive"),
         ({"maxLifetime": "unlimited"}, "$.sessions.maxLifetime", "finite"),
+        ({"sweepInterval": "0 s"}, "$.sessions.sweepInterval", "positive"),
+        ({"sweepInterval": "often"}, "$.sessions.sweepInterval", "not a duration"),
         ({"cookieName": "my session"}, "$.sessions.cookieName", "pattern"),
         ({"sameSite": "None", "secure": False}, "$.sessions", "secure"),
         ({"sameSite": "lax"}, "$.sessions.sameSite", "Lax"),
