@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from gateway.expressions.values import DIRECT_GET
+
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
 
@@ -20,6 +22,10 @@ class _Lazy(Mapping[str, Any]):
     __slots__ = ("_cache",)
     _MAKERS: dict[str, Callable[[Any], Any]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        DIRECT_GET.add(cls)
+
     def __init__(self) -> None:
         self._cache: dict[str, Any] = {}
 
@@ -29,6 +35,17 @@ class _Lazy(Mapping[str, Any]):
         except KeyError:
             value = self._cache[key] = self._MAKERS[key](self)
             return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """`Mapping.get` in one step: expressions read every member through it."""
+        cache = self._cache
+        if key in cache:
+            return cache[key]
+        maker = self._MAKERS.get(key)
+        if maker is None:
+            return default
+        value = cache[key] = maker(self)
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._MAKERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
-from gateway.expressions.values import member
+from gateway.expressions.values import DIRECT_GET, member
 
 Scope: TypeAlias = Mapping[str, Any]
 Fn: TypeAlias = Callable[[Scope], Any]
@@ -45,14 +45,20 @@ def as_fn(node: Node) -> Fn:
 def _walk(root: str, keys: tuple[Any, ...]) -> Fn:
     if not keys:
         return lambda scope: scope.get(root)
+    direct = DIRECT_GET
     if len(keys) == 1:
         key = keys[0]
-        return lambda scope: member(scope.get(root), key)
+
+        def walk1(scope: Scope) -> Any:
+            value = scope.get(root)
+            return value.get(key) if type(value) in direct else member(value, key)
+
+        return walk1
 
     def walk(scope: Scope) -> Any:
         value = scope.get(root)
         for key in keys:
-            value = value.get(key) if type(value) is dict else member(value, key)
+            value = value.get(key) if type(value) in direct else member(value, key)
         return value
 
     return walk

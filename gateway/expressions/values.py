@@ -21,6 +21,8 @@ STRUCTURES = (list, tuple, Mapping)
 CONTAINERS = (str, list, tuple, Mapping)
 _MAPPING, _SEQUENCE, _OTHER = "mapping", "sequence", "other"
 _SHAPES: dict[type, str] = {dict: _MAPPING, list: _SEQUENCE, tuple: _SEQUENCE, str: _SEQUENCE}
+# Mapping types whose `.get` is a member access as it stands: member chains call it with no checks.
+DIRECT_GET: set[type] = {dict}
 
 
 def kind(value: Any) -> str:
