@@ -50,13 +50,13 @@ def _walk(root: str, keys: tuple[Any, ...]) -> Fn:
         key = keys[0]
 
         def walk1(scope: Scope) -> Any:
-            value = scope.get(root)
+            value: Any = scope.get(root)
             return value.get(key) if type(value) in direct else member(value, key)
 
         return walk1
 
     def walk(scope: Scope) -> Any:
-        value = scope.get(root)
+        value: Any = scope.get(root)
         for key in keys:
             value = value.get(key) if type(value) in direct else member(value, key)
         return value

@@ -11,7 +11,7 @@ from aiohttp import web
 from joserfc import jwe
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from gateway.sessions.errors import SessionTooLarge
 
@@ -81,6 +81,22 @@ class CookieCodec:
         """Cookies that delete every session cookie among `present`."""
         attrs = self._attributes(secure) | {"max_age": 0, "expires": _EPOCH}
         return [(name, "", attrs) for name in (self.name, *self._chunk_names) if name in present]
+
+    def present(self, headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> dict[str, str]:
+        """The session's cookies among a request's Cookie headers (the last of a name wins, as in aiohttp).
+
+        Cheaper than parsing every cookie of the request: most headers never mention the name."""
+        found: dict[str, str] = {}
+        for value in headers.getall("Cookie", ()):
+            if self.name not in value:
+                continue
+            for part in value.split(";"):
+                name, sep, cookie = part.partition("=")
+                name = name.strip()
+                if sep and self.owns(name):
+                    cookie = cookie.strip()
+                    found[name] = cookie[1:-1] if len(cookie) > 1 and cookie[0] == cookie[-1] == '"' else cookie
+        return found
 
     def owns(self, name: str) -> bool:
         """Whether a cookie name is one of the session's."""

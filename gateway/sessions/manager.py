@@ -108,21 +108,21 @@ class SessionManager:
         value = self.codec.seal(session.to_record())
         self._decoded.put(_cache_key(value), session)
         max_age = math.ceil(session.expires - self.clock())
-        present = None if request is None else request.cookies
+        present = None if request is None else self.codec.present(request.headers)
         return self.codec.cookies(value, secure=secure, max_age=max_age, present=present)
 
     def strip_cookies(self, request: web.BaseRequest) -> None:
         """Keep the session cookies from the upstream: it needs the identity, not the session."""
-        if any(self.codec.owns(name) for name in request.cookies):
+        if self.codec.present(request.headers):
             self.codec.strip(request[EXCHANGE].edit_headers(request.headers))
 
     def clear_cookies(self, request: web.BaseRequest) -> list[Cookie]:
         """Deletions of every session cookie the request carries."""
-        return self.codec.deletions(request.cookies, secure=self.secure_for(request))
+        return self.codec.deletions(self.codec.present(request.headers), secure=self.secure_for(request))
 
     async def from_request(self, request: web.BaseRequest) -> Session | None:
         """The live browser session of the request's cookies; None when absent, invalid or ended."""
-        value = self.codec.read(request.cookies)
+        value = self.codec.read(self.codec.present(request.headers))
         if value is None:
             return None
         key = _cache_key(value)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from multidict import CIMultiDict
 
 from gateway.sessions import SessionManager, SessionTooLarge
-from gateway.sessions.cookies import CHUNK_BYTES
+from gateway.sessions.cookies import CHUNK_BYTES, CookieCodec
 from tests.sessions.conftest import (
     SECRET,
     cookie_header,
@@ -176,3 +177,17 @@ async def test_the_upstream_gets_the_site_cookies_but_never_the_session_cookies(
             assert response.status == 200
             seen = dict((await response.json())["headers"])
     assert seen["Cookie"] == "theme=dark; lang=en"
+
+
+def test_the_codec_finds_its_cookies_among_others_without_parsing_the_rest() -> None:
+    codec = CookieCodec(b"k" * 32, "gw_session", "Lax")
+    headers = CIMultiDict(
+        [
+            ("Cookie", 'theme=dark; gw_session.0="2~abc"; gw_session.1=def'),
+            ("Cookie", "gw_session=whole; gw_sessionx=not-ours; other=gw_session"),
+            ("Cookie", "gw_session=later"),
+        ]
+    )
+    assert codec.present(headers) == {"gw_session.0": "2~abc", "gw_session.1": "def", "gw_session": "later"}
+    assert codec.present(CIMultiDict([("Cookie", "theme=dark; lang=en")])) == {}
+    assert codec.present(CIMultiDict()) == {}
