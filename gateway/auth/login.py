@@ -101,7 +101,7 @@ class OidcLoginFilter(AuthFilter):
         exchange = request[EXCHANGE]
         session: Session = exchange.session
         self.headers.apply(request, session.tokens.access_token, session.tokens.id_token)
-        sessions_of(self.login.services).strip_cookies(request)
+        # The session cookies are gone already: the dispatcher strips them on every route.
         # A substring test first: parsing every cookie of every request costs more than the rare strip.
         if any(COOKIE_PREFIX in value for value in request.headers.getall("Cookie", ())):
             strip_transaction_cookies(exchange.edit_headers(request.headers))

@@ -49,11 +49,6 @@ class SessionFilter(AuthFilter):
             request[_REISSUE] = True
         return session.identity()
 
-    async def admit(self, request: web.BaseRequest, identity: Identity) -> None:
-        """Set the identity, and keep the session cookies from the upstream."""
-        await super().admit(request, identity)
-        sessions_of(self.services).strip_cookies(request)
-
     async def challenge(self, request: web.BaseRequest) -> web.StreamResponse:
         """401, removing any dead session cookie."""
         response = error_response(request, SessionRequired("no live session cookie"), request[EXCHANGE].request_id)

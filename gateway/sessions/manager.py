@@ -113,7 +113,8 @@ class SessionManager:
 
     def strip_cookies(self, request: web.BaseRequest) -> None:
         """Keep the session cookies from the upstream: it needs the identity, not the session."""
-        if self.codec.present(request.headers):
+        # A substring test first; `strip` then removes exactly the session's cookies, if any.
+        if any(self.codec.name in value for value in request.headers.getall("Cookie", ())):
             self.codec.strip(request[EXCHANGE].edit_headers(request.headers))
 
     def clear_cookies(self, request: web.BaseRequest) -> list[Cookie]:
