@@ -68,7 +68,7 @@ def end_to_end(headers: Headers, drop: frozenset[str] = HOP_BY_HOP) -> CIMultiDi
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 
 
-def response_headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:
+def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     """An upstream's raw response headers without hop-by-hop ones and those its Connection names."""
     out: list[tuple[str, str]] = []
     named: set[str] = set()
@@ -82,7 +82,7 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:
         out.append((name.decode("latin-1"), value.decode("utf-8", "surrogateescape")))
     if named:
         out = [(name, value) for name, value in out if name.lower() not in named]
-    return CIMultiDict(out)
+    return out
 
 
 def forwarded_request_headers(

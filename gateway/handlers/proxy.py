@@ -200,18 +200,19 @@ async def _answer_expect(request: web.BaseRequest) -> None:
 
 async def _response(upstream: UpstreamResponse, method: str) -> web.StreamResponse:
     """The client's response: small or empty bodies read whole, others streamed."""
-    headers = response_headers(upstream.raw_headers)
     length = upstream.content_length
-    if method == "HEAD" or upstream.status in _NO_BODY or (length is not None and length <= _SMALL_BODY):
+    whole = method == "HEAD" or upstream.status in _NO_BODY or (length is not None and length <= _SMALL_BODY)
+    if whole:
         try:
             body = await upstream.read()
         finally:
             upstream.close()
-        response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
-        if body:
-            response.body = body
-        return response
-    # Without a Content-Type from the upstream, aiohttp labels any body application/octet-stream.
-    response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
-    response.body = UpstreamBody(upstream)
+    response = web.Response(status=upstream.status, reason=upstream.reason)
+    # Filled in place: passing headers to the constructor would copy them once more.
+    response.headers.extend(response_headers(upstream.raw_headers))
+    if not whole:
+        # Without a Content-Type from the upstream, aiohttp labels any body application/octet-stream.
+        response.body = UpstreamBody(upstream)
+    elif body:
+        response.body = body
     return response

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from gateway.upstream.pool import Origin, UpstreamPool
 
 
+# What an upstream may send before its headers end (interim responses included); llhttp has no limit.
+MAX_HEAD_BYTES = 256 * 1024
+
+
 class Disconnected(UpstreamUnavailable):
     """The upstream closed the connection before answering."""
 
@@ -60,6 +64,12 @@ class UpstreamConnection(asyncio.Protocol):
             self.close()
             return
         self._last_read = self.loop.time()
+        if not response.headers_complete:
+            response.head_bytes += len(data)
+            if response.head_bytes > MAX_HEAD_BYTES:
+                response.fail(UpstreamUnavailable(f"the response head exceeds {MAX_HEAD_BYTES} bytes"))
+                self.close()
+                return
         try:
             response.parser.feed_data(data)
         except httptools.HttpParserUpgrade:

@@ -33,6 +33,7 @@ class UpstreamResponse:
         "complete",
         "content_length",
         "error",
+        "head_bytes",
         "headers_complete",
         "parser",
         "raw_headers",
@@ -53,6 +54,7 @@ class UpstreamResponse:
         # No Content-Length and not chunked: the body ends when the upstream closes.
         self.until_eof = False
         self.started = False
+        self.head_bytes = 0
         self.headers_complete = False
         self.complete = False
         self.error: GatewayError | None = None

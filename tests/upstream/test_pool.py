@@ -270,3 +270,18 @@ async def test_large_body_streams_with_the_socket_paused_while_the_reader_lags()
                 assert response._buffered <= 512 * 1024
         assert received == size
         await pool.close()
+
+
+async def test_endless_response_head_is_refused_at_the_limit() -> None:
+    async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+        await up.read_head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\n")
+        for n in range(100_000):
+            writer.write(b"X-Filler-%d: %s\r\n" % (n, b"f" * 100))
+            await writer.drain()
+
+    async with scripted(endless) as up:
+        pool = UpstreamPool()
+        with pytest.raises(UpstreamUnavailable, match="response head exceeds"):
+            await send(pool, up)
+        await pool.close()
