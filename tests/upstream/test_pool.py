@@ -9,7 +9,7 @@ import pytest
 
 from gateway.errors import BadRequest, UpstreamTimeout, UpstreamUnavailable
 from gateway.upstream.pool import Timeouts, UpstreamPool
-from tests.upstream.scripted import Scripted, ok, scripted
+from tests.upstream.scripted import Script, Scripted, ok, scripted
 
 TIMEOUTS = Timeouts(connect=5.0, read=5.0)
 GET = [("Host", "upstream")]
@@ -45,14 +45,15 @@ async def test_keep_alive_connection_carries_the_next_request() -> None:
         await pool.close()
 
 
-async def test_stale_keep_alive_connection_is_retried_once_for_an_idempotent_request() -> None:
-    async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
-        await up.read_head(reader)
-        writer.write(ok())
-        await writer.drain()
-        # Read the next head, then hang up without answering: the race a keep-alive timeout causes.
-        await up.read_head(reader)
+async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+    await up.read_head(reader)
+    writer.write(ok())
+    await writer.drain()
+    # Read the next head, then hang up without answering: the race a keep-alive timeout causes.
+    await up.read_head(reader)
 
+
+async def test_stale_keep_alive_connection_is_retried_once_for_an_idempotent_request() -> None:
     async with scripted(one_answer_then_close) as up:
         pool = UpstreamPool()
         assert await send(pool, up) == (200, b"ok")
@@ -62,12 +63,6 @@ async def test_stale_keep_alive_connection_is_retried_once_for_an_idempotent_req
 
 
 async def test_post_on_a_stale_connection_is_not_sent_twice() -> None:
-    async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
-        await up.read_head(reader)
-        writer.write(ok())
-        await writer.drain()
-        await up.read_head(reader)
-
     async with scripted(one_answer_then_close) as up:
         pool = UpstreamPool()
         await send(pool, up)
@@ -119,42 +114,38 @@ async def test_body_without_length_ends_when_the_upstream_closes() -> None:
         await pool.close()
 
 
-async def test_body_cut_short_is_an_error_not_a_short_body() -> None:
-    async def short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
+def answer(raw: bytes, *, then_close: bool = False) -> Script:
+    """A server that reads one request head, writes `raw`, then hangs up or waits for the client to."""
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
         await up.read_head(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+        writer.write(raw)
         await writer.drain()
+        if not then_close:
+            await reader.read()
 
-    async with scripted(short) as up:
+    return script
+
+
+@pytest.mark.parametrize(
+    "script, error, match",
+    [
+        pytest.param(
+            answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this", then_close=True),
+            UpstreamUnavailable, "mid-response", id="body-cut-short",
+        ),
+        pytest.param(
+            answer(b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n"), UpstreamUnavailable, "bad response",
+            id="unparsable",
+        ),
+        pytest.param(answer(b""), UpstreamTimeout, r"0\.2 s", id="silent-past-the-read-timeout"),
+    ],
+)  # fmt: skip
+async def test_a_broken_answer_is_an_error_never_a_response(script: Script, error: type[Exception], match: str) -> None:
+    async with scripted(script) as up:
         pool = UpstreamPool()
-        with pytest.raises(UpstreamUnavailable, match="mid-response"):
-            await send(pool, up)
-        await pool.close()
-
-
-async def test_silent_upstream_times_out_after_the_read_timeout() -> None:
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
-        await up.read_head(reader)
-        await reader.read()
-
-    async with scripted(silent) as up:
-        pool = UpstreamPool()
-        with pytest.raises(UpstreamTimeout, match=r"0\.2 s"):
+        with pytest.raises(error, match=match):
             await send(pool, up, timeouts=Timeouts(connect=5.0, read=0.2))
-        await pool.close()
-
-
-async def test_unparsable_response_is_a_bad_gateway() -> None:
-    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
-        await up.read_head(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n")
-        await writer.drain()
-        await reader.read()
-
-    async with scripted(garbage) as up:
-        pool = UpstreamPool()
-        with pytest.raises(UpstreamUnavailable, match="bad response"):
-            await send(pool, up)
         await pool.close()
 
 
