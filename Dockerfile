@@ -16,8 +16,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY requirements/runtime.txt ./requirements/runtime.txt
 COPY gateway ./gateway
-RUN pip install . \
+RUN pip install -r requirements/runtime.txt \
+ && pip install --no-deps . \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin gateway \
  && mkdir -p /config /routes /state /capture \
  && chown gateway:gateway /state /capture \

@@ -34,16 +34,18 @@ ensure_python() {
   "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1 || apt_install python3-venv
 }
 
-ensure_venv() {  # ensure_venv EXTRAS
-  local extras="${1:-}"
-  local stamp="$VENV/.installed$extras"
+ensure_venv() {  # ensure_venv LOCK: requirements/LOCK.txt pins every package exactly
+  local lock="$ROOT/requirements/${1:-runtime}.txt"
+  local stamp="$VENV/.installed-${1:-runtime}"
   ensure_python
   if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
   fi
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT$extras"
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+    # The lock file, not the ranges in pyproject.toml, decides what is installed: a new release
+    # of a dependency never changes what these commands do until the lock is refreshed.
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$lock"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT"
     touch "$stamp"
   fi
 }

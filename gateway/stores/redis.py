@@ -155,7 +155,7 @@ class RedisStore:
             with _unavailable("subscribe"):
                 await pubsub.subscribe(self.prefix + channel)
         except BaseException:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            await pubsub.aclose()
             raise
         return pubsub
 
@@ -215,6 +215,6 @@ class _RedisSubscription(Subscription):
         pubsub, self._pubsub = self._pubsub, None
         if pubsub is not None:
             try:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
             except (RedisError, OSError) as exc:
                 log.debug("closing a broken redis subscription: %s", exc)
