@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.handlers.forwarding import Network, is_trusted, parse_networks
 from gateway.heap.validation import validation_errors
+from gateway.routing.settings import RoutingSettings
 from gateway.sessions.settings import AuthSettings, SessionSettings
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
@@ -74,6 +75,7 @@ class Settings(BaseModel):
     listen: HostPort = Field("0.0.0.0:8080", description="HOST:PORT of the main listener.")
     admin: AdminSettings = Field(default_factory=AdminSettings)
     routes: str = Field("routes", description="Folder of route files, tried in file-name order.")
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
     workers: int = Field(1, ge=1, description="Processes sharing the port (SO_REUSEPORT).")
     trustedProxies: list[str] = Field(
         default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."

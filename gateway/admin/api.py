@@ -18,11 +18,21 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    """200 once the routes are loaded; 503 before, and while the process drains on shutdown."""
+    """200 once the routes are loaded, listing route files that fail; 503 before, and while draining.
+
+    A failing file does not make the process unready (its good routes still serve, and the failure
+    is usually in every instance alike), unless `routing.readyWhileBroken` is false."""
     runtime = request.app[RUNTIME]
+    no_store = {"Cache-Control": "no-store"}
     if not (runtime.ready and runtime.routes.loaded):
-        return web.json_response({"status": "not ready"}, status=503, headers={"Cache-Control": "no-store"})
-    return web.json_response({"status": "ready", "routes": len(runtime.routes.table.routes)})
+        return web.json_response({"status": "not ready"}, status=503, headers=no_store)
+    failed = [
+        {"file": f.file, "state": f.state, "mode": f.mode, "errors": len(f.errors)} for f in runtime.routes.failing()
+    ]
+    body = {"status": "ready", "routes": len(runtime.routes.table.routes), "failedRoutes": failed}
+    if failed and not runtime.settings.routing.readyWhileBroken:
+        return web.json_response({**body, "status": "not ready"}, status=503, headers=no_store)
+    return web.json_response(body, headers=no_store)
 
 
 async def routes(request: web.Request) -> web.Response:

@@ -55,6 +55,10 @@ class Metrics:
         self.routes = Gauge(
             "gateway_routes", "Route files by load state.", ["state"], registry=r, multiprocess_mode="livemax"
         )
+        self.route_failures = Gauge(
+            "gateway_route_failures", "1 while the route file's current content fails to load (0 once fixed).",
+            ["file"], registry=r, multiprocess_mode="livemax",
+        )  # fmt: skip
         self.route_healthy = Gauge(
             "gateway_route_healthy", "1 unless more than half of the route's last-minute responses failed (5xx).",
             ["route"], registry=r, multiprocess_mode="livemin",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from gateway.errors import ConfigError, RouteFailClosed
+from gateway.errors import ConfigError
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
 from gateway.heap.validation import validation_errors
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from gateway.filters.base import HandlerFn
     from gateway.services import Services
 
+log = logging.getLogger("gateway.routes")
+
 
 @dataclass
 class LoadResult:
@@ -34,6 +37,7 @@ class LoadResult:
     errors: list[ConfigError] = field(default_factory=list)
     name: str | None = None
     condition: Expression | None = None
+    # Whether the condition is known: it compiled, or the file has none (which takes every request).
     condition_ok: bool = False
 
 
@@ -52,7 +56,12 @@ def load_route(
     except ValidationError as exc:
         errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")]
         return _invalid(data, path, file, services, errors)
-    result = _build(model, path, file, services, parent)
+    try:
+        result = _build(model, path, file, services, parent)
+    except Exception as exc:  # a bug in one type's builder fails this file, never the whole reload
+        log.exception("%s: building the route raised", file)
+        error = ConfigError("$", f"the route could not be built: {type(exc).__name__}: {exc}", file)
+        return _invalid(data, path, file, services, [*errors, error])
     if errors:
         result = _invalid(data, path, file, services, errors + result.errors)
     return result
@@ -67,7 +76,10 @@ def _invalid(data: dict[str, Any], path: Path, file: str, services: Services, er
     if not isinstance(text, str):
         return LoadResult(None, errors, name)
     ctx = BuildContext(file, services)
-    condition = ctx.expression(text, "$.condition")
+    try:
+        condition = ctx.expression(text, "$.condition")
+    except Exception as exc:  # e.g. RecursionError on absurd nesting: the condition stays unknown
+        return LoadResult(None, [*errors, ConfigError("$.condition", f"cannot compile: {exc!r}", file)], name)
     if ctx.errors:
         return LoadResult(None, _merge(errors, ctx.errors), name)
     return LoadResult(None, errors, name, condition, True)
@@ -116,18 +128,3 @@ def _with_entry(route: Route) -> Route:
         route.name, route.file, route.condition, entry, base, False, route.monitor, route.injected_headers
     )
     return route_ref
-
-
-def fail_closed_route(result: LoadResult, file: str) -> Route:
-    """A route that takes its traffic and refuses it, so that it never falls through to a looser route."""
-    reason = "; ".join(str(e) for e in result.errors[:5])
-    name = result.name or Path(file).stem
-
-    async def refuse(request: web.BaseRequest) -> web.StreamResponse:
-        request[EXCHANGE].route = route
-        raise RouteFailClosed(
-            reason, public=f"Route '{name}' is unavailable: its configuration failed to load: {reason}"
-        )
-
-    route = Route(name, file, result.condition, refuse, fail_closed=True)
-    return route

@@ -47,4 +47,6 @@ def parse_json(text: str, file: str) -> tuple[Any, list[ConfigError]]:
         data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         return None, [ConfigError("$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file)]
+    except RecursionError:
+        return None, [ConfigError("$", "invalid JSON: arrays or objects nested too deeply", file)]
     return data, _repeated(data, (), file)

@@ -15,7 +15,8 @@ def test_the_example_routes_pass_with_the_demo_config() -> None:
 
 
 def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path: Path) -> None:
-    (tmp_path / "10-good.json").write_text(json.dumps({"handler": "ClientHandler"}))
+    good = {"condition": "${request.uri.path == '/good'}", "handler": "ClientHandler"}
+    (tmp_path / "10-good.json").write_text(json.dumps(good))
     (tmp_path / "20-bad.json").write_text(
         json.dumps({"condition": "${request.uri.path ==}", "handler": {"type": "Chian"}})
     )
