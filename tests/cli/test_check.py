@@ -28,11 +28,13 @@ def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path:
         f"{bad}: $.condition: invalid expression '${{request.uri.path ==}}': unexpected end of expression at column 21",
         f"{bad}: $.handler.type: unknown type 'Chian'; did you mean 'Chain'? (known types: ",
         f"{worse}: $: invalid JSON at line 1 column 2: Expecting property name",
+        # A file whose condition is unknown answers 503 to everything after it.
+        f"{worse}: $: warning: never reached: {bad} comes first and takes every request (its condition is unknown",
     ]
     lines = result.stdout.splitlines()
     assert len(lines) == len(expected)
     assert all(line.startswith(prefix) for line, prefix in zip(lines, expected, strict=True)), lines
-    assert "3 problem(s)" in result.stderr
+    assert "3 problem(s), 1 warning(s)" in result.stderr
 
 
 def test_files_and_folders_may_be_mixed_and_a_missing_one_is_a_problem(tmp_path: Path) -> None:
