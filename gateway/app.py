@@ -125,7 +125,12 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
     services = create_services(settings)
     runtime = make_runtime(services)
     admin = web.AppRunner(create_admin_app(runtime), access_log=None)
-    await admin.setup()
+    try:
+        await admin.setup()
+    except BaseException:
+        # A start-up that fails (strict routes, a store) closes what it had opened before failing.
+        await admin.cleanup()
+        raise
     server = web.Server(
         Dispatcher(runtime.routes, services), access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES
     )
