@@ -123,26 +123,30 @@ class RouteSet:
         self.services.metrics.route_reloads.labels("loaded").inc()
 
     def _failed(self, key: str, result: LoadResult, digest: str | None) -> None:
-        previous, now, errors = self.files.get(key), time.time(), result.errors
-        for error in errors:
-            log.error("route file error: %s", error, extra={"route": key, "code": "route_load_failed"})
-        if previous is not None and previous.route is not None and not previous.route.fail_closed:
-            state = FileState(key, FAILED, previous.route, errors, now, previous.last_good_at, digest, "last-good")
-            log.warning("%s: keeping the last good version serving", key)
-        elif result.condition_ok:
-            state = FileState(key, FAIL_CLOSED, fail_closed_route(result, key), errors, now, None, digest)
-            state.mode = "refuse-condition"
-            log.warning("%s: installed fail-closed (503 on its condition's requests) until it is fixed", key)
-        elif self.services.settings.routing.onBrokenRoute == SKIP:
-            state = FileState(key, FAILED, None, errors, now, None, digest, "skipped")
-            log.warning("%s: not installed (routing.onBrokenRoute: skip): its traffic goes to later routes", key)
-        else:
-            state = FileState(key, FAIL_CLOSED, fail_closed_route(result, key), errors, now, None, digest)
-            state.mode = "refuse-position"
-            log.warning("%s: condition unknown: 503 to every request reaching its position until it is fixed", key)
+        for error in result.errors:
+            extra = {"file": key, "path": error.path, "code": "route_load_failed"}
+            log.error("route file error: %s", error, extra=extra)
+        state = self._stand_in(key, result)
+        state.errors, state.loaded_at, state.digest = result.errors, time.time(), digest
         self.files[key] = state
         self.services.metrics.route_failures.labels(key).set(1)
         self.services.metrics.route_reloads.labels(state.state.replace("-", "_")).inc()
+
+    def _stand_in(self, key: str, result: LoadResult) -> FileState:
+        """What serves in a failing file's place: its last good version, else a route refusing its
+        condition's requests, else (condition unknown) one refusing all that reach it, or with skip nothing."""
+        previous = self.files.get(key)
+        if previous is not None and previous.route is not None and not previous.route.fail_closed:
+            log.warning("%s: keeping the last good version serving", key)
+            return FileState(key, FAILED, previous.route, last_good_at=previous.last_good_at, mode="last-good")
+        if result.condition_ok:
+            log.warning("%s: installed fail-closed (503 on its condition's requests) until it is fixed", key)
+            return FileState(key, FAIL_CLOSED, fail_closed_route(result, key), mode="refuse-condition")
+        if self.services.settings.routing.onBrokenRoute == SKIP:
+            log.warning("%s: not installed (routing.onBrokenRoute: skip): its traffic goes to later routes", key)
+            return FileState(key, FAILED, None, mode="skipped")
+        log.warning("%s: condition unknown: 503 to every request reaching its position until it is fixed", key)
+        return FileState(key, FAIL_CLOSED, fail_closed_route(result, key), mode="refuse-position")
 
     def _swap(self) -> None:
         ordered = [self.files[k] for k in sorted(self.files)]
