@@ -55,7 +55,10 @@ def load_route(
         model = RouteFile.model_validate(data)
     except ValidationError as exc:
         errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")]
-        return _invalid(data, path, file, services, errors)
+        salvaged = _without_bad_keys(data, exc)
+        if salvaged is None:
+            return _invalid(data, path, file, services, errors)
+        model = salvaged
     try:
         result = _build(model, path, file, services, parent)
     except Exception as exc:  # a bug in one type's builder fails this file, never the whole reload
@@ -65,6 +68,16 @@ def load_route(
     if errors:
         result = _invalid(data, path, file, services, errors + result.errors)
     return result
+
+
+def _without_bad_keys(data: dict[str, Any], exc: ValidationError) -> RouteFile | None:
+    """The route without the top-level keys that failed, so that the rest is still built and every
+    problem of the file is reported at once; None if what is left is not a route (no handler)."""
+    bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    try:
+        return RouteFile.model_validate({k: v for k, v in data.items() if k not in bad})
+    except ValidationError:
+        return None
 
 
 def _invalid(data: dict[str, Any], path: Path, file: str, services: Services, errors: list[ConfigError]) -> LoadResult:

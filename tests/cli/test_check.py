@@ -77,3 +77,22 @@ def test_routes_may_use_the_global_heap_of_the_config(tmp_path: Path) -> None:
     (tmp_path / "10-a.json").write_text(json.dumps({"baseURI": "http://app:8080", "handler": "upstream"}))
     assert gateway("check", "--config", str(config), str(tmp_path)).returncode == 0
     assert gateway("check", str(tmp_path)).returncode == 1
+
+
+def test_a_file_with_five_distinct_mistakes_prints_five_messages(tmp_path: Path) -> None:
+    route = {
+        "condtion": "${true}",
+        "baseURI": "app:8080",
+        "heap": [
+            {"name": "up", "type": "ClientHandlr"},
+            {"name": "slow", "type": "ClientHandler", "config": {"soTimeout": "10 q"}},
+        ],
+        "handler": {"type": "Chain", "config": {"filters": [], "handler": "upstream"}},
+    }
+    (tmp_path / "10-five.json").write_text(json.dumps(route))
+    result = gateway("check", str(tmp_path))
+    assert result.returncode == 1
+    paths = [line.split(": ")[1] for line in result.stdout.splitlines()]
+    expected = ["$.condtion", "$.baseURI", "$.heap[0].type", "$.heap[1].config.soTimeout", "$.handler.config.handler"]
+    assert sorted(paths) == sorted(expected)
+    assert "5 problem(s)" in result.stderr
