@@ -152,6 +152,7 @@ class Heap:
         except ValidationError as exc:
             for where, message in validation_errors(exc, cls.Config, f"{path}.config"):
                 ctx.error(where, message)
+            _check_the_rest(cls, raw, exc, ctx.at(f"{path}.config"))
             return FAILED
         before = len(ctx.errors)
         name = decl.get("name")
@@ -162,6 +163,21 @@ class Heap:
         if capture is not None and ctx.services.decorate is not None:
             obj = ctx.services.decorate(obj, capture, f"{path}.capture", ctx, str(decl.get("name", type_name)))
         return obj
+
+
+def _check_the_rest(cls: Any, raw: Any, exc: ValidationError, ctx: BuildContext) -> None:
+    """Build the config without its invalid keys, only to report every other problem at once."""
+    bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    if not isinstance(raw, dict) or not bad:
+        return
+    try:
+        config = cls.Config.model_validate({k: v for k, v in raw.items() if k not in bad})
+    except ValidationError:
+        return  # what is left is incomplete: its problems are the ones already reported
+    try:
+        cls.from_config(config, ctx)
+    except Exception:  # best effort: a builder may assume keys that were dropped
+        return
 
 
 def _describe(ref: Any) -> str:
