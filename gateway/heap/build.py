@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
+from gateway.heap.ignored import is_ignored, without_ignored
 from gateway.heap.registry import DEFAULT_OBJECTS, types_by_name
 from gateway.heap.validation import validation_errors
 
@@ -139,14 +140,14 @@ class Heap:
         return FAILED
 
     def _instantiate(self, decl: Mapping[str, Any], path: str, ctx: BuildContext) -> Any:
-        for key in sorted(decl.keys() - _KEYS):
+        for key in sorted(k for k in decl.keys() - _KEYS if not is_ignored(k)):
             ctx.error(f"{path}.{key}", _unknown_key(key))
         type_name = decl.get("type")
         cls = types_by_name().get(type_name) if isinstance(type_name, str) else None
         if cls is None:
             ctx.error(f"{path}.type", _unknown_type(type_name))
             return FAILED
-        raw = decl.get("config", {})
+        raw = without_ignored(decl.get("config", {}), cls.Config)
         try:
             config = cls.Config.model_validate(raw if raw is not None else {})
         except ValidationError as exc:
@@ -174,10 +175,18 @@ def _check_the_rest(cls: Any, raw: Any, exc: ValidationError, ctx: BuildContext)
         config = cls.Config.model_validate({k: v for k, v in raw.items() if k not in bad})
     except ValidationError:
         return  # what is left is incomplete: its problems are the ones already reported
+    before = len(ctx.errors)
     try:
         cls.from_config(config, ctx)
     except Exception:  # best effort: a builder may assume keys that were dropped
-        return
+        pass
+    # Only problems inside the keys that were kept: one about the whole object may stem from the drop.
+    kept = [f"{ctx.base}.{key}" for key in raw if key not in bad]
+    ctx.errors[before:] = [e for e in ctx.errors[before:] if any(_within(e.path, k) for k in kept)]
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
 
 
 def _describe(ref: Any) -> str:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from gateway.errors import ConfigError
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
+from gateway.heap.ignored import without_ignored
 from gateway.heap.validation import validation_errors
 from gateway.keys import EXCHANGE
 from gateway.routing.baseuri import compile_base_uri
@@ -51,6 +52,7 @@ def load_route(
         return LoadResult(None, errors)
     if not isinstance(data, dict):
         return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object {name, condition, ...}", file)])
+    data = without_ignored(data, RouteFile)
     try:
         model = RouteFile.model_validate(data)
     except ValidationError as exc:
