@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from gateway.filters.base import Filter, HandlerFn
     from gateway.heap.context import BuildContext
 
+log = logging.getLogger("gateway.routes")
 T = TypeVar("T")
 _KEYS = {"name", "type", "config", "capture", "comment"}
 
@@ -178,8 +180,8 @@ def _check_the_rest(cls: Any, raw: Any, exc: ValidationError, ctx: BuildContext)
     before = len(ctx.errors)
     try:
         cls.from_config(config, ctx)
-    except Exception:  # best effort: a builder may assume keys that were dropped
-        pass
+    except Exception as exc:  # best effort: a builder may assume keys that were dropped
+        log.debug("checking the rest of %s raised %r", ctx.base, exc)
     # Only problems inside the keys that were kept: one about the whole object may stem from the drop.
     kept = [f"{ctx.base}.{key}" for key in raw if key not in bad]
     ctx.errors[before:] = [e for e in ctx.errors[before:] if any(_within(e.path, k) for k in kept)]
