@@ -27,7 +27,7 @@ def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path:
     expected = [
         f"{bad}: $.condition: invalid expression '${{request.uri.path ==}}': unexpected end of expression at column 21",
         f"{bad}: $.handler.type: unknown type 'Chian'; did you mean 'Chain'? (known types: ",
-        f"{worse}: $: invalid JSON at line 1 column 2: Expecting property name",
+        f"{worse}: $: invalid JSON: the file ends before the object opened at line 1 column 1 is closed",
         # A file whose condition is unknown answers 503 to everything after it.
         f"{worse}: $: warning: never reached: {bad} comes first and takes every request (its condition is unknown",
     ]
