@@ -10,6 +10,7 @@ from gateway.routing.model import RouteFile
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _REFERENCE = {"$ref": "#/$defs/Reference"}
+_IGNORED_PATTERNS: dict[str, Any] = {"^_": {}, "^comments?$": {}}
 
 
 def _type_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def _type_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
             "type": {"const": cls.__name__, "description": "The object's type."},
             "config": {"$ref": f"#/$defs/{cls.__name__}Config"},
             "capture": {"$ref": "#/$defs/Capture"},
-            "comment": {"type": "string", "description": "Free text for humans; ignored."},
+            "comment": {"description": "Notes for humans, any value; ignored."},
         },
         "additionalProperties": False,
     }
@@ -75,5 +76,17 @@ def route_schema() -> dict[str, Any]:
     }
     properties["handler"] = {**_REFERENCE, "description": properties["handler"].get("description", "")}
     schema: dict[str, Any] = {"$schema": _DIALECT, "$id": "https://schemas.gateway.dev/route.json", **root}
-    linked: dict[str, Any] = _link_references({**schema, "$defs": defs})
+    linked: dict[str, Any] = _allow_ignored(_link_references({**schema, "$defs": defs}))
     return linked
+
+
+def _allow_ignored(node: Any) -> Any:
+    """Let every closed object also take the keys OpenIG ignores (`comment`, `comments`, `_...`)."""
+    if isinstance(node, list):
+        return [_allow_ignored(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _allow_ignored(value) for key, value in node.items()}
+    if out.get("additionalProperties") is False and "properties" in out:
+        out["patternProperties"] = {**_IGNORED_PATTERNS, **out.get("patternProperties", {})}
+    return out

@@ -61,3 +61,12 @@ def test_nested_references_point_at_heap_objects() -> None:
     chain = route_schema()["$defs"]["ChainConfig"]["properties"]
     assert chain["handler"]["$ref"] == "#/$defs/Reference"
     assert chain["filters"]["items"] == {"$ref": "#/$defs/Reference"}
+
+
+def test_keys_openig_ignores_validate_and_typos_still_do_not(validator: jsonschema.Draft202012Validator) -> None:
+    noted = {
+        "comments": ["any value"], "comment": {"a": 1}, "_condition": "${false}",
+        "handler": {"type": "StaticResponseHandler", "comment": ["x"], "config": {"_status": 1, "comments": 2}},
+    }  # fmt: skip
+    assert [e.message for e in validator.iter_errors(noted)] == []
+    assert not validator.is_valid({**noted, "condtion": "${true}"})

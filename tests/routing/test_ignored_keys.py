@@ -17,6 +17,7 @@ from tests.support.upstream import Upstream
 
 ROUTE: dict[str, Any] = {
     "comments": ["the route as an OpenIG user writes it"],
+    "comment": {"owner": "team a"},
     "_baseURI": "http://switched-off:1",
     "condition": "${startsWith(request.uri.path, '/noted')}",
     "heap": [
