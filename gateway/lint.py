@@ -86,7 +86,11 @@ def check_settings(settings: Settings, paths: list[Path] | None = None) -> Repor
 
 
 def _load(file: Path, services: Services, heap: Heap) -> LoadResult:
-    return load_route(file, file.read_text(encoding="utf-8", errors="replace"), services, heap, str(file))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:  # as serving reads it
+        return LoadResult(None, [ConfigError("$", f"cannot read the file: {exc}", str(file))])
+    return load_route(file, text, services, heap, str(file))
 
 
 def _shadowed(results: list[tuple[Path, LoadResult]], skip: bool) -> list[ConfigError]:

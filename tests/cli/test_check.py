@@ -96,3 +96,10 @@ def test_a_file_with_five_distinct_mistakes_prints_five_messages(tmp_path: Path)
     expected = ["$.condtion", "$.baseURI", "$.heap[0].type", "$.heap[1].config.soTimeout", "$.handler.config.handler"]
     assert sorted(paths) == sorted(expected)
     assert "5 problem(s)" in result.stderr
+
+
+def test_a_file_that_is_not_utf8_is_a_problem_as_when_serving(tmp_path: Path) -> None:
+    (tmp_path / "10-latin1.json").write_bytes(b'{"handler": "ClientHandler", "comment": "caf\xe9"}')
+    result = gateway("check", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{tmp_path / '10-latin1.json'}: $: cannot read the file: 'utf-8' codec")

@@ -26,7 +26,8 @@ def test_serve_strict_lists_every_failing_route_and_exits_2(tmp_path: Path) -> N
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith(str(routes))]
     assert lines == [
-        f"{routes}/10-bad-json.json: $: invalid JSON at line 1 column 13: Expecting value",
+        f"{routes}/10-bad-json.json: $: invalid JSON: the file ends before the object opened at line 1 column 1"
+        " is closed",
         f"{routes}/20-typo.json: $.handler: no heap object named 'Nope'",
     ]
     assert "not started" in result.stderr

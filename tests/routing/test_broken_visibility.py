@@ -166,3 +166,15 @@ async def test_routes_after_a_catch_all_are_reported_shadowed(
         f"{file} is never reached: 00-all.json comes first and takes every request ({why})"
         for file in ("10-a.json", "20-b.json")
     ]
+
+
+async def test_a_browser_gets_a_generic_page_with_the_request_id(routes_dir: Path, http: aiohttp.ClientSession) -> None:
+    write_route(routes_dir, "20-known.json", KNOWN_CONDITION)
+    async with (
+        running_gateway(routes_dir) as gateway,
+        http.get(f"{gateway.url}/rs", headers={"Accept": "text/html"}) as response,
+    ):
+        assert response.status == 503
+        page, request_id = await response.text(), response.headers["X-Request-Id"]
+    assert request_id in page and "temporarily unavailable" in page
+    assert "20-known" not in page and "nope" not in page and "$.handler" not in page
