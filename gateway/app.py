@@ -13,10 +13,10 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
-from gateway.capture import install_capture
+from gateway.admin.metrics import publishing_lifetime
+from gateway.capturing import install_capture
 from gateway.keys import RUNTIME
 from gateway.ops.metrics import Metrics
-from gateway.ops.publish import publishing_lifetime
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
 from gateway.runtime import Runtime, make_runtime

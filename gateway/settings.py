@@ -14,8 +14,8 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.errors import ConfigError, ConfigErrors
-from gateway.handlers.forwarding import Network, is_trusted, parse_networks
 from gateway.heap.validation import validation_errors
+from gateway.http.forwarding import Network, is_trusted, parse_networks
 from gateway.sessions.settings import AuthSettings, SessionSettings
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")

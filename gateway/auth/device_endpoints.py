@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gateway.services import Services
     from gateway.settings import Settings
 
-log = logging.getLogger("gateway.auth.device")
+log = logging.getLogger("gateway.filters.device_flow")
 
 _EXTRA = "auth.device_broker"
 _FORM = "application/x-www-form-urlencoded"

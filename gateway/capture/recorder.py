@@ -19,11 +19,11 @@ from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 
 if TYPE_CHECKING:
-    from gateway.capture.decorator import CaptureDecorator
     from gateway.capture.points import Point
     from gateway.capture.writer import CaptureWriter
     from gateway.exchange import Exchange
-    from gateway.handlers.proxy import Outgoing
+    from gateway.filters.capture import CaptureDecorator
+    from gateway.handlers.client import Outgoing
 
 
 class Recorder:

@@ -14,7 +14,7 @@ from aiohttp import web
 from gateway.capture.points import ANY_REQUEST, ANY_RESPONSE, Point
 from gateway.errors import GatewayError
 from gateway.filters.auth import AuthFilter
-from gateway.handlers.proxy import ClientHandler
+from gateway.handlers.client import ClientHandler
 
 if TYPE_CHECKING:
     from gateway.capture.message import Pending

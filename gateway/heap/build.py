@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from gateway.heap.registry import DEFAULT_OBJECTS, types_by_name
 from gateway.heap.validation import validation_errors
+from gateway.types import DEFAULT_OBJECTS, types_by_name
 
 if TYPE_CHECKING:
     from gateway.filters.base import Filter, HandlerFn

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.heap.fields import REFERENCE_PLACEHOLDER
-from gateway.heap.registry import TYPES
 from gateway.routing.model import RouteFile
+from gateway.types import TYPES
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _REFERENCE = {"$ref": "#/$defs/Reference"}

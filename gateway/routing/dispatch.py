@@ -12,11 +12,11 @@ from aiohttp import web
 
 from gateway.errors import GatewayError, NoRoute
 from gateway.exchange import Exchange
-from gateway.handlers.forwarding import client_address
+from gateway.http.forwarding import client_address
+from gateway.http.paths import check_path
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
-from gateway.routing.paths import check_path
 from gateway.scope import Scope
 
 if TYPE_CHECKING:

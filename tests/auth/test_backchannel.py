@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.auth.logout_token import EVENT
+from gateway.oauth.logout_token import EVENT
 from gateway.sessions.model import SessionEnded
 from tests.auth.fake_login import fake_gateway, walk
 from tests.auth.fake_op import CLIENT_ID, FakeOp, running_op

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gateway.heap.registry import TYPES
 from gateway.heap.schema import route_schema
+from gateway.types import TYPES
 from tests.cli.run import ROOT, gateway
 
 

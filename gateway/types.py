@@ -5,18 +5,18 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from gateway.auth.bearer import BearerTokenFilter
-from gateway.auth.device import DeviceFlowFilter
-from gateway.auth.login import OidcLoginFilter
 from gateway.auth.provider import OidcProvider
-from gateway.capture.decorator import CaptureDecorator
+from gateway.filters.bearer import BearerTokenFilter
+from gateway.filters.capture import CaptureDecorator
+from gateway.filters.device_flow import DeviceFlowFilter
 from gateway.filters.headers import HeaderFilter
+from gateway.filters.oidc_login import OidcLoginFilter
+from gateway.filters.session import SessionFilter
+from gateway.filters.throttling import ThrottlingFilter
 from gateway.handlers.chain import Chain
+from gateway.handlers.client import ClientHandler
 from gateway.handlers.dispatch import DispatchHandler
-from gateway.handlers.proxy import ClientHandler
 from gateway.handlers.static import StaticResponseHandler
-from gateway.sessions.filter import SessionFilter
-from gateway.throttling.filter import ThrottlingFilter
 from gateway.throttling.rates import MappedThrottlingPolicy
 
 TYPES: tuple[Any, ...] = (

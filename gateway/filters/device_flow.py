@@ -25,14 +25,14 @@ from gateway.auth.identity_headers import IdentityHeaders, IdentityHeadersConfig
 from gateway.auth.provider import OidcProvider
 from gateway.auth.redirects import origin
 from gateway.auth.refresh import Refresher
-from gateway.auth.rfc6750 import bearer_token, challenge, is_safe_realm, with_challenge
 from gateway.errors import GatewayError
 from gateway.filters.auth import AuthFilter
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
+from gateway.oauth.rfc6750 import bearer_token, challenge, is_safe_realm, with_challenge
 from gateway.sessions.manager import sessions_of
 
-log = logging.getLogger("gateway.auth.device")
+log = logging.getLogger("gateway.filters.device_flow")
 
 # With passAccessToken, the access token is refreshed when it expires within this margin.
 REFRESH_MARGIN = 60.0

@@ -16,11 +16,11 @@ from pydantic import Field
 from gateway.auth.bearer_verify import BearerVerifier
 from gateway.auth.identity_headers import IdentityHeaders, IdentityHeadersConfig
 from gateway.auth.provider import OidcProvider
-from gateway.auth.rfc6750 import InsufficientScope, TokenRequired, bearer_token, is_safe_realm, with_challenge
 from gateway.errors import GatewayError
 from gateway.filters.auth import AuthFilter
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
+from gateway.oauth.rfc6750 import InsufficientScope, TokenRequired, bearer_token, is_safe_realm, with_challenge
 from gateway.ops.errorpage import error_response
 from gateway.stores.base import StoreUnavailable
 

@@ -17,10 +17,10 @@ from yarl import URL
 from gateway.durations import Duration
 from gateway.errors import BadRequest, GatewayError, UpstreamUnavailable
 from gateway.handlers.body import UpstreamBody
-from gateway.handlers.forwarding import HOP_BY_HOP, forwarded_request_headers, is_trusted, response_headers
 from gateway.handlers.websocket import is_upgrade, proxy_websocket
+from gateway.http.forwarding import HOP_BY_HOP, forwarded_request_headers, is_trusted, response_headers
+from gateway.http.paths import origin_form
 from gateway.keys import EXCHANGE
-from gateway.routing.paths import origin_form
 from gateway.upstream.pool import Timeouts, UpstreamPool
 from gateway.upstream.response import UpstreamResponse
 

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway.capture.decorator import CaptureDecorator
 from gateway.capture.points import parse_capture
 from gateway.capture.recorder import Recorder
 from gateway.capture.wrap import wrap
 from gateway.capture.writer import CaptureWriter
+from gateway.filters.capture import CaptureDecorator
 
 if TYPE_CHECKING:
     from aiohttp import web
