@@ -14,7 +14,7 @@ from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
 from gateway.admin.metrics import publishing_lifetime
-from gateway.capturing import install_capture
+from gateway.capturing.install import install_capture
 from gateway.keys import RUNTIME
 from gateway.ops.metrics import Metrics
 from gateway.routing.dispatch import Dispatcher

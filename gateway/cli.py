@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _schema() -> int:
-    from gateway.heap.schema import route_schema
+    from gateway.routing.schema import route_schema
 
     print(json.dumps(route_schema(), indent=2))
     return 0

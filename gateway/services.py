@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import aiohttp
     from aiohttp import web
 
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.heap.context import BuildContext
     from gateway.sessions.manager import SessionManager
     from gateway.settings import Settings

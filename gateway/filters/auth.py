@@ -15,7 +15,7 @@ from aiohttp import web
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.identity import Identity
 
 

@@ -17,8 +17,8 @@ from gateway.stores.base import StoreUnavailable
 from gateway.throttling.rates import MappedThrottlingPolicy, Rate, RateConfig
 
 if TYPE_CHECKING:
+    from gateway.contract import HandlerFn
     from gateway.expressions import Expression
-    from gateway.filters.base import HandlerFn
     from gateway.heap.context import BuildContext
     from gateway.services import Services
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Self
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.filters.base import build_chain
+from gateway.contract import build_chain
 from gateway.heap.fields import Ref
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.heap.context import BuildContext
 
 

@@ -14,8 +14,8 @@ from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
+    from gateway.contract import HandlerFn
     from gateway.expressions import Expression
-    from gateway.filters.base import HandlerFn
     from gateway.heap.context import BuildContext
 
 

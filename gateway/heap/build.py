@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from gateway.heap.validation import validation_errors
 from gateway.types import DEFAULT_OBJECTS, types_by_name
+from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
-    from gateway.filters.base import Filter, HandlerFn
+    from gateway.contract import Filter, HandlerFn
     from gateway.heap.context import BuildContext
 
 T = TypeVar("T")

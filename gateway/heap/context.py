@@ -11,7 +11,7 @@ from gateway.errors import ConfigError
 from gateway.expressions import Expression, ExpressionError, compile_expression
 
 if TYPE_CHECKING:
-    from gateway.filters.base import Filter, HandlerFn
+    from gateway.contract import Filter, HandlerFn
     from gateway.heap.build import Heap
     from gateway.services import Services
 

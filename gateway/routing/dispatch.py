@@ -20,7 +20,7 @@ from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
 from gateway.scope import Scope
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.routing.reload import RouteSet
     from gateway.routing.route import Route
     from gateway.services import Services

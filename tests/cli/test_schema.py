@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gateway.heap.schema import route_schema
+from gateway.routing.schema import route_schema
 from gateway.types import TYPES
 from tests.cli.run import ROOT, gateway
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.capture.points import parse_capture
 from gateway.capture.recorder import Recorder
-from gateway.capture.wrap import wrap
 from gateway.capture.writer import CaptureWriter
+from gateway.capturing.wrap import wrap
 from gateway.filters.capture import CaptureDecorator
 
 if TYPE_CHECKING:

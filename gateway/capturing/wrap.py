@@ -19,7 +19,7 @@ from gateway.handlers.client import ClientHandler
 if TYPE_CHECKING:
     from gateway.capture.message import Pending
     from gateway.capture.recorder import Recorder
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.identity import Identity
 
 
