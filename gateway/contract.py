@@ -1,9 +1,8 @@
-"""The filter contract and the chain folded once when a route loads."""
+"""The filter contract: what a filter and a handler look like to the chain and the dispatcher."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiohttp import web
@@ -21,13 +20,3 @@ class Handler(Protocol):
     """A handler produces the response."""
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse: ...
-
-
-def build_chain(filters: Sequence[Filter], handler: HandlerFn) -> HandlerFn:
-    """Wrap `handler` in `filters`, first filter outermost; done once per route load."""
-    from gateway.filters.auth import group_authentication
-
-    chained = handler
-    for item in reversed(group_authentication(filters)):
-        chained = partial(item.filter, next=chained)  # type: ignore[attr-defined]
-    return chained

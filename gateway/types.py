@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from gateway.auth.provider import OidcProvider
@@ -17,6 +16,7 @@ from gateway.handlers.chain import Chain
 from gateway.handlers.client import ClientHandler
 from gateway.handlers.dispatch import DispatchHandler
 from gateway.handlers.static import StaticResponseHandler
+from gateway.heap.catalog import Catalog
 from gateway.throttling.rates import MappedThrottlingPolicy
 
 TYPES: tuple[Any, ...] = (
@@ -41,8 +41,5 @@ DEFAULT_OBJECTS: dict[str, tuple[str, dict[str, Any]]] = {
     "capture": ("CaptureDecorator", {}),
 }
 
-
-@cache
-def types_by_name() -> dict[str, Any]:
-    """The registry keyed by JSON type name."""
-    return {cls.__name__: cls for cls in TYPES}
+# What the global heap (and through it every route's heap) builds from.
+CATALOG = Catalog.of(TYPES, DEFAULT_OBJECTS)

@@ -7,9 +7,17 @@ import json
 import re
 import typing
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
+
+
+class ErrorSink(Protocol):
+    """Where config problems go while something compiles (`gateway.heap.context.BuildContext`)."""
+
+    def error(self, path: str, message: str) -> None:
+        """Record one problem at a JSON path."""
+
 
 # Parts of a pydantic error location that name a union member or a validator, not a JSON key.
 _TAG = re.compile(r"^(str|int|float|bool|none|[a-z-]+\[.*\])$")

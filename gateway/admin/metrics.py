@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from gateway.keys import RUNTIME
+from gateway.runtime import RUNTIME
 
 if TYPE_CHECKING:
     from aiohttp import web

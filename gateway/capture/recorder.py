@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 from aiohttp.payload import Payload
@@ -19,18 +19,45 @@ from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterable
+
+    from multidict import CIMultiDict
+    from yarl import URL
+
     from gateway.capture.points import Point
     from gateway.capture.writer import CaptureWriter
     from gateway.exchange import Exchange
-    from gateway.filters.capture import CaptureDecorator
-    from gateway.handlers.client import Outgoing
+
+
+class Rendering(Protocol):
+    """What a recorder needs of its decorator (`gateway.filters.capture.CaptureDecorator`)."""
+
+    @property
+    def capture_entity(self) -> bool: ...
+    @property
+    def capture_context(self) -> bool: ...
+    @property
+    def max_entity(self) -> int: ...
+
+    def render(self, message: Message) -> str: ...
+
+
+class Outgoing(Protocol):
+    """The request as sent upstream (`gateway.handlers.client.Outgoing`); a captured body is teed."""
+
+    method: str
+    headers: CIMultiDict[str]
+    body: AsyncIterable[bytes] | None
+
+    @property
+    def url(self) -> URL: ...
 
 
 class Recorder:
     """Records requests and responses at the points chosen for one decorated object."""
 
     def __init__(
-        self, decorator: CaptureDecorator, writer: CaptureWriter, source: str, points: Point, inbound: bool
+        self, decorator: Rendering, writer: CaptureWriter, source: str, points: Point, inbound: bool
     ) -> None:
         self.decorator = decorator
         self.writer = writer

@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from gateway.capture.points import parse_capture
 from gateway.capture.recorder import Recorder
 from gateway.capture.writer import CaptureWriter
 from gateway.capturing.wrap import wrap
 from gateway.filters.capture import CaptureDecorator
+from gateway.services import BuildSite, ServiceKey, Services
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from gateway.heap.context import BuildContext
-    from gateway.services import Services
 
+T = TypeVar("T")
 # Where the route loader decorates the route's own handler: that capture sees the client's request.
 ROUTE_CAPTURE_PATH = "$.capture"
 
@@ -32,8 +32,8 @@ class Capture:
         folder = Path(settings.dir).resolve()
         self.writer = CaptureWriter(folder, settings.maxFileSize, settings.backups, counter)
 
-    def decorate(self, obj: Any, spec: Any, path: str, ctx: BuildContext, name: str) -> Any:
-        """`obj` with capture at the points `spec` names, or `obj` itself when there is nothing to do."""
+    def decorate(self, obj: T, spec: object, path: str, ctx: BuildSite, name: str) -> T:
+        """`obj` wrapped (same methods) to capture at the points `spec` names, or `obj` when there is nothing to do."""
         parsed = parse_capture(spec, path, ctx)
         if parsed is None:
             return obj
@@ -46,7 +46,8 @@ class Capture:
         if wrapped is None:
             ctx.error(path, f"capture applies to filters and handlers, not to a {type(obj).__name__}")
             return obj
-        return wrapped
+        wrapper: T = wrapped
+        return wrapper
 
     async def lifetime(self, app: web.Application) -> AsyncIterator[None]:
         """Run the writer while the app runs; on the way out, write what is queued."""
@@ -55,10 +56,12 @@ class Capture:
         await asyncio.to_thread(self.writer.stop)
 
 
+CAPTURE = ServiceKey("capture", Capture)
+
+
 def install_capture(services: Services) -> Capture:
     """Give `services` the capture hook and the writer's lifetime."""
     capture = Capture(services)
     services.decorate = capture.decorate
     services.lifetimes.append(capture.lifetime)
-    services.extras["capture"] = capture
-    return capture
+    return services.add_feature(CAPTURE, capture)

@@ -17,10 +17,10 @@ from gateway.auth.bearer_verify import BearerVerifier
 from gateway.auth.identity_headers import IdentityHeaders, IdentityHeadersConfig
 from gateway.auth.provider import OidcProvider
 from gateway.errors import GatewayError
-from gateway.filters.auth import AuthFilter
+from gateway.filters.auth import AuthFilter, request_bearer_token
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
-from gateway.oauth.rfc6750 import InsufficientScope, TokenRequired, bearer_token, is_safe_realm, with_challenge
+from gateway.oauth.rfc6750 import InsufficientScope, TokenRequired, is_safe_realm, with_challenge
 from gateway.ops.errorpage import error_response
 from gateway.stores.base import StoreUnavailable
 
@@ -91,7 +91,7 @@ class BearerTokenFilter(AuthFilter):
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
         """The token's identity; None without a bearer token or with a gateway session token."""
         try:
-            token = bearer_token(request)
+            token = request_bearer_token(request)
             if token is None:
                 return None
             identity = self.verifier.cache.get(token)
@@ -118,7 +118,7 @@ class BearerTokenFilter(AuthFilter):
     async def admit(self, request: web.BaseRequest, identity: Identity) -> None:
         """Record the identity and add the identity headers (and the token, if asked)."""
         await super().admit(request, identity)
-        self.headers.apply(request, access_token=bearer_token(request))
+        self.headers.apply(request, access_token=request_bearer_token(request))
 
     async def challenge(self, request: web.BaseRequest) -> web.StreamResponse:
         """401 with `WWW-Authenticate: Bearer realm="..."` and no error attribute (RFC 6750 3.1)."""

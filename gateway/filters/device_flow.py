@@ -26,10 +26,10 @@ from gateway.auth.provider import OidcProvider
 from gateway.auth.redirects import origin
 from gateway.auth.refresh import Refresher
 from gateway.errors import GatewayError
-from gateway.filters.auth import AuthFilter
+from gateway.filters.auth import AuthFilter, request_bearer_token
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
-from gateway.oauth.rfc6750 import bearer_token, challenge, is_safe_realm, with_challenge
+from gateway.oauth.rfc6750 import challenge, is_safe_realm, with_challenge
 from gateway.sessions.manager import sessions_of
 
 log = logging.getLogger("gateway.filters.device_flow")
@@ -89,7 +89,7 @@ class DeviceFlowFilter(AuthFilter):
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
         """The identity of the live device session the bearer token names, else None."""
         try:
-            token = bearer_token(request)
+            token = request_bearer_token(request)
         except GatewayError as error:
             with_challenge(error, self.realm)
             raise
@@ -120,7 +120,7 @@ class DeviceFlowFilter(AuthFilter):
     async def challenge(self, request: web.BaseRequest) -> web.StreamResponse:
         """401 naming the device endpoints; `invalid_token` when a token was sent."""
         exchange = request[EXCHANGE]
-        sent = bearer_token(request) is not None
+        sent = request_bearer_token(request) is not None
         base = origin(request, self.services.settings)
         body = {
             "error": "invalid_token" if sent else "token_required",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gateway.durations import to_seconds
 from gateway.errors import ConfigError
@@ -12,10 +12,17 @@ from gateway.expressions import Expression, ExpressionError, compile_expression
 
 if TYPE_CHECKING:
     from gateway.contract import Filter, HandlerFn
-    from gateway.heap.build import Heap
     from gateway.services import Services
 
 T = TypeVar("T")
+
+
+class Heap(Protocol):
+    """Where references resolve: the objects of one route or of the config (`gateway.heap.build.Heap`)."""
+
+    def handler(self, ref: Any, path: str, ctx: BuildContext) -> HandlerFn: ...
+    def filter(self, ref: Any, path: str, ctx: BuildContext) -> Filter: ...
+    def typed(self, ref: Any, path: str, ctx: BuildContext, cls: type[T]) -> T | None: ...
 
 
 @dataclass(eq=False)

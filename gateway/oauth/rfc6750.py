@@ -10,9 +10,7 @@ token lacking a required scope `insufficient_scope` (403) naming the scopes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-
-from aiohttp import web
+from collections.abc import Iterable, Mapping, Sequence
 
 from gateway.errors import GatewayError
 
@@ -51,11 +49,11 @@ def is_safe_realm(realm: str) -> bool:
     return _SAFE_QUOTED.fullmatch(realm) is not None
 
 
-def bearer_token(request: web.BaseRequest) -> str | None:
-    """The request's bearer token, None when it has none; raise BearerRequestError when misplaced."""
-    if request.query_string and "access_token" in request.query:
+def bearer_token(values: Sequence[str], query: Mapping[str, str] | None) -> str | None:
+    """The bearer token of a request with these Authorization header `values` and `query` parameters
+    (None when it has no query string); None when it has none; raise BearerRequestError when misplaced."""
+    if query and "access_token" in query:
         raise BearerRequestError("access_token in the query string")
-    values = request.headers.getall("Authorization", ())
     if not values:
         return None
     if len(values) > 1:

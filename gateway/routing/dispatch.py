@@ -13,6 +13,7 @@ from aiohttp import web
 from gateway.errors import GatewayError, NoRoute
 from gateway.exchange import Exchange
 from gateway.http.forwarding import client_address
+from gateway.http.headers import normalise_header
 from gateway.http.paths import check_path
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
@@ -125,11 +126,6 @@ def _delivered(request: web.BaseRequest, response: web.StreamResponse | None) ->
     if response is None or (request.transport is None and not response.prepared):
         return 0
     return response.status
-
-
-def normalise_header(name: str) -> str:
-    """`X_User`, `x-user` and `X-USER` are one header to an upstream that folds names."""
-    return name.lower().replace("_", "-")
 
 
 def _strip(request: web.BaseRequest, exchange: Exchange, names: frozenset[str]) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from gateway.heap.fields import REFERENCE_PLACEHOLDER
 from gateway.routing.model import RouteFile
-from gateway.types import TYPES
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _REFERENCE = {"$ref": "#/$defs/Reference"}
@@ -43,11 +43,11 @@ def _link_references(node: Any) -> Any:
     return node
 
 
-def route_schema() -> dict[str, Any]:
-    """A draft 2020-12 schema for route files, with descriptions for editors and the linter."""
+def route_schema(types: Iterable[Any]) -> dict[str, Any]:
+    """A draft 2020-12 schema for route files whose heaps hold `types`, with descriptions for editors."""
     root = RouteFile.model_json_schema(ref_template="#/$defs/{model}")
     defs: dict[str, Any] = root.pop("$defs", {})
-    defs["HeapObject"] = {"oneOf": [_type_schema(cls, defs) for cls in TYPES]}
+    defs["HeapObject"] = {"oneOf": [_type_schema(cls, defs) for cls in types]}
     defs["Reference"] = {
         "description": "A heap object's name, or an inline {type, config} object.",
         "oneOf": [{"type": "string"}, {"$ref": "#/$defs/HeapObject"}],

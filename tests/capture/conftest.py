@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from gateway.capturing.install import CAPTURE
 from tests.support.gateway import GatewayHandle
 
 HEAD = re.compile(r"^(?:--- \((?P<rq>\w+)\) id:(?P<rid>\S+) --->|<--- \((?P<rs>\w+)\) id:(?P<sid>\S+) ---)$")
@@ -75,7 +76,9 @@ def capture_file(folder: Path, route: str) -> Path:
 
 async def settled(gw: GatewayHandle) -> None:
     """Wait until the capture writer has written everything queued so far."""
-    await asyncio.to_thread(gw.runtime.services.extras["capture"].writer.drain)
+    capture = gw.runtime.services.feature(CAPTURE)
+    assert capture is not None
+    await asyncio.to_thread(capture.writer.drain)
 
 
 async def read_file(gw: GatewayHandle, path: Path, count: int) -> str:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway.keys import RUNTIME
+from gateway.runtime import RUNTIME
 from gateway.sessions.keys import session_key
 from gateway.sessions.manager import SessionManager
 from gateway.sessions.sweeper import SessionSweeper
