@@ -16,11 +16,11 @@ import pytest
 
 from gateway.oauth.logout_token import EVENT
 from gateway.sessions.model import SessionEnded
-from tests.auth.fake_login import fake_gateway, walk
-from tests.auth.fake_op import CLIENT_ID, FakeOp, running_op
-from tests.auth.login_support import BACKCHANNEL, COOKIE, html_browser
-from tests.oauth.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
+from tests.support.fake_login import fake_gateway, walk
+from tests.support.fake_op import CLIENT_ID, FakeOp, running_op
 from tests.support.gateway import GatewayHandle
+from tests.support.login_support import BACKCHANNEL, COOKIE, html_browser
+from tests.support.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
 from tests.support.upstream import Upstream
 
 

@@ -12,10 +12,10 @@ import pytest
 from yarl import URL
 
 from gateway.auth.transaction import COOKIE_PREFIX, MAX_PENDING
-from tests.auth.fake_login import callback_hop, fake_gateway, walk
-from tests.auth.fake_op import FakeOp, running_op
-from tests.auth.login_support import CALLBACK, html_browser, session_cookie_set
+from tests.support.fake_login import callback_hop, fake_gateway, walk
+from tests.support.fake_op import FakeOp, running_op
 from tests.support.gateway import GatewayHandle
+from tests.support.login_support import CALLBACK, html_browser, session_cookie_set
 from tests.support.upstream import Upstream
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from yarl import URL
 
-from tests.auth.login_support import (
+from tests.support.gateway import GatewayHandle
+from tests.support.idp import IdP, login
+from tests.support.login_support import (
     IDENTITY_HEADERS,
     LOGIN,
     html_browser,
@@ -20,8 +22,6 @@ from tests.auth.login_support import (
     login_route,
     real_idp,
 )
-from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 

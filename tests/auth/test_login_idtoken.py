@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.fake_login import callback_hop, fake_gateway, walk
-from tests.auth.fake_op import CLIENT_ID, FakeOp, running_op
-from tests.auth.login_support import COOKIE, html_browser, session_cookie_set
-from tests.oauth.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
+from tests.support.fake_login import callback_hop, fake_gateway, walk
+from tests.support.fake_op import CLIENT_ID, FakeOp, running_op
 from tests.support.gateway import GatewayHandle
+from tests.support.login_support import COOKIE, html_browser, session_cookie_set
+from tests.support.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
 from tests.support.upstream import Upstream
 
 ATTACKER = rsa_key("key-1")  # claims the provider's kid

@@ -12,7 +12,9 @@ import pytest
 from yarl import URL
 
 from gateway.sessions.model import SessionEnded
-from tests.auth.login_support import (
+from tests.support.gateway import GatewayHandle
+from tests.support.idp import IdP, confirm_logout, login, parse_forms
+from tests.support.login_support import (
     COOKIE,
     LOGOUT,
     has_login_form,
@@ -23,8 +25,6 @@ from tests.auth.login_support import (
     public_route,
     real_idp,
 )
-from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, confirm_logout, login, parse_forms
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 

@@ -11,9 +11,9 @@ from aiohttp.test_utils import TestServer
 
 from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.flows import POST_LOGOUT_URI, REDIRECT_URI
-from tests.oauth.signer import JwksServer, rsa_key
+from tests.support.flows import POST_LOGOUT_URI, REDIRECT_URI
 from tests.support.idp import IdP, browser
+from tests.support.signer import JwksServer, rsa_key
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 

@@ -11,7 +11,7 @@ import pytest
 from gateway.oauth.errors import InvalidToken, ProviderError
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.signer import CLIENT_ID, ISSUER, NONCE, JwksServer, claims, rsa_key, sign
+from tests.support.signer import CLIENT_ID, ISSUER, NONCE, JwksServer, claims, rsa_key, sign
 
 
 class Clock:

@@ -14,7 +14,7 @@ from gateway.oauth.errors import InvalidToken, TokenRefused
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
 from tests.oauth.conftest import ServerFactory
-from tests.oauth.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
+from tests.support.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
 from tests.support.idp import IdP, browser, confirm_logout
 
 

@@ -6,7 +6,7 @@ import aiohttp
 
 from gateway.oauth import tokens
 from gateway.oauth.discovery import ProviderMetadata, discover
-from tests.oauth.flows import REDIRECT_URI, SCOPE, authorize
+from tests.support.flows import REDIRECT_URI, SCOPE, authorize
 from tests.support.idp import API_RESOURCE, IdP, browser
 
 

@@ -12,7 +12,7 @@ from gateway.app import create_services
 from gateway.routing.loader import load_route
 from gateway.runtime import build_global_heap
 from gateway.settings import Settings
-from tests.auth.auth_routes import auth_route, provider
+from tests.support.auth_routes import auth_route, provider
 
 UPSTREAM = "http://127.0.0.1:9"
 BEARER = {"provider": "idp", "audience": "urn:gateway:api"}

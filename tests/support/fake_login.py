@@ -12,9 +12,9 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from tests.auth.fake_op import CLIENT_ID, CLIENT_SECRET, FakeOp
-from tests.auth.login_support import login_gateway, login_route, provider, public_route
+from tests.support.fake_op import CLIENT_ID, CLIENT_SECRET, FakeOp
 from tests.support.gateway import GatewayHandle
+from tests.support.login_support import login_gateway, login_route, provider, public_route
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Serve route files through a real gateway: write them, start it, and read what came back."""
+"""Fixtures shared by every test folder (a pytest plugin of the root conftest): a gateway proxying to the
+real upstream, and route files served through a real gateway, with readers of what came back."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from typing import Any
 import pytest
 
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.upstream import Upstream, proxy_route
 
 Serve = Callable[..., Awaitable[GatewayHandle]]
+
+
+@pytest.fixture
+async def gateway(routes_dir: Path, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
+    """A gateway whose only route proxies to the `upstream` fixture."""
+    write_route(routes_dir, "50-upstream.json", proxy_route(upstream.url))
+    async with running_gateway(routes_dir) as handle:
+        yield handle
 
 
 @pytest.fixture

@@ -14,15 +14,15 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from gateway.oauth import tokens
-from tests.auth.auth_routes import auth_route, header, provider
-from tests.auth.idp_proxy import CountingProxy, proxied_idp
-from tests.auth.provider_tokens import api_jwt, login_tokens, metadata_of
-from tests.auth.signer_issuer import SignerIssuer
 from tests.oauth.conftest import ServerFactory
-from tests.oauth.flows import REDIRECT_URI, SCOPE
-from tests.oauth.signer import tamper
+from tests.support.auth_routes import auth_route, header, provider
+from tests.support.flows import REDIRECT_URI, SCOPE
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.idp import API_RESOURCE, IdP
+from tests.support.idp_proxy import CountingProxy, proxied_idp
+from tests.support.provider_tokens import api_jwt, login_tokens, metadata_of
+from tests.support.signer import tamper
+from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream, raw_request
 
 OTHER_RESOURCE = "urn:other:api"

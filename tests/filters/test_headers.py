@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.heap.conftest import Serve, chain, header_filter, seen_headers
+from tests.support.fixtures import Serve, chain, header_filter, seen_headers
 from tests.support.upstream import Upstream
 
 

@@ -20,7 +20,7 @@ from aiohttp import web
 from joserfc.jwk import RSAKey
 from yarl import URL
 
-from tests.oauth.signer import DROP, rsa_key, sign
+from tests.support.signer import DROP, rsa_key, sign
 
 CLIENT_ID = "gateway-web"
 CLIENT_SECRET = "fake-op-secret"

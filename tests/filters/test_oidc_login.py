@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from yarl import URL
 
-from tests.auth.login_support import (
+from tests.support.gateway import GatewayHandle
+from tests.support.idp import IdP, login
+from tests.support.login_support import (
     CALLBACK,
     LOGIN,
     html_browser,
@@ -18,8 +20,6 @@ from tests.auth.login_support import (
     public_route,
     real_idp,
 )
-from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 

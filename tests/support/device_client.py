@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.auth.auth_routes import auth_route, provider
+from tests.support.auth_routes import auth_route, provider
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.idp import API_RESOURCE, IdP, approve_device, browser
 

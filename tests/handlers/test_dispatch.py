@@ -6,7 +6,7 @@ import json
 
 import aiohttp
 
-from tests.heap.conftest import Serve
+from tests.support.fixtures import Serve
 from tests.support.upstream import Upstream, running_upstream
 
 
