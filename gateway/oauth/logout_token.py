@@ -8,15 +8,12 @@ a `jti` for replay detection, which the caller records.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.oauth._claims import audiences, check_times, string_claim, time_claim
 from gateway.oauth._jws import IssuerTokenValidator
 from gateway.oauth.errors import BadAudience, InvalidToken, MissingClaim
-from gateway.oauth.jwks import JwksCache
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYPES = frozenset({"jwt", "logout+jwt", "application/logout+jwt"})
@@ -34,26 +31,13 @@ class LogoutToken:
 
 
 class LogoutTokenValidator(IssuerTokenValidator):
-    """Validate one provider's logout tokens for one client."""
-
-    def __init__(
-        self,
-        issuer: str,
-        client_id: str,
-        keys: JwksCache,
-        *,
-        algorithms: Iterable[str] = ("RS256",),
-        leeway: float = 60.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(issuer, keys, algorithms=algorithms, leeway=leeway, clock=clock)
-        self.client_id = client_id
+    """Validate one provider's logout tokens for one client (the audience is its client_id)."""
 
     async def validate(self, token: str) -> LogoutToken:
         """The logout token's claims; raise InvalidToken (a subclass) when a check fails."""
         claims = await self._verified(token, LOGOUT_TOKEN_TYPES, typ_required=False, what="a logout token")
-        if self.client_id not in audiences(claims):
-            raise BadAudience(f"aud lacks client {self.client_id!r}")
+        if self.audience not in audiences(claims):
+            raise BadAudience(f"aud lacks client {self.audience!r}")
         check_times(claims, self._clock(), self._leeway, require_iat=True)
         _check_event(claims)
         if "nonce" in claims:
