@@ -13,8 +13,8 @@ from gateway.auth.provider import OidcProvider
 from gateway.auth.token_cache import TokenCache
 from gateway.services import Services
 from gateway.settings import Settings
+from idp.driver import WEB_CLIENT_ID
 from tests.oauth.conftest import ServerFactory
-from tests.support.idp import WEB_CLIENT_ID
 from tests.support.signer_issuer import AUDIENCE, SignerIssuer
 
 

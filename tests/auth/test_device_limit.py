@@ -18,12 +18,12 @@ from yarl import URL
 from gateway.auth.device_limit import client_group
 from gateway.errors import ConfigErrors
 from gateway.settings import Settings, load_settings
+from idp.driver import IdP
+from idp.flows import REDIRECT_URI
+from idp.tokens import metadata_of
 from tests.support.device_client import AUTHORIZE, device_gateway
-from tests.support.flows import REDIRECT_URI
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP
 from tests.support.idp_proxy import CountingProxy, proxied_idp
-from tests.support.provider_tokens import metadata_of
 from tests.support.redis_server import RedisServer
 from tests.support.upstream import Upstream
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from yarl import URL
 
+from idp.driver import IdP, login
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login
 from tests.support.login_support import (
     IDENTITY_HEADERS,
     LOGIN,

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from gateway.sessions.model import SessionEnded
+from idp.driver import IdP, login, web_client_metadata
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login, web_client_metadata
 from tests.support.idp_proxy import CountingProxy, proxied_idp
 from tests.support.login_support import (
     BACKCHANNEL,

@@ -12,8 +12,8 @@ import pytest
 from yarl import URL
 
 from gateway.sessions.model import SessionEnded
+from idp.driver import IdP, confirm_logout, login, parse_forms
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, confirm_logout, login, parse_forms
 from tests.support.login_support import (
     COOKIE,
     LOGOUT,

@@ -14,13 +14,13 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from gateway.oauth import tokens
+from idp.driver import API_RESOURCE, IdP
+from idp.flows import REDIRECT_URI, SCOPE
+from idp.tokens import api_jwt, login_tokens, metadata_of
 from tests.oauth.conftest import ServerFactory
 from tests.support.auth_routes import auth_route, header, provider
-from tests.support.flows import REDIRECT_URI, SCOPE
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
-from tests.support.idp import API_RESOURCE, IdP
 from tests.support.idp_proxy import CountingProxy, proxied_idp
-from tests.support.provider_tokens import api_jwt, login_tokens, metadata_of
 from tests.support.signer import tamper
 from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream, raw_request

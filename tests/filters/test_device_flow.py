@@ -16,13 +16,13 @@ from gateway.oauth.device import poll_token
 from gateway.oauth.discovery import discover
 from gateway.oauth.errors import TokenRefused
 from gateway.sessions.model import SessionEnded
+from idp.driver import IdP, approve_device, browser
+from idp.flows import REDIRECT_URI
+from idp.tokens import api_jwt
 from tests.support.auth_routes import header
 from tests.support.device_client import device_gateway, device_login, poll, start
-from tests.support.flows import REDIRECT_URI
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, approve_device, browser
 from tests.support.idp_proxy import CountingProxy, proxied_idp
-from tests.support.provider_tokens import api_jwt
 from tests.support.upstream import Upstream
 
 INTERVAL = 5  # the provider announces no interval: RFC 8628's default

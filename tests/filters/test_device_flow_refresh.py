@@ -10,12 +10,12 @@ import aiohttp
 import pytest
 
 from gateway.oauth import tokens
+from idp.driver import IdP
+from idp.flows import REDIRECT_URI
+from idp.tokens import metadata_of
 from tests.support.auth_routes import auth_route, header, provider
 from tests.support.device_client import device_login
-from tests.support.flows import REDIRECT_URI
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
-from tests.support.idp import IdP
-from tests.support.provider_tokens import metadata_of
 from tests.support.upstream import Upstream
 
 

@@ -13,11 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from idp.driver import IdP, approve_device, browser
+from idp.flows import REDIRECT_URI
 from tests.support.auth_routes import header
 from tests.support.device_client import device_gateway, poll, start
-from tests.support.flows import REDIRECT_URI
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, approve_device, browser
 from tests.support.idp_proxy import CountingProxy, proxied_idp
 from tests.support.redis_server import RedisServer
 from tests.support.upstream import Upstream

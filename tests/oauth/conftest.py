@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestServer
 
 from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.jwks import JwksCache
-from tests.support.flows import POST_LOGOUT_URI, REDIRECT_URI
-from tests.support.idp import IdP, browser
+from idp.driver import IdP, browser
+from idp.flows import POST_LOGOUT_URI, REDIRECT_URI
 from tests.support.signer import JwksServer, rsa_key
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]

@@ -13,9 +13,9 @@ from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.errors import InvalidToken, TokenRefused
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
+from idp.driver import IdP, browser, confirm_logout
+from idp.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
 from tests.oauth.conftest import ServerFactory
-from tests.support.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
-from tests.support.idp import IdP, browser, confirm_logout
 
 
 def _validator(idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata) -> IdTokenValidator:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.idp import WEB_CLIENT_ID, WEB_CLIENT_SECRET
+from idp.driver import WEB_CLIENT_ID, WEB_CLIENT_SECRET
 
 
 def provider(name: str, issuer: str, **config: Any) -> dict[str, Any]:

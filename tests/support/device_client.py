@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 
+from idp.driver import API_RESOURCE, IdP, approve_device, browser
 from tests.support.auth_routes import auth_route, provider
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
-from tests.support.idp import API_RESOURCE, IdP, approve_device, browser
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 AUTHORIZE = "/oauth2/device/authorize"

@@ -26,7 +26,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from tests.support.idp import IDP_DIR, IdP, ensure_node_modules
+from idp.driver import IDP_DIR, IdP, ensure_node_modules
 from tests.support.process import free_port
 
 _HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host"})

@@ -15,8 +15,8 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from idp.driver import IdP, parse_forms, web_client_metadata
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
-from tests.support.idp import IdP, parse_forms, web_client_metadata
 
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 COOKIE = "gw_session"

@@ -1,4 +1,4 @@
-"""A real OpenID provider for tests (`idp/provider.mjs`, oidc-provider on node), and a browser.
+"""A real OpenID provider for tests and benchmarks (`idp/provider.mjs`, oidc-provider on node), and a browser.
 
     with IdP(redirect_uris=["http://127.0.0.1:8080/oauth2/callback"]) as idp:
         async with browser() as session:
@@ -35,7 +35,7 @@ from yarl import URL
 
 from gateway.oauth.client import ClientCredentials
 
-IDP_DIR = Path(__file__).resolve().parents[2] / "idp"
+IDP_DIR = Path(__file__).resolve().parent
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 API_RESOURCE = "urn:gateway:api"
 WEB_CLIENT_ID = "gateway-web"

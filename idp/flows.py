@@ -11,7 +11,7 @@ from gateway.oauth import tokens
 from gateway.oauth.discovery import ProviderMetadata
 from gateway.oauth.pkce import Pkce, new_nonce, new_state
 from gateway.oauth.tokens import TokenResponse
-from tests.support.idp import IdP, login
+from idp.driver import IdP, login
 
 # Nothing listens there: the browser stops at the redirect and the test reads the code.
 REDIRECT_URI = "http://127.0.0.1:9/oauth2/callback"

@@ -6,8 +6,8 @@ import aiohttp
 
 from gateway.oauth import tokens
 from gateway.oauth.discovery import ProviderMetadata, discover
-from tests.support.flows import REDIRECT_URI, SCOPE, authorize
-from tests.support.idp import API_RESOURCE, IdP, browser
+from idp.driver import API_RESOURCE, IdP, browser
+from idp.flows import REDIRECT_URI, SCOPE, authorize
 
 
 async def metadata_of(idp: IdP) -> ProviderMetadata:
