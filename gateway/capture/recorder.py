@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
@@ -32,12 +33,9 @@ if TYPE_CHECKING:
 class Rendering(Protocol):
     """What a recorder needs of its decorator (`gateway.filters.capture.CaptureDecorator`)."""
 
-    @property
-    def capture_entity(self) -> bool: ...
-    @property
-    def capture_context(self) -> bool: ...
-    @property
-    def max_entity(self) -> int: ...
+    capture_entity: bool
+    capture_context: bool
+    max_entity: int
 
     def render(self, message: Message) -> str: ...
 
@@ -53,18 +51,16 @@ class Outgoing(Protocol):
     def url(self) -> URL: ...
 
 
+@dataclass(eq=False)
 class Recorder:
     """Records requests and responses at the points chosen for one decorated object."""
 
-    def __init__(
-        self, decorator: Rendering, writer: CaptureWriter, source: str, points: Point, inbound: bool
-    ) -> None:
-        self.decorator = decorator
-        self.writer = writer
-        self.source = source
-        self.points = points
-        # The route's own capture shows the request as the client sent it, before any edit.
-        self.inbound = inbound
+    decorator: Rendering
+    writer: CaptureWriter
+    source: str
+    points: Point
+    # The route's own capture shows the request as the client sent it, before any edit.
+    inbound: bool
 
     def request(self, request: web.BaseRequest, point: Point) -> Pending | None:
         """Record the request entering (or leaving) the object; a captured body is teed for the next hop."""

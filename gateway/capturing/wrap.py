@@ -7,7 +7,7 @@ both mean the request it receives, its response points the response it returns."
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aiohttp import web
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from gateway.capture.recorder import Recorder
     from gateway.contract import HandlerFn
     from gateway.identity import Identity
+
+T = TypeVar("T")
 
 
 def wrap(obj: Any, recorder: Recorder) -> Any:
@@ -60,14 +62,18 @@ def _points(recorder: Recorder, want: Point, point: Point) -> Point:
     return point if recorder.points & want else Point.NONE
 
 
-class CapturedHandler:
-    """A handler whose request and response are recorded."""
+class _Handling(Generic[T]):
+    """A handler-like inner object with its recorder, and the points recorded before and after it."""
 
-    def __init__(self, handle: HandlerFn, recorder: Recorder) -> None:
-        self._inner = handle
+    def __init__(self, inner: T, recorder: Recorder) -> None:
+        self._inner = inner
         self._recorder = recorder
         self._before = _points(recorder, ANY_REQUEST, Point.REQUEST)
         self._after = _points(recorder, ANY_RESPONSE, Point.RESPONSE)
+
+
+class CapturedHandler(_Handling["HandlerFn"]):
+    """A handler whose request and response are recorded."""
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Record, handle, record."""
@@ -75,14 +81,8 @@ class CapturedHandler:
         return await around(self._recorder, request, self._inner, pending, self._after)
 
 
-class CapturedClient:
+class CapturedClient(_Handling[ClientHandler]):
     """ClientHandler recorded as it talks to the upstream: the request as sent, the response as received."""
-
-    def __init__(self, inner: ClientHandler, recorder: Recorder) -> None:
-        self._inner = inner
-        self._recorder = recorder
-        self._before = _points(recorder, ANY_REQUEST, Point.REQUEST)
-        self._after = _points(recorder, ANY_RESPONSE, Point.RESPONSE)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Build the upstream request, record it, send it, record the answer."""

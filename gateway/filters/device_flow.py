@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from gateway.services import Services
 
 
+@dataclass(eq=False)
 class DeviceFlowFilter(AuthFilter):
     """Accepts the bearer tokens of device sessions made through the gateway's device endpoints."""
 
@@ -53,21 +55,12 @@ class DeviceFlowFilter(AuthFilter):
         )
         realm: str = Field("gateway", description="The realm named in WWW-Authenticate challenges.")
 
-    def __init__(
-        self,
-        services: Services,
-        provider: OidcProvider,
-        paths: DevicePaths,
-        realm: str,
-        headers: IdentityHeaders,
-        refresher: Refresher | None,
-    ) -> None:
-        self.services = services
-        self.provider = provider
-        self.paths = paths
-        self.realm = realm
-        self.headers = headers
-        self.refresher = refresher
+    services: Services
+    provider: OidcProvider
+    paths: DevicePaths
+    realm: str
+    headers: IdentityHeaders
+    refresher: Refresher | None
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:

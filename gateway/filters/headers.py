@@ -39,10 +39,7 @@ class HeaderFilter:
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
         """Compile the added values once."""
-        add = []
-        for name, values in config.add.items():
-            for index, value in enumerate(values):
-                add.append((name, ctx.expression(value, f"add.{name}[{index}]")))
+        add = ctx.expression_lists(config.add, "add")
         return cls(config.messageType.upper() == "REQUEST", tuple(config.remove), add)
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiohttp import web
@@ -45,6 +46,7 @@ class ThrottlingUnavailable(GatewayError):
     public = "The service is temporarily unavailable; retry later."
 
 
+@dataclass(eq=False)
 class ThrottlingFilter:
     """Limits requests per group (an expression, e.g. the client address) with a token bucket."""
 
@@ -60,22 +62,14 @@ class ThrottlingFilter:
         cleaningInterval: str | float = Field("5 minutes", description="Accepted for OpenIG compatibility.")
         onStoreError: Literal["allow", "deny"] = Field("allow", description="What to do when the store is unreachable.")
 
-    def __init__(
-        self,
-        services: Services,
-        key: str,
-        group: Expression | None,
-        rate: Rate | None,
-        policy: MappedThrottlingPolicy | None,
-        deny_on_error: bool,
-    ) -> None:
-        self.services = services
-        self.key = key
-        self.group = group
-        self.rate = rate
-        self.policy = policy
-        self.deny_on_error = deny_on_error
-        self._down_until = 0.0
+    services: Services
+    key: str
+    group: Expression | None
+    rate: Rate | None
+    policy: MappedThrottlingPolicy | None
+    deny_on_error: bool
+    # Until when the store counts as down: requests take the onStoreError answer without waiting on it.
+    _down_until: float = field(default=0.0, init=False)
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:

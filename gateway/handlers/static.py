@@ -39,10 +39,7 @@ class StaticResponseHandler:
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
         """Compile the header and entity expressions."""
-        headers = []
-        for name, values in config.headers.items():
-            for index, value in enumerate(values):
-                headers.append((name, ctx.expression(value, f"headers.{name}[{index}]")))
+        headers = ctx.expression_lists(config.headers, "headers")
         entity = ctx.expression(config.entity, "entity") if config.entity is not None else None
         return cls(config.status, config.reason, headers, entity)
 

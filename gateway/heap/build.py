@@ -36,12 +36,7 @@ class Heap:
     """Named objects of one route (or of the global config), built lazily and once each."""
 
     def __init__(
-        self,
-        ctx: BuildContext,
-        declarations: Any,
-        base: str,
-        parent: Heap | None = None,
-        catalog: Catalog | None = None,
+        self, ctx: BuildContext, decls: Any, base: str, parent: Heap | None = None, catalog: Catalog | None = None
     ) -> None:
         self.parent = parent
         found = catalog if catalog is not None else parent.catalog if parent is not None else None
@@ -52,7 +47,7 @@ class Heap:
         self._decls: dict[str, tuple[dict[str, Any], str]] = {}
         self._built: dict[str, Any] = {}
         self._building: list[str] = []
-        self._read(declarations, base)
+        self._read(decls, base)
 
     def _read(self, declarations: Any, base: str) -> None:
         if declarations is None:

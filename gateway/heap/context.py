@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -69,6 +69,14 @@ class BuildContext:
         except ExpressionError as exc:
             self.error(path, f"invalid expression {text!r}: {exc}")
             return compile_expression("")
+
+    def expression_lists(self, values: Mapping[str, Sequence[str]], path: str) -> list[tuple[str, Expression]]:
+        """Each name with each of its values compiled, in order (header names to values, as OpenIG writes them)."""
+        return [
+            (name, self.expression(value, f"{path}.{name}[{index}]"))
+            for name, texts in values.items()
+            for index, value in enumerate(texts)
+        ]
 
     def duration(self, value: str | float, path: str) -> float:
         """Seconds in an OpenIG duration such as "10 s" or a plain number of seconds."""

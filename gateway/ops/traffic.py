@@ -35,16 +35,11 @@ class BatchedHistogram(Histogram):
 class Metrics(Protocol):
     """The Prometheus families that traffic feeds (`gateway.ops.metrics.Metrics` has them all)."""
 
-    @property
-    def requests(self) -> Counter: ...
-    @property
-    def active(self) -> Gauge: ...
-    @property
-    def duration(self) -> BatchedHistogram: ...
-    @property
-    def upstream_errors(self) -> Counter: ...
-    @property
-    def route_healthy(self) -> Gauge: ...
+    requests: Counter
+    active: Gauge
+    duration: BatchedHistogram
+    upstream_errors: Counter
+    route_healthy: Gauge
 
 
 class Route(Protocol):

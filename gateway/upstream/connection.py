@@ -19,11 +19,9 @@ if TYPE_CHECKING:
 class Owner(Protocol):
     """The pool a connection returns to (`gateway.upstream.pool.UpstreamPool`)."""
 
-    def release(self, conn: UpstreamConnection) -> None:
-        """Keep the connection for another request."""
-
-    def discard(self, conn: UpstreamConnection) -> None:
-        """Forget the connection: it is closed or closing."""
+    # Keep the connection for another request, or forget it: it is closed or closing.
+    def release(self, conn: UpstreamConnection) -> None: ...
+    def discard(self, conn: UpstreamConnection) -> None: ...
 
 
 # What an upstream may send before its headers end (interim responses included); llhttp has no limit.

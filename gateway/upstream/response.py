@@ -15,20 +15,14 @@ from gateway.errors import GatewayError, UpstreamUnavailable
 class Carrier(Protocol):
     """The connection a response arrives on (`gateway.upstream.connection.UpstreamConnection`)."""
 
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop: ...
+    loop: asyncio.AbstractEventLoop
 
-    def finished(self, response: UpstreamResponse, reusable: bool) -> None:
-        """The response is whole (or abandoned); `reusable` when the connection can carry another."""
-
-    def pause_reading(self) -> None:
-        """Stop reading: the client is slower than the upstream."""
-
-    def resume_reading(self) -> None:
-        """Read again."""
-
-    def close(self) -> None:
-        """Close the connection."""
+    # The response is whole (or abandoned); `reusable` when the connection can carry another.
+    def finished(self, response: UpstreamResponse, reusable: bool) -> None: ...
+    # Flow control: the client is slower than the upstream, or caught up.
+    def pause_reading(self) -> None: ...
+    def resume_reading(self) -> None: ...
+    def close(self) -> None: ...
 
 # The upstream socket stops being read while this much body waits for a slow client, and resumes
 # once half of it is gone: memory stays bounded whatever the sizes.
