@@ -14,7 +14,6 @@ from gateway.auth.token_cache import TokenCache
 from gateway.services import Services
 from gateway.settings import Settings
 from idp.driver import WEB_CLIENT_ID
-from tests.oauth.conftest import ServerFactory
 from tests.support.signer_issuer import AUDIENCE, SignerIssuer
 
 
@@ -61,14 +60,6 @@ def test_least_recently_used_entry_goes_past_the_bound(clock: Clock) -> None:
 @pytest.mark.parametrize(("token", "jwt"), [("a.b.c", True), ("opaque_TOKEN-1", False), ("a.b", False)])
 def test_jwt_shape(token: str, jwt: bool) -> None:
     assert looks_like_jwt(token) is jwt
-
-
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ from gateway.settings import Settings, load_settings
 from idp.driver import IdP
 from idp.flows import REDIRECT_URI
 from idp.tokens import metadata_of
-from tests.support.device_client import AUTHORIZE, device_gateway
+from tests.support.device_client import AUTHORIZE, device_gateway, sharing_instances
 from tests.support.gateway import GatewayHandle
 from tests.support.idp_proxy import CountingProxy, proxied_idp
-from tests.support.redis_server import RedisServer
 from tests.support.upstream import Upstream
 
 HOUR_LIMIT = {"numberOfRequests": 2, "duration": "1 hour"}
@@ -115,18 +114,8 @@ async def test_instances_sharing_a_store_share_the_allowance(
 ) -> None:
     idp = provider_proxy[0]
     async with AsyncExitStack() as stack:
-        settings: dict[str, Any] = {"auth": {"deviceAuthorizeRate": HOUR_LIMIT}}
-        if kind == "redis":
-            settings["store"] = {"redis": {"url": stack.enter_context(RedisServer()).url}}
-        else:
-            settings["store"] = {"embedded": {"path": str(tmp_path / "shared.db")}}
-        instances = []
-        for name in ("a", "b"):
-            routes = tmp_path / f"routes-{name}"
-            routes.mkdir()
-            gateway = device_gateway(routes, tmp_path / f"state-{name}", upstream.url, {"idp": idp}, **settings)
-            instances.append(await stack.enter_async_context(gateway))
-        a, b = instances
+        limit = {"deviceAuthorizeRate": HOUR_LIMIT}
+        a, b = await sharing_instances(stack, kind, tmp_path, upstream.url, idp, auth=limit)
         statuses = [(await _authorize(http, instance))[0] for instance in (a, b, a, b)]
     assert statuses == [200, 200, 429, 429]
 

@@ -3,32 +3,17 @@ per attempt, and a missing, foreign or replayed state refused before any token r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import aiohttp
-import pytest
 from yarl import URL
 
 from gateway.auth.transaction import COOKIE_PREFIX, MAX_PENDING
-from tests.support.fake_login import callback_hop, fake_gateway, walk
-from tests.support.fake_op import FakeOp, running_op
+from tests.support.fake_login import callback_hop, walk
+from tests.support.fake_op import FakeOp
 from tests.support.gateway import GatewayHandle
 from tests.support.login_support import CALLBACK, html_browser, session_cookie_set
 from tests.support.upstream import Upstream
-
-
-@pytest.fixture
-async def op() -> AsyncIterator[FakeOp]:
-    async with running_op() as server:
-        yield server
-
-
-@pytest.fixture
-async def gateway(tmp_path: Path, upstream: Upstream, op: FakeOp) -> AsyncIterator[GatewayHandle]:
-    async with fake_gateway(tmp_path, upstream.url, op) as handle:
-        yield handle
 
 
 async def _start(browser: aiohttp.ClientSession, url: str) -> tuple[URL, aiohttp.ClientResponse]:

@@ -22,17 +22,11 @@ from tests.support.login_support import (
     login_route,
     real_idp,
 )
-from tests.support.process import free_port
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
 
 _BUTTON = re.compile(r'<a class=idp href="([^"]+)">([^<]+)</a>')
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from gateway.oauth import tokens
 from idp.driver import API_RESOURCE, IdP
 from idp.flows import REDIRECT_URI, SCOPE
 from idp.tokens import api_jwt, login_tokens, metadata_of
-from tests.oauth.conftest import ServerFactory
 from tests.support.auth_routes import auth_route, header, provider
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.idp_proxy import CountingProxy, proxied_idp
@@ -43,15 +42,6 @@ def provider_proxy() -> Iterator[tuple[IdP, CountingProxy]]:
 @pytest.fixture
 def idp(provider_proxy: tuple[IdP, CountingProxy]) -> IdP:
     return provider_proxy[0]
-
-
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    """An issuer whose tokens and introspection answers the test chooses."""
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
 
 
 def _bearer(**config: object) -> tuple[str, dict[str, object]]:

@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -16,10 +15,9 @@ import pytest
 from idp.driver import IdP, approve_device, browser
 from idp.flows import REDIRECT_URI
 from tests.support.auth_routes import header
-from tests.support.device_client import device_gateway, poll, start
+from tests.support.device_client import poll, sharing_instances, start
 from tests.support.gateway import GatewayHandle
 from tests.support.idp_proxy import CountingProxy, proxied_idp
-from tests.support.redis_server import RedisServer
 from tests.support.upstream import Upstream
 
 
@@ -39,19 +37,7 @@ async def pair(
     """Two gateway instances sharing one store."""
     idp = provider_proxy[0]
     async with AsyncExitStack() as stack:
-        settings: dict[str, Any] = {"sessions": {"secret": "s" * 32}}
-        if request.param == "redis":
-            server = stack.enter_context(RedisServer())
-            settings["store"] = {"redis": {"url": server.url}}
-        else:
-            settings["store"] = {"embedded": {"path": str(tmp_path / "shared.db")}}
-        handles = []
-        for name in ("a", "b"):
-            routes = tmp_path / f"routes-{name}"
-            routes.mkdir()
-            gateway = device_gateway(routes, tmp_path / f"state-{name}", upstream.url, {"idp": idp}, **settings)
-            handles.append(await stack.enter_async_context(gateway))
-        yield handles[0], handles[1]
+        yield await sharing_instances(stack, request.param, tmp_path, upstream.url, idp, sessions={"secret": "s" * 32})
 
 
 async def test_login_started_at_one_instance_completes_at_the_other(

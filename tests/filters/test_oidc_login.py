@@ -20,15 +20,9 @@ from tests.support.login_support import (
     public_route,
     real_idp,
 )
-from tests.support.process import free_port
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
 
 
 @pytest.fixture(scope="module")

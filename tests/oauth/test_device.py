@@ -21,7 +21,7 @@ from gateway.oauth.errors import ProviderError, TokenRefused
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
 from idp.driver import IdP, approve_device, browser
-from tests.oauth.conftest import ServerFactory
+from tests.support.fixtures import ServerFactory
 
 SCOPE = "openid email groups offline_access"
 

@@ -15,7 +15,7 @@ from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
 from idp.driver import IdP, browser, confirm_logout
 from idp.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
-from tests.oauth.conftest import ServerFactory
+from tests.support.fixtures import ServerFactory
 
 
 def _validator(idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata) -> IdTokenValidator:

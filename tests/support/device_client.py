@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import aiohttp
 from idp.driver import API_RESOURCE, IdP, approve_device, browser
 from tests.support.auth_routes import auth_route, provider
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.redis_server import RedisServer
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 AUTHORIZE = "/oauth2/device/authorize"
@@ -65,3 +66,20 @@ async def device_gateway(
     heap = [provider(name, idp.issuer) for name, idp in providers.items()]
     async with running_gateway(routes_dir, heap=heap, state=str(state), **settings) as handle:
         yield handle
+
+
+async def sharing_instances(
+    stack: AsyncExitStack, kind: str, folder: Path, upstream: str, idp: IdP, **settings: Any
+) -> tuple[GatewayHandle, GatewayHandle]:
+    """Two device gateways sharing one store: a real redis-server (`kind` "redis") or one embedded file."""
+    if kind == "redis":
+        settings["store"] = {"redis": {"url": stack.enter_context(RedisServer()).url}}
+    else:
+        settings["store"] = {"embedded": {"path": str(folder / "shared.db")}}
+    handles = []
+    for name in ("a", "b"):
+        routes = folder / f"routes-{name}"
+        routes.mkdir()
+        gateway = device_gateway(routes, folder / f"state-{name}", upstream, {"idp": idp}, **settings)
+        handles.append(await stack.enter_async_context(gateway))
+    return handles[0], handles[1]

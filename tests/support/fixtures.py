@@ -10,11 +10,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.process import free_port
+from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream, proxy_route
 
 Serve = Callable[..., Awaitable[GatewayHandle]]
+ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
+
+
+@pytest.fixture
+async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
+    """An issuer whose tokens and introspection answers the test chooses."""
+    issuer = SignerIssuer()
+    server = await aiohttp_server(issuer.app())
+    issuer.url = str(server.make_url("")).rstrip("/")
+    return issuer
+
+
+@pytest.fixture(scope="module")
+def port() -> int:
+    """A free loopback port, for a gateway whose address its provider must know before it starts."""
+    return free_port()
 
 
 @pytest.fixture

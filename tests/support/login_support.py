@@ -6,6 +6,7 @@ the gateway's callback URL (its registered redirect URI) when it starts.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -109,3 +110,21 @@ def session_cookie_set(headers: CIMultiDictProxy[str]) -> bool:
 def has_login_form(page: str) -> bool:
     """Whether a provider page asks for a login name."""
     return any("login" in form.fields for form in parse_forms(page))
+
+
+async def session_alive(gateway: GatewayHandle, cookie: str) -> bool:
+    """Whether the session cookie still opens `/app/check` (200), not an API client's 401."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
+        headers = {"Cookie": cookie, "Accept": "application/json"}
+        async with client.get(gateway.url + "/app/check", headers=headers) as response:
+            assert response.status in (200, 401)
+            return response.status == 200
+
+
+async def refused_within_a_second(gateway: GatewayHandle, cookie: str) -> bool:
+    """Whether the session stops working within a second (revocation reaches every process that fast)."""
+    for _ in range(20):
+        if not await session_alive(gateway, cookie):
+            return True
+        await asyncio.sleep(0.05)
+    return False
