@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from gateway.auth.bearer_verify import check_token_type
 from gateway.oauth.errors import BadTokenType
+from gateway.oauth.introspection import check_token_type
 
 BEARER_SPELLINGS = ["Bearer", "bearer", "BEARER"]
 OTHER_TYPES: list[Any] = ["refresh_token", "DPoP", "N_A", "", "Bearer ", 1, True, ["Bearer"]]
