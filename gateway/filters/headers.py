@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from gateway.scope import Scope
 
 
+@dataclass(eq=False)
 class HeaderFilter:
     """Edits headers of one message type; added values may be expressions."""
 
@@ -31,10 +33,9 @@ class HeaderFilter:
             default_factory=dict, description="Headers to add: name → value or list of values (expressions allowed)."
         )
 
-    def __init__(self, on_request: bool, remove: tuple[str, ...], add: list[tuple[str, Expression]]) -> None:
-        self.on_request = on_request
-        self.remove = remove
-        self.add = add
+    on_request: bool
+    remove: tuple[str, ...]
+    add: list[tuple[str, Expression]]
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:

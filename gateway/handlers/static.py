@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
+@dataclass(eq=False)
 class StaticResponseHandler:
     """Answers every request itself, without calling an upstream."""
 
@@ -28,13 +30,10 @@ class StaticResponseHandler:
         )
         entity: str | None = Field(None, description="Response body (expressions allowed).")
 
-    def __init__(
-        self, status: int, reason: str | None, headers: list[tuple[str, Expression]], entity: Expression | None
-    ) -> None:
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.entity = entity
+    status: int
+    reason: str | None
+    headers: list[tuple[str, Expression]]
+    entity: Expression | None
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
