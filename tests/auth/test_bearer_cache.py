@@ -14,22 +14,8 @@ from gateway.auth.token_cache import TokenCache
 from gateway.services import Services
 from gateway.settings import Settings
 from idp.driver import WEB_CLIENT_ID
+from tests.support.fixtures import Clock
 from tests.support.signer_issuer import AUDIENCE, SignerIssuer
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 def test_entry_is_served_until_its_own_expiry(clock: Clock) -> None:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from gateway.capturing.install import CAPTURE
 from tests.support.gateway import GatewayHandle
+from tests.support.upstream import on_loopback
 
 HEAD = re.compile(r"^(?:--- \((?P<rq>\w+)\) id:(?P<rid>\S+) --->|<--- \((?P<rs>\w+)\) id:(?P<sid>\S+) ---)$")
 TEXT = "The quick brown fox jumps over the lazy dog. "
@@ -143,15 +144,8 @@ async def text_upstream() -> AsyncIterator[str]:
     app = web.Application(client_max_size=0)
     app.router.add_get("/text", _text)
     app.router.add_post("/echo", _echo)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    async with on_loopback(app) as url:
+        yield url
 
 
 def captured_route(base_uri: str, **extra: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from joserfc.jwk import RSAKey
 from yarl import URL
 
 from tests.support.signer import DROP, rsa_key, sign
+from tests.support.upstream import on_loopback
 
 CLIENT_ID = "gateway-web"
 CLIENT_SECRET = "fake-op-secret"
@@ -113,13 +114,6 @@ class FakeOp:
 async def running_op(op: FakeOp | None = None) -> AsyncIterator[FakeOp]:
     """The provider on a free loopback port; its URL is the issuer."""
     op = op or FakeOp()
-    runner = web.AppRunner(op.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    op.issuer = f"http://{host}:{port}"
-    try:
+    async with on_loopback(op.app()) as url:
+        op.issuer = url
         yield op
-    finally:
-        await runner.cleanup()

@@ -22,6 +22,22 @@ Serve = Callable[..., Awaitable[GatewayHandle]]
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
+class Clock:
+    """A clock the test moves by hand (`now` in seconds; wall-clock time where stores must agree)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A hand-moved clock at 1000 s."""
+    return Clock()
+
+
 @pytest.fixture
 async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
     """An issuer whose tokens and introspection answers the test chooses."""
