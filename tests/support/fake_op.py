@@ -20,7 +20,7 @@ from aiohttp import web
 from joserfc.jwk import RSAKey
 from yarl import URL
 
-from tests.support.signer import DROP, rsa_key, sign
+from tests.support.signer import DROP, discovery, rsa_key, sign
 from tests.support.upstream import on_loopback
 
 CLIENT_ID = "gateway-web"
@@ -73,17 +73,8 @@ class FakeOp:
         return app
 
     async def _discovery(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "issuer": self.issuer,
-                "authorization_endpoint": f"{self.issuer}/authorize",
-                "token_endpoint": f"{self.issuer}/token",
-                "jwks_uri": f"{self.issuer}/jwks",
-                "userinfo_endpoint": f"{self.issuer}/userinfo",
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "code_challenge_methods_supported": ["S256"],
-            }
-        )
+        more = {"userinfo_endpoint": f"{self.issuer}/userinfo", "id_token_signing_alg_values_supported": ["RS256"]}
+        return web.json_response(discovery(self.issuer, **more, code_challenge_methods_supported=["S256"]))
 
     async def _jwks(self, request: web.Request) -> web.Response:
         self.jwks_fetches += 1

@@ -44,6 +44,16 @@ class JwksServer:
         return web.json_response({"keys": served})
 
 
+def discovery(issuer: str, **more: Any) -> dict[str, Any]:
+    """A provider's discovery document at `issuer`: the usual endpoints under it, and `more`."""
+    endpoints = {
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "jwks_uri": f"{issuer}/jwks",
+    }
+    return {"issuer": issuer, **endpoints, **more}
+
+
 def claims(**overrides: Any) -> dict[str, Any]:
     """Valid id_token claims for CLIENT_ID from ISSUER, with overrides (DROP removes)."""
     now = int(time.time())

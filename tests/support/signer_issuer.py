@@ -13,6 +13,8 @@ from aiohttp import web
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from tests.support.signer import discovery
+
 AUDIENCE = "urn:gateway:api"
 
 
@@ -43,15 +45,7 @@ class SignerIssuer:
         return jwt.encode(header, claims, self.key, algorithms=["RS256"])
 
     async def _discovery(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "issuer": self.url,
-                "authorization_endpoint": f"{self.url}/authorize",
-                "token_endpoint": f"{self.url}/token",
-                "jwks_uri": f"{self.url}/jwks",
-                "introspection_endpoint": f"{self.url}/introspect",
-            }
-        )
+        return web.json_response(discovery(self.url, introspection_endpoint=f"{self.url}/introspect"))
 
     async def _jwks(self, request: web.Request) -> web.Response:
         return web.json_response({"keys": [self.key.as_dict(private=False)]})
