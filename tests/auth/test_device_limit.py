@@ -36,6 +36,11 @@ def provider_proxy() -> Iterator[tuple[IdP, CountingProxy]]:
         yield pair
 
 
+@pytest.fixture(scope="module")
+def idp(provider_proxy: tuple[IdP, CountingProxy]) -> IdP:
+    return provider_proxy[0]
+
+
 async def _device_auth_calls(idp: IdP, proxy: CountingProxy) -> int:
     endpoint = (await metadata_of(idp)).device_authorization_endpoint
     assert endpoint is not None
@@ -79,13 +84,8 @@ async def test_authorizations_past_the_rate_get_slow_down_and_reach_neither_prov
 
 
 async def test_each_client_address_has_its_own_allowance(
-    provider_proxy: tuple[IdP, CountingProxy],
-    upstream: Upstream,
-    routes_dir: Path,
-    tmp_path: Path,
-    http: aiohttp.ClientSession,
+    idp: IdP, upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
-    idp = provider_proxy[0]
     settings = {"auth": {"deviceAuthorizeRate": {"numberOfRequests": 1, "duration": "1 hour"}}}
     settings["trustedProxies"] = ["127.0.0.1/32"]
     async with device_gateway(routes_dir, tmp_path / "state", upstream.url, {"idp": idp}, **settings) as gateway:
@@ -106,13 +106,8 @@ async def test_each_client_address_has_its_own_allowance(
 
 @pytest.mark.parametrize("kind", ["embedded", "redis"])
 async def test_instances_sharing_a_store_share_the_allowance(
-    kind: str,
-    provider_proxy: tuple[IdP, CountingProxy],
-    upstream: Upstream,
-    tmp_path: Path,
-    http: aiohttp.ClientSession,
+    kind: str, idp: IdP, upstream: Upstream, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
-    idp = provider_proxy[0]
     async with AsyncExitStack() as stack:
         limit = {"deviceAuthorizeRate": HOUR_LIMIT}
         a, b = await sharing_instances(stack, kind, tmp_path, upstream.url, idp, auth=limit)
