@@ -77,9 +77,10 @@ def _startup_errors(settings: Settings) -> list[ConfigError]:
 
 
 def _schema() -> int:
-    from gateway.heap.schema import route_schema
+    from gateway.routing.schema import route_schema
+    from gateway.types import TYPES
 
-    print(json.dumps(route_schema(), indent=2))
+    print(json.dumps(route_schema(TYPES), indent=2))
     return 0
 
 

@@ -11,11 +11,10 @@ from gateway.heap.build import Heap
 from gateway.ops.metrics import Metrics
 from gateway.routing.loader import LoadResult, load_route
 from gateway.routing.reload import is_route_file
-from gateway.routing.settings import SKIP
 from gateway.routing.shadow import UNKNOWN, shadowing, takes_everything
 from gateway.runtime import build_global_heap
 from gateway.services import Services
-from gateway.settings import Settings, load_settings
+from gateway.settings import SKIP, Settings, load_settings
 
 
 def _files(paths: list[Path]) -> tuple[list[Path], list[ConfigError]]:

@@ -8,16 +8,15 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.errors import ConfigError, ConfigErrors
-from gateway.handlers.forwarding import Network, is_trusted, parse_networks
-from gateway.heap.validation import validation_errors
-from gateway.routing.settings import RoutingSettings
+from gateway.http.forwarding import Network, is_trusted, parse_networks
 from gateway.sessions.settings import AuthSettings, SessionSettings
+from gateway.validation import validation_errors
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 # Where a flag's value came from, in error messages about command-line overrides.
@@ -42,6 +41,29 @@ def _hostport(value: str) -> str:
 
 
 HostPort = Annotated[str, AfterValidator(_hostport)]
+
+
+# What a route file that fails to load does to traffic (`routing.onBrokenRoute`).
+FAIL_CLOSED: Final = "failClosed"
+SKIP: Final = "skip"
+
+
+class RoutingSettings(BaseModel):
+    """How broken route files are treated at start-up, on reload and by readiness."""
+
+    model_config = ConfigDict(extra="forbid")
+    onBrokenRoute: Literal["failClosed", "skip"] = Field(
+        FAIL_CLOSED,
+        description=(
+            "failClosed: a file whose condition is unknown (bad JSON, a condition that does not compile) "
+            "answers 503 to every request reaching its position; skip: leave it out, so that its traffic "
+            "goes to later routes (logged as a warning)."
+        ),
+    )
+    strict: bool = Field(False, description="Refuse to start while any route file fails (also `serve --strict`).")
+    readyWhileBroken: bool = Field(
+        True, description="/ready stays 200 while some route files fail (they are listed in its body)."
+    )
 
 
 class AdminSettings(BaseModel):

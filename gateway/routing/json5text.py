@@ -15,7 +15,7 @@ from typing import Any
 import pyjson5
 
 from gateway.errors import ConfigError
-from gateway.heap.validation import json_path
+from gateway.validation import json_path
 
 # Deeper than any route needs, shallow enough to stay far from the interpreter's recursion limit.
 MAX_DEPTH = 200

@@ -12,9 +12,9 @@ from gateway.errors import ConfigError, ConfigErrors
 from gateway.routing.failclosed import fail_closed_route
 from gateway.routing.loader import LoadResult, load_route
 from gateway.routing.route import Route, RouteTable
-from gateway.routing.settings import SKIP
 from gateway.routing.shadow import UNKNOWN, shadowing, takes_everything
 from gateway.routing.state import FAIL_CLOSED, FAILED, LOADED, FileState
+from gateway.settings import SKIP
 
 if TYPE_CHECKING:
     from gateway.heap.build import Heap

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from gateway.errors import ConfigError
-from gateway.heap.validation import json_path
 from gateway.routing.json5text import parse_json5
+from gateway.validation import json_path
 
 
 class _Object(dict[str, Any]):

@@ -11,7 +11,7 @@ import aiohttp
 from gateway.heap.ignored import without_ignored
 from gateway.lint import check_paths
 from gateway.routing.model import RouteFile
-from tests.heap.conftest import Serve, seen_headers
+from tests.support.fixtures import Serve, seen_headers
 from tests.support.gateway import write_route
 from tests.support.upstream import Upstream
 

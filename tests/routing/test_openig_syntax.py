@@ -10,7 +10,7 @@ import aiohttp
 from gateway.lint import check_paths
 from gateway.routing.json5text import prepared
 from gateway.routing.source import parse_json
-from tests.heap.conftest import seen_headers
+from tests.support.fixtures import seen_headers
 from tests.support.gateway import running_gateway
 from tests.support.upstream import Upstream
 
