@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
+from gateway.admin.trial import MAIN_URL
 from gateway.capture import install_capture
 from gateway.keys import RUNTIME
 from gateway.ops.metrics import Metrics
@@ -100,6 +101,12 @@ async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:
     await services.store.close()
 
 
+def _local_url(address: tuple[str, int]) -> str:
+    """An URL this process can reach its main listener at (loopback when it listens everywhere)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address[0], address[0])
+    return f"http://[{host}]:{address[1]}" if ":" in host else f"http://{host}:{address[1]}"
+
+
 @dataclass
 class Running:
     """A started gateway: the runners to clean up and the bound addresses."""
@@ -133,6 +140,8 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
     await main.setup()
     host, port = split_hostport(settings.listen)
     await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024).start()
+    # The studio's "try it" relays to this address.
+    runtime.extras[MAIN_URL] = _local_url(main.addresses[0])
     admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")
     await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
     return Running(runtime, admin, main)
