@@ -47,10 +47,11 @@ async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> As
         yield handle
 
 
-async def shot(page: Page, name: str) -> None:
-    """Keep a screenshot when STUDIO_SCREENSHOTS names a folder."""
+async def shot(page: Page, name: str, at: str = "header") -> None:
+    """Keep a screenshot (scrolled to `at`) when STUDIO_SCREENSHOTS names a folder."""
     folder = os.environ.get("STUDIO_SCREENSHOTS")
     if folder:
+        await page.locator(at).scroll_into_view_if_needed()
         await page.screenshot(path=str(Path(folder) / f"studio-{name}.png"), full_page=False)
 
 
@@ -109,7 +110,7 @@ async def test_build_deploy_use_edit_try_and_undeploy_a_route(
     await expect(page.get_by_label("Per duration")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#json-errors")).to_contain_text("line ")
     assert '"onStoreError": "deny"' in await page.locator("#json").input_value()
-    await shot(page, "error")
+    await shot(page, "error", "#f-duration")
     await page.get_by_label("Per duration").fill("1 minute")
     await expect(page.locator("#json-errors")).to_contain_text("No problems")
     await page.get_by_role("button", name="Deploy", exact=True).click()
@@ -122,7 +123,7 @@ async def test_build_deploy_use_edit_try_and_undeploy_a_route(
     await expect(page.locator("#t-response")).to_contain_text(re.compile(r"^(302|429) "))
     await expect(page.locator("#captures")).to_contain_text("/shop/tried")
     await expect(page.locator("dd[data-stat='Requests']")).to_have_text("5")
-    await shot(page, "watch")
+    await shot(page, "watch", "#watch")
 
     await page.get_by_role("button", name="Undeploy").click()
     await expect(page.locator("#deploy-status")).to_contain_text("Undeployed 60-shop.json")
