@@ -24,8 +24,10 @@ export class Chart {
 
   // One statistics event: plots the responses counted since the previous one, per second.
   add(total, at) {
+    // Events also follow each capture record; a point is taken at most once a second.
+    if (this.last && at - this.last.at < 0.9) return;
     if (this.last) {
-      const seconds = Math.max(at - this.last.at, 0.001);
+      const seconds = at - this.last.at;
       this.points.push(Math.max(total - this.last.total, 0) / seconds);
       if (this.points.length > SIZE) this.points.shift();
     }

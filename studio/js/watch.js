@@ -23,7 +23,7 @@ export class Watch {
     $("#stats").replaceChildren();
     if (!route) return;
     const { data } = await call("GET", `/admin/api/routes/${encodeURIComponent(route)}/captures`);
-    data.records.slice(-KEEP).forEach((r) => this.capture(r));
+    data.records.slice(-KEEP).forEach((r) => this.capture(r));  // oldest first, so the newest ends on top
     this.abort = new AbortController();
     const path = `/admin/api/events?route=${encodeURIComponent(route)}`;
     stream(path, (kind, event) => (kind === "stats" ? this.stats(event) : this.capture(event.record)), this.abort.signal)
@@ -36,8 +36,8 @@ export class Watch {
     const pre = document.createElement("pre");
     pre.textContent = record;
     item.append(pre);
-    list.append(item);
-    while (list.children.length > KEEP) list.firstElementChild.remove();
+    list.prepend(item);
+    while (list.children.length > KEEP) list.lastElementChild.remove();
   }
 
   stats(event) {
