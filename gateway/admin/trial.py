@@ -49,10 +49,16 @@ async def try_request(request: web.Request) -> web.Response:
     if not isinstance(base, str) or http is None:
         raise Refused(503, "unavailable", "the main listener is not started")
     started = time.perf_counter()
+    answer = await _relay(http, method, base + path, headers, data.encode())
+    answer["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return web.json_response(answer)
+
+
+async def _relay(http: aiohttp.ClientSession, method: str, url: str, headers: dict[str, str], data: bytes) -> Any:
     try:
-        async with http.request(method, base + path, headers=headers, data=data.encode(), allow_redirects=False) as got:
+        async with http.request(method, url, headers=headers, data=data or None, allow_redirects=False) as got:
             raw = await got.content.read(SHOWN + 1)
-            answer: dict[str, object] = {
+            return {
                 "status": got.status,
                 "reason": got.reason,
                 "headers": [[k, v] for k, v in got.headers.items()],
@@ -61,5 +67,3 @@ async def try_request(request: web.Request) -> web.Response:
             }
     except aiohttp.ClientError as exc:
         raise Refused(502, "bad_gateway", f"the main listener did not answer: {exc}") from None
-    answer["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return web.json_response(answer)

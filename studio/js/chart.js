@@ -8,7 +8,7 @@ export class Chart {
   constructor(svg, caption) {
     this.svg = svg;
     this.caption = caption;
-    this.points = [];
+    this.points = new Array(SIZE).fill(0);
     this.last = null;
     this.line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
     this.line.setAttribute("class", "chart-line");
@@ -17,7 +17,7 @@ export class Chart {
   }
 
   reset() {
-    this.points = [];
+    this.points = new Array(SIZE).fill(0);
     this.last = null;
     this.draw();
   }
