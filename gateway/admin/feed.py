@@ -33,6 +33,8 @@ class CaptureTail:
         self._lock = threading.Lock()
         self._records: dict[str, deque[str]] = {}
         self._streams: set[asyncio.Queue[tuple[str, str]]] = set()
+        # Set when the admin app shuts down, so that open streams end instead of holding it up.
+        self.closing = asyncio.Event()
 
     def __call__(self, route: str, records: list[str]) -> None:
         """Called in the writer thread with the records just written for `route`."""
@@ -77,6 +79,13 @@ async def tail_lifetime(app: web.Application) -> Any:
         capture.writer.listeners.remove(tail)
 
 
+async def close_streams(app: web.Application) -> None:
+    """End the open event streams: the admin app is shutting down."""
+    tail = app.get(TAIL)
+    if tail is not None:
+        tail.closing.set()
+
+
 def statistics(runtime: Runtime, name: str) -> dict[str, Any]:
     """The route's statistics for the studio: OpenIG's monitoring shape, or `monitored: false`."""
     route = runtime.routes.table.by_name(name)
@@ -102,7 +111,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     tail, runtime = request.app[TAIL], request.app[RUNTIME]
     queue = tail.listen()
     try:
-        while True:
+        while not tail.closing.is_set():
             await response.write(_event("stats", statistics(runtime, name)))
             try:
                 route, record = await asyncio.wait_for(queue.get(), TICK)

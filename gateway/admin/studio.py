@@ -89,3 +89,4 @@ def add_studio_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/admin/api/routes/{name}/captures", guard(feed.captures))
     app.router.add_get("/admin/api/events", guard(feed.events))
     app.cleanup_ctx.append(feed.tail_lifetime)
+    app.on_shutdown.append(feed.close_streams)

@@ -273,3 +273,28 @@ def test_admin_exposed_without_a_token_is_a_config_error() -> None:
     with pytest.raises(ConfigErrors) as caught:
         load_settings(None, {"admin": {"listen": "0.0.0.0:8081"}, "studio": {"enabled": True}})
     assert "token" in str(caught.value.errors[0])
+
+
+async def test_an_open_event_stream_does_not_hold_up_shutdown(
+    tmp_path: Path, routes_dir: Path, http: aiohttp.ClientSession
+) -> None:
+    async with studio_gateway(tmp_path, routes_dir) as gateway:
+        stream = await http.get(f"{gateway.admin}/admin/api/events")
+        await stream.content.readline()
+        # The admin listener would otherwise wait its 60 s shutdown timeout for the stream.
+        await asyncio.wait_for(gateway.running.stop(), timeout=20)
+        stream.close()
+
+
+async def test_studio_files_are_served_under_a_strict_content_security_policy(
+    gateway: GatewayHandle, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{gateway.admin}/studio/") as response:
+        assert response.status == 200 and "text/html" in response.headers["Content-Type"]
+        policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe" not in policy
+    async with http.get(f"{gateway.admin}/studio/js/main.js") as response:
+        assert response.headers["Content-Type"].startswith("text/javascript")
+    for missing in ("/studio/nope.js", "/studio/%2e%2e/pyproject.toml", "/studio/js/../../README.md"):
+        async with http.get(f"{gateway.admin}{missing}") as response:
+            assert response.status == 404, missing
