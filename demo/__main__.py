@@ -60,52 +60,17 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8080, help="gateway port")
     parser.add_argument("--admin-port", type=int, default=8081)
     args = parser.parse_args()
-    python = sys.executable
+    for port, what, flag in (
+        (args.port, "the gateway", "--port"),
+        (args.admin_port, "the admin listener", "--admin-port"),
+        (ECHO_PORT, "the demo upstream", None),
+        (IDP_PORT, "the demo OpenID provider", None),
+    ):
+        _check_free(port, what, flag)
     procs: list[subprocess.Popen[bytes]] = []
-    _check_free(args.port, "the gateway", "--port")
-    _check_free(args.admin_port, "the admin listener", "--admin-port")
-    _check_free(ECHO_PORT, "the demo upstream")
-    _check_free(IDP_PORT, "the demo OpenID provider")
     folder = tempfile.TemporaryDirectory(prefix="gateway-demo-")
     try:
-        echo = subprocess.Popen([python, "-m", "demo.echo", "--port", str(ECHO_PORT)], cwd=ROOT)
-        procs.append(echo)
-        _wait_port(ECHO_PORT, echo, "the demo upstream")
-        idp = subprocess.Popen(
-            [
-                "node",
-                "idp/provider.mjs",
-                "--port",
-                str(IDP_PORT),
-                "--issuer",
-                f"http://127.0.0.1:{IDP_PORT}",
-                "--config",
-                str(_idp_config(args.port, Path(folder.name))),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        procs.append(idp)
-        _wait_port(IDP_PORT, idp, "the demo OpenID provider")
-        gateway = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "gateway",
-                "serve",
-                "--config",
-                "demo/gateway.yaml",
-                "--listen",
-                f"127.0.0.1:{args.port}",
-                "--admin",
-                f"127.0.0.1:{args.admin_port}",
-            ],
-            cwd=ROOT,
-        )
-        procs.append(gateway)
-        _wait_port(args.port, gateway, "the gateway")
-        _wait_port(args.admin_port, gateway, "the gateway's admin listener")
+        _start(args.port, args.admin_port, Path(folder.name), procs)
         _banner(args.port, args.admin_port)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(p.poll() is None for p in procs):
@@ -119,6 +84,24 @@ def main() -> int:
         for proc in procs:
             proc.wait(timeout=10)
         folder.cleanup()
+
+
+def _start(port: int, admin: int, folder: Path, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Start the upstream, the provider and the gateway, each once the one before listens."""
+    python = sys.executable
+    echo = subprocess.Popen([python, "-m", "demo.echo", "--port", str(ECHO_PORT)], cwd=ROOT)
+    procs.append(echo)
+    _wait_port(ECHO_PORT, echo, "the demo upstream")
+    provider = ["node", "idp/provider.mjs", "--port", str(IDP_PORT), "--issuer", f"http://127.0.0.1:{IDP_PORT}"]
+    config = ["--config", str(_idp_config(port, folder))]
+    idp = subprocess.Popen(provider + config, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(idp)
+    _wait_port(IDP_PORT, idp, "the demo OpenID provider")
+    serve = ["serve", "--config", "demo/gateway.yaml", "--listen", f"127.0.0.1:{port}", "--admin", f"127.0.0.1:{admin}"]
+    gateway = subprocess.Popen([python, "-m", "gateway", *serve], cwd=ROOT)
+    procs.append(gateway)
+    _wait_port(port, gateway, "the gateway")
+    _wait_port(admin, gateway, "the gateway's admin listener")
 
 
 def _banner(port: int, admin: int) -> None:

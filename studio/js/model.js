@@ -36,41 +36,46 @@ function chainFilters(route) {
   return h && typeof h === "object" && h.type === "Chain" && h.config && Array.isArray(h.config.filters) ? h.config.filters : [];
 }
 
-// The form's state read from a route.
-export function fromRoute(route) {
-  const item = (key) => heapItem(route, key);
-  const cfg = (key) => (item(key) && item(key).config) || {};
+function basics(route) {
   const condition = typeof route.condition === "string" ? route.condition : null;
   const parts = parseCondition(condition);
   const monitor = route.monitor;
   const points = route.capture == null ? [] : [].concat(route.capture.points || route.capture);
-  const auth = cfg("login").identityHeaders || cfg("bearer").identityHeaders || cfg("device").identityHeaders;
-  const rate = cfg("throttling").rate || {};
-  const policy = cfg("throttling").throttlingRatePolicy;
-  const mapped = policy && policy.config ? policy.config : {};
   return {
     name: route.name || "", baseURI: route.baseURI || "",
     conditionMode: parts ? "builder" : "raw", conditionRaw: condition || "", ...(parts || {}),
-    capture: points.length > 0,
-    points: points.includes("all") ? POINTS : points,
-    captureEntity: !!cfg("capture").captureEntity,
-    maxEntityLength: cfg("capture").maxEntityLength ?? "",
+    capture: points.length > 0, points: points.includes("all") ? POINTS : points,
+    monitor: monitor === true || (monitor && typeof monitor === "object" && monitor.enabled !== false),
+    percentiles: monitor && typeof monitor === "object" && monitor.percentiles ? monitor.percentiles.join(", ") : DEFAULT_PERCENTILES,
+  };
+}
+
+function capabilities(item, cfg) {
+  const rate = cfg("throttling").rate || {};
+  const policy = cfg("throttling").throttlingRatePolicy;
+  const mapped = policy && policy.config ? policy.config : {};
+  const auth = cfg("login").identityHeaders || cfg("bearer").identityHeaders || cfg("device").identityHeaders;
+  return {
+    captureEntity: !!cfg("capture").captureEntity, maxEntityLength: cfg("capture").maxEntityLength ?? "",
     masks: ((cfg("capture").masks || {}).headers || []).join(", "),
-    throttling: !!item("throttling"),
-    numberOfRequests: rate.numberOfRequests ?? "", duration: rate.duration ?? "",
-    grouping: cfg("throttling").requestGroupingPolicy || "",
-    rateMapper: mapped.throttlingRateMapper || "",
+    throttling: !!item("throttling"), numberOfRequests: rate.numberOfRequests ?? "", duration: rate.duration ?? "",
+    grouping: cfg("throttling").requestGroupingPolicy || "", rateMapper: mapped.throttlingRateMapper || "",
     mappedRates: Object.entries(mapped.throttlingRatesMapping || {}).map(([k, r]) => `${k} = ${r.numberOfRequests} / ${r.duration}`).join("\n"),
     login: !!item("login"), loginProvider: (cfg("login").providers || [])[0] || "",
     bearer: !!item("bearer"), bearerProvider: cfg("bearer").provider || "",
     audience: cfg("bearer").audience || "", scopes: (cfg("bearer").scopes || []).join(" "),
     device: !!item("device"), deviceProvider: cfg("device").provider || "",
     identityHeaders: unpairs(auth, ":"),
-    monitor: monitor === true || (monitor && typeof monitor === "object" && monitor.enabled !== false),
-    percentiles: monitor && typeof monitor === "object" && monitor.percentiles ? monitor.percentiles.join(", ") : DEFAULT_PERCENTILES,
     headers: !!item("headers"),
     addHeaders: unpairs(cfg("headers").add, ":"), removeHeaders: (cfg("headers").remove || []).join(", "),
   };
+}
+
+// The form's state read from a route.
+export function fromRoute(route) {
+  const item = (key) => heapItem(route, key);
+  const cfg = (key) => (item(key) && item(key).config) || {};
+  return { ...basics(route), ...capabilities(item, cfg) };
 }
 
 function setKey(obj, key, value) {
