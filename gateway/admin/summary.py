@@ -58,7 +58,10 @@ def condition(route: Any) -> str | None:
 def describe(entries: list[dict[str, Any]], folder: Path, digests: dict[str, str | None]) -> None:
     """Add each file's condition, capabilities, hash and whether the disk differs from what is loaded."""
     for entry in entries:
-        text = read_text(folder / entry["file"])
+        try:
+            text = read_text(folder / entry["file"])
+        except (OSError, UnicodeDecodeError):
+            text = None
         try:
             route = json.loads(text) if text is not None else None
         except ValueError:

@@ -38,7 +38,16 @@ async function loadRoutes() {
       tr.append(td);
     }
     tr.children[3].className = `state ${r.state}`;
-    if (r.errors.length) tr.children[3].title = r.errors.map((e) => `${e.path}: ${e.message}`).join("\n");
+    if (r.errors.length) {
+      const list = document.createElement("ul");
+      list.className = "route-errors";
+      list.replaceChildren(...r.errors.map((e) => {
+        const li = document.createElement("li");
+        li.textContent = `${e.path}: ${e.message}`;
+        return li;
+      }));
+      tr.children[3].append(list);
+    }
     const td = document.createElement("td");
     const open = document.createElement("button");
     open.type = "button";
