@@ -123,7 +123,7 @@ async def test_build_deploy_use_edit_try_and_undeploy_a_route(
     await expect(page.locator("#t-response")).to_contain_text(re.compile(r"^(302|429) "))
     await expect(page.locator("#captures")).to_contain_text("/shop/tried")
     await expect(page.locator("dd[data-stat='Requests']")).to_have_text("5")
-    await shot(page, "watch", "#watch")
+    await shot(page, "watch", "#try")
 
     await page.get_by_role("button", name="Undeploy").click()
     await expect(page.locator("#deploy-status")).to_contain_text("Undeployed 60-shop.json")
