@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gateway.admin.files import render
 from gateway.errors import ConfigError
 from gateway.routing.loader import load_route
 from gateway.routing.source import parse_json
+from gateway.runtime import build_global_heap
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from gateway.heap.build import Heap
     from gateway.runtime import Runtime
+    from gateway.services import Services
+
+_LINT = "studio_lint"
 
 
 @dataclass
@@ -46,14 +51,30 @@ def parse_draft(body: Any, file: str) -> tuple[dict[str, Any] | None, list[Confi
     return dict(route), []
 
 
+def _linting(runtime: Runtime) -> tuple[Services, Heap]:
+    """Services and a global heap of their own, built once, as `gateway check` builds them.
+
+    A draft is built to be checked; building some types registers things (the device endpoints,
+    for one) that must not reach the serving gateway before the route is deployed."""
+    # Imported here: the app imports the admin routes, which import this module.
+    from gateway.app import create_services
+
+    found = runtime.extras.get(_LINT)
+    if found is None:
+        services = create_services(runtime.settings)
+        found = runtime.extras[_LINT] = (services, build_global_heap(services))
+    return cast("tuple[Services, Heap]", found)
+
+
 def check_draft(body: Any, path: Path, runtime: Runtime) -> Draft:
-    """Parse, render and lint the draft for file `path` against the running gateway's global heap."""
+    """Parse, render and lint the draft for file `path` with the gateway's settings and global heap."""
     file = path.name
     route, errors = parse_draft(body, file)
     if route is None:
         return Draft(None, None, errors)
     text = render(route)
-    result = load_route(path, text, runtime.services, runtime.heap, display=file)
+    services, heap = _linting(runtime)
+    result = load_route(path, text, services, heap, display=file)
     errors = list(result.errors)
     name = result.route.name if result.route is not None else None
     for key, state in runtime.routes.files.items():

@@ -18,7 +18,7 @@ from gateway.app import create_services
 from gateway.keys import RUNTIME
 from gateway.runtime import make_runtime
 from gateway.settings import Settings
-from tests.admin.studio_support import Api, throttled_route
+from tests.admin.studio_support import Api, studio_gateway, throttled_route
 from tests.support.gateway import GatewayHandle, write_route
 
 
@@ -146,3 +146,22 @@ async def test_undeploy_of_a_stale_file_is_refused(api: Api, studio: GatewayHand
     status, body = await api.call("DELETE", "/admin/api/files/10-a.json", If_Match=digest("something else"))
     assert (status, body["error"]) == (412, "stale")
     assert (studio.routes_dir / "10-a.json").exists()
+
+
+async def test_a_checked_draft_adds_nothing_to_the_serving_gateway(
+    tmp_path: Path, routes_dir: Path, http: aiohttp.ClientSession
+) -> None:
+    corp = {"issuer": "http://127.0.0.1:9", "clientId": "gateway", "clientSecret": "secret"}
+    heap = [{"name": "corp", "type": "OidcProvider", "config": corp}]
+    async with studio_gateway(tmp_path, routes_dir, heap=heap) as gateway:
+        api = await Api(http, gateway.admin).start()
+        draft = {
+            "name": "dev",
+            "heap": [{"name": "d", "type": "DeviceFlowFilter", "config": {"provider": "corp"}}],
+            "handler": {"type": "Chain", "config": {"filters": ["d"], "handler": "ClientHandler"}},
+        }
+        _, checked = await api.call("POST", "/admin/api/validate", {"route": draft})
+        assert checked["valid"], checked
+        # Building the draft's device filter must not open the device endpoints of the live gateway.
+        async with http.post(f"{gateway.url}/oauth2/device/authorize", data={"scope": "openid"}) as response:
+            assert response.status == 404
