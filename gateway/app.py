@@ -13,17 +13,17 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
+from gateway.admin.drafts import MAKE_SERVICES
+from gateway.admin.metrics import publishing_lifetime
 from gateway.admin.trial import MAIN_URL
-from gateway.capture import install_capture
-from gateway.keys import RUNTIME
+from gateway.capturing.install import install_capture
 from gateway.ops.metrics import Metrics
-from gateway.ops.publish import publishing_lifetime
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
-from gateway.runtime import Runtime, make_runtime
+from gateway.runtime import RUNTIME, Runtime, make_runtime
 from gateway.services import Services
+from gateway.session_lifetime import sessions_lifetime
 from gateway.sessions.cookies import COOKIE_HEADER_BYTES
-from gateway.sessions.lifetime import sessions_lifetime
 from gateway.settings import Settings, split_hostport
 from gateway.stores import MemoryStore, StoreSpec, open_store
 from gateway.stores.spec import DEFAULT_PATH
@@ -69,6 +69,8 @@ def create_admin_app(runtime: Runtime) -> web.Application:
     """The admin app; its cleanup contexts own every resource of the process."""
     app = web.Application()
     app[RUNTIME] = runtime
+    # Studio drafts are checked with services of their own, built as the serving ones are.
+    app[MAKE_SERVICES] = create_services
     app.cleanup_ctx.append(_http_client)
     for lifetime in runtime.services.lifetimes:
         app.cleanup_ctx.append(lifetime)

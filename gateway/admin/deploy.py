@@ -16,8 +16,7 @@ from aiohttp import web
 from gateway.admin import files
 from gateway.admin.drafts import check_draft
 from gateway.admin.guard import Refused
-from gateway.keys import RUNTIME
-from gateway.runtime import Runtime
+from gateway.runtime import RUNTIME, Runtime
 
 
 def _path(request: web.Request) -> Path:
@@ -87,7 +86,7 @@ async def validate(request: web.Request) -> web.Response:
     except files.BadFileName as exc:
         raise Refused(400, "bad_file_name", str(exc)) from None
     rest = {k: v for k, v in body.items() if k != "file"} if isinstance(body, dict) else body
-    draft = check_draft(rest, path, request.app[RUNTIME])
+    draft = check_draft(rest, path, request.app)
     return web.json_response(draft.as_json())
 
 
@@ -97,7 +96,7 @@ async def deploy(request: web.Request) -> web.Response:
     body = await _json(request)
     _precondition(request, files.read_text(path))
     runtime = request.app[RUNTIME]
-    draft = check_draft(body, path, runtime)
+    draft = check_draft(body, path, request.app)
     if draft.errors or draft.text is None:
         raise Refused(400, "invalid_route", "the route has errors; nothing was written", draft.as_json())
     files.write_atomically(path, draft.text)

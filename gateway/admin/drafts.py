@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
+
+from aiohttp import web
 
 from gateway.admin.files import render
 from gateway.errors import ConfigError
 from gateway.routing.loader import load_route
 from gateway.routing.source import parse_json
-from gateway.runtime import build_global_heap
+from gateway.runtime import RUNTIME, build_global_heap
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,8 +20,11 @@ if TYPE_CHECKING:
     from gateway.heap.build import Heap
     from gateway.runtime import Runtime
     from gateway.services import Services
+    from gateway.settings import Settings
 
 _LINT = "studio_lint"
+# The serving services' factory (`app.create_services`), which the composition root above admin/ hands down.
+MAKE_SERVICES: web.AppKey[Callable[[Settings], Services]] = web.AppKey("make_services")
 
 
 @dataclass
@@ -51,29 +57,27 @@ def parse_draft(body: Any, file: str) -> tuple[dict[str, Any] | None, list[Confi
     return dict(route), []
 
 
-def _linting(runtime: Runtime) -> tuple[Services, Heap]:
+def _linting(runtime: Runtime, make_services: Callable[[Settings], Services]) -> tuple[Services, Heap]:
     """Services and a global heap of their own, built once, as `gateway check` builds them.
 
     A draft is built to be checked; building some types registers things (the device endpoints,
     for one) that must not reach the serving gateway before the route is deployed."""
-    # Imported here: the app imports the admin routes, which import this module.
-    from gateway.app import create_services
-
     found = runtime.extras.get(_LINT)
     if found is None:
-        services = create_services(runtime.settings)
+        services = make_services(runtime.settings)
         found = runtime.extras[_LINT] = (services, build_global_heap(services))
     return cast("tuple[Services, Heap]", found)
 
 
-def check_draft(body: Any, path: Path, runtime: Runtime) -> Draft:
+def check_draft(body: Any, path: Path, app: web.Application) -> Draft:
     """Parse, render and lint the draft for file `path` with the gateway's settings and global heap."""
+    runtime = app[RUNTIME]
     file = path.name
     route, errors = parse_draft(body, file)
     if route is None:
         return Draft(None, None, errors)
     text = render(route)
-    services, heap = _linting(runtime)
+    services, heap = _linting(runtime, app[MAKE_SERVICES])
     result = load_route(path, text, services, heap, display=file)
     errors = list(result.errors)
     name = result.route.name if result.route is not None else None

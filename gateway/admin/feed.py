@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from gateway.keys import RUNTIME
+from gateway.capturing.install import CAPTURE
+from gateway.runtime import RUNTIME
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -70,7 +71,7 @@ TAIL: web.AppKey[CaptureTail] = web.AppKey("capture_tail")
 
 async def tail_lifetime(app: web.Application) -> Any:
     """Listen to the capture writer while the admin app runs."""
-    capture = app[RUNTIME].services.extras.get("capture")
+    capture = app[RUNTIME].services.feature(CAPTURE)
     tail = app[TAIL] = CaptureTail(asyncio.get_running_loop())
     if capture is not None:
         capture.writer.listeners.append(tail)

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from gateway.admin import deploy, feed
 from gateway.admin.guard import Guard, problem
-from gateway.admin.trial import try_request
-from gateway.keys import RUNTIME
+from gateway.admin.trial import MAIN_URL, try_request
+from gateway.runtime import RUNTIME
 from gateway.settings import Settings
 
 # The repository's studio/ folder: HTML, CSS and ES modules, served as they are (no build step).
@@ -63,7 +63,7 @@ def context(guard: Guard) -> Any:
         body = {
             "csrf": guard.csrf,
             "providers": _providers(runtime.settings),
-            "main": runtime.extras.get("main_url"),
+            "main": runtime.extras.get(MAIN_URL),
         }
         return web.json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.guard import Refused
-from gateway.keys import RUNTIME
+from gateway.runtime import RUNTIME
 
 MAIN_URL = "main_url"
 # Response body characters shown at most.

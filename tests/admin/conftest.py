@@ -8,8 +8,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.admin.studio_support import Api, studio_gateway
 from tests.support.gateway import GatewayHandle
+from tests.support.studio import Api, studio_gateway
 
 
 @pytest.fixture

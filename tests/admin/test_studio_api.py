@@ -15,11 +15,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from gateway.admin.api import add_admin_routes
 from gateway.admin.files import digest, render
 from gateway.app import create_services
-from gateway.keys import RUNTIME
-from gateway.runtime import make_runtime
+from gateway.runtime import RUNTIME, make_runtime
 from gateway.settings import Settings
-from tests.admin.studio_support import Api, studio_gateway, throttled_route
 from tests.support.gateway import GatewayHandle, write_route
+from tests.support.studio import Api, studio_gateway, throttled_route
 
 
 async def test_deploy_writes_the_file_loads_the_route_and_serves_it(

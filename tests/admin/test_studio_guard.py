@@ -7,8 +7,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.admin.studio_support import Api, studio_gateway, throttled_route
 from tests.support.gateway import GatewayHandle, running_gateway
+from tests.support.studio import Api, studio_gateway, throttled_route
 
 
 async def test_state_changing_call_without_the_csrf_token_is_refused(api: Api, studio: GatewayHandle) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.admin.studio_support import Api, studio_gateway, throttled_route
 from tests.support.gateway import GatewayHandle
+from tests.support.studio import Api, studio_gateway, throttled_route
 
 
 async def test_try_sends_through_the_main_listener_and_captures_show_it(api: Api) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.admin.studio_support import studio_gateway
 from tests.support.gateway import GatewayHandle
+from tests.support.studio import studio_gateway
 
 pytestmark = pytest.mark.slow
 

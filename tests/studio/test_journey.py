@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.auth.login_support import idp_provider, real_idp
+from idp.driver import IdP
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP
+from tests.support.login_support import idp_provider, real_idp
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 
@@ -38,7 +38,7 @@ def idp(port: int) -> Iterator[IdP]:
 
 @pytest.fixture
 async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
-    from tests.admin.studio_support import studio_gateway
+    from tests.support.studio import studio_gateway
 
     routes = tmp_path / "routes"
     routes.mkdir()

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from playwright.async_api import Page
 
-from tests.admin.studio_support import Api, studio_gateway, throttled_route
 from tests.support.gateway import GatewayHandle
+from tests.support.studio import Api, studio_gateway, throttled_route
 
 pytestmark = pytest.mark.slow
 EXAMPLES = Path(__file__).resolve().parents[2] / "routes"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.admin.studio_support import studio_gateway, throttled_route
 from tests.support.gateway import GatewayHandle, write_route
+from tests.support.studio import studio_gateway, throttled_route
 
 pytestmark = pytest.mark.slow
 
