@@ -13,7 +13,9 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
+from gateway.admin.drafts import MAKE_SERVICES
 from gateway.admin.metrics import publishing_lifetime
+from gateway.admin.trial import MAIN_URL
 from gateway.capturing.install import install_capture
 from gateway.ops.metrics import Metrics
 from gateway.routing.dispatch import Dispatcher
@@ -67,6 +69,8 @@ def create_admin_app(runtime: Runtime) -> web.Application:
     """The admin app; its cleanup contexts own every resource of the process."""
     app = web.Application()
     app[RUNTIME] = runtime
+    # Studio drafts are checked with services of their own, built as the serving ones are.
+    app[MAKE_SERVICES] = create_services
     app.cleanup_ctx.append(_http_client)
     for lifetime in runtime.services.lifetimes:
         app.cleanup_ctx.append(lifetime)
@@ -97,6 +101,12 @@ async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:
     if services.counters is not services.store:
         await services.counters.close()
     await services.store.close()
+
+
+def _local_url(address: tuple[str, int]) -> str:
+    """An URL this process can reach its main listener at (loopback when it listens everywhere)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address[0], address[0])
+    return f"http://[{host}]:{address[1]}" if ":" in host else f"http://{host}:{address[1]}"
 
 
 @dataclass
@@ -137,6 +147,8 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
     await main.setup()
     host, port = split_hostport(settings.listen)
     await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024).start()
+    # The studio's "try it" relays to this address.
+    runtime.extras[MAIN_URL] = _local_url(main.addresses[0])
     admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")
     await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
     return Running(runtime, admin, main)

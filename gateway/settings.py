@@ -5,13 +5,14 @@ Every setting has a default that works on one machine, so the gateway starts wit
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.forwarding import Network, is_trusted, parse_networks
@@ -38,6 +39,15 @@ def _hostport(value: str) -> str:
     except ValueError:
         raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8080)") from None
     return value
+
+
+def is_loopback(listen: str) -> bool:
+    """Whether a HOST:PORT listens on loopback only."""
+    host = split_hostport(listen, "127.0.0.1")[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 HostPort = Annotated[str, AfterValidator(_hostport)]
@@ -73,6 +83,18 @@ class AdminSettings(BaseModel):
     listen: HostPort = Field("127.0.0.1:8081", description="HOST:PORT of the admin listener; keep it on loopback.")
 
 
+class StudioSettings(BaseModel):
+    """The studio at /studio/ on the admin listener, and the admin API calls that change routes."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(False, description="Serve the studio; off in production, where routes come from CI.")
+    token: str | None = Field(
+        None,
+        min_length=16,
+        description="Bearer token the studio's API requires; needed when the admin listener is not on loopback.",
+    )
+
+
 class CaptureSettings(BaseModel):
     """Where capture logs go."""
 
@@ -106,6 +128,7 @@ class Settings(BaseModel):
         default_factory=dict, description="Shared state: {embedded: {path}} or {redis: {url}}."
     )
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
+    studio: StudioSettings = Field(default_factory=StudioSettings)
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
     heap: list[Any] = Field(default_factory=list, description="Global heap objects routes refer to by name.")
     state: str = Field("state", description="Folder for the embedded store and other local state.")
@@ -125,6 +148,15 @@ class Settings(BaseModel):
             except ValueError as exc:
                 raise ValueError(f"{item!r} is not an address or CIDR: {exc}") from None
         return value
+
+    @model_validator(mode="after")
+    def _studio_exposed(self) -> Settings:
+        if self.studio.enabled and self.studio.token is None and not is_loopback(self.admin.listen):
+            raise ValueError(
+                "studio: the admin listener is not on loopback, so the studio needs a token "
+                "(studio: {token: ${STUDIO_TOKEN}}) or the admin listener on 127.0.0.1"
+            )
+        return self
 
     def model_post_init(self, context: Any) -> None:
         """Parse the trusted networks once."""

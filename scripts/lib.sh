@@ -58,3 +58,8 @@ ensure_node_idp() {
     (cd "$ROOT/idp" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
+
+ensure_chromium() {
+  # The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}

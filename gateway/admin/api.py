@@ -9,6 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.admin.metrics import scrape
 from gateway.admin.sessions import add_session_routes
+from gateway.admin.studio import add_studio_routes
+from gateway.admin.summary import describe
 from gateway.runtime import RUNTIME
 
 
@@ -36,10 +38,11 @@ async def ready(request: web.Request) -> web.Response:
 
 
 async def routes(request: web.Request) -> web.Response:
-    """Every route file with its name, order, state, errors, load time and health."""
+    """Every route file: name, order, state, errors, load time, health, condition, capabilities, hash."""
     runtime = request.app[RUNTIME]
     entries = runtime.routes.status()
     runtime.services.metrics.traffic.annotate(entries, runtime.routes.table)
+    describe(entries, runtime.routes.directory, {k: f.digest for k, f in runtime.routes.files.items()})
     return web.json_response({"routes": entries})
 
 
@@ -69,3 +72,4 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_get("/admin/api/routes/{name}/monitoring", monitoring)
     app.router.add_get("/metrics", metrics)
     add_session_routes(app)
+    add_studio_routes(app, app[RUNTIME].settings)
