@@ -67,6 +67,7 @@ class DeviceFlowFilter(AuthFilter):
         self.paths = paths
         self.realm = realm
         self.headers = headers
+        self.cache_control = headers.cache_control
         self.refresher = refresher
 
     @classmethod

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
 
 from gateway.filters.auth import AuthFilter
+from gateway.filters.private import PRIVATE, PrivateResponsesConfig
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 from gateway.sessions.cookies import set_cookies
@@ -27,16 +27,17 @@ _REISSUE: web.RequestKey[bool] = web.RequestKey("session_reissue")
 class SessionFilter(AuthFilter):
     """Requires a session made by a login elsewhere (no login of its own); sets the identity."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(PrivateResponsesConfig):
+        pass
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, cache_control: str | None = PRIVATE) -> None:
         self.services = services
+        self.cache_control = cache_control
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
         """Nothing to compile: the session settings are global."""
-        return cls(ctx.services)
+        return cls(ctx.services, config.cacheControl)
 
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
         """The session's identity, or None without a live session cookie."""
