@@ -122,6 +122,8 @@ async def test_login_with_consent_then_reload_and_a_second_tab_keep_the_session(
     await second.locator("#user", has_text="alice").wait_for()
     await user.shot("second tab", second)
     assert not [url for url in navigations.since(mark) if url.startswith(alpha.issuer)]
+    icon = await user.page.request.get(gateway.url + "/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"] == "image/png"
 
 
 async def test_the_chooser_offers_both_providers_and_each_signs_in(
