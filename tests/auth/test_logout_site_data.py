@@ -34,7 +34,11 @@ def idp(port: int) -> Iterator[IdP]:
 
 @pytest.fixture
 async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
-    routes = {"10-app.json": login_route(upstream.url, ["corp"])}
+    members = {"type": "Chain", "config": {"filters": [{"type": "SessionFilter"}], "handler": "ClientHandler"}}
+    routes = {
+        "10-app.json": login_route(upstream.url, ["corp"]),
+        "20-members.json": {"condition": "${startsWith(request.uri.path, '/members')}", "handler": members},
+    }
     async with login_gateway(tmp_path, port, [idp_provider("corp", idp)], routes) as handle:
         yield handle
 
@@ -111,3 +115,9 @@ async def test_a_stale_sign_out_form_offers_to_sign_out_again(
     async with browser.post(gateway.url + LOGOUT, data={"csrf": "stale"}, headers={"Accept": HTML}) as response:
         assert response.status == 403
         assert f'<a href="{LOGOUT}">Sign out again</a>' in await response.text()
+
+
+async def test_a_route_needing_a_session_offers_a_browser_to_sign_in(gateway: GatewayHandle) -> None:
+    async with html_browser() as session, session.get(gateway.url + "/members/list") as response:
+        assert response.status == 401
+        assert '<a href="/oauth2/login?rd=/members/list">Sign in again</a>' in await response.text()
