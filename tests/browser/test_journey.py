@@ -25,6 +25,7 @@ from tests.support.process import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
+# `chromium` is the module-scoped browser fixture, imported so that pytest finds it here.
 __all__ = ["chromium"]
 
 
@@ -160,6 +161,7 @@ async def test_logout_ends_the_gateway_and_the_provider_session(user: Tab, gatew
     await _sign_out(user, gateway, alpha)
     names = {cookie["name"] for cookie in await user.context.cookies(gateway.url)}
     assert not names & {"gw_session", "gw_logout", "app_pref"}, names
+    assert [line for line in user.console if 'Cleared data types: "cache", "cookies"' in line]
     await user.page.goto(gateway.url + "/app/")
     await user.page.locator("input[name=login]").wait_for()
     assert user.page.url.startswith(alpha.issuer)

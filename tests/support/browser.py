@@ -1,19 +1,19 @@
 """Real Chromium for browser tests: Debian's `chromium`, driven by Playwright, one per test module.
 
-    from tests.support.browser import chromium   # a module-scoped fixture: import it into the module
+    from tests.support.browser import chromium, tab   # chromium: a module-scoped fixture
 
-    pytestmark = pytest.mark.asyncio(loop_scope="module")
+    pytestmark = pytest.mark.asyncio(loop_scope="module")   # the browser lives on the module's loop
 
     async def test_x(chromium: Browser) -> None:
-        async with tab(chromium, "test_x") as page:
-            await page.page.goto(url)
-            await page.shot("landing")
-            page.assert_no_csp_violation()
+        async with tab(chromium, "test_x") as user:
+            await user.page.goto(url)
+            await user.shot("landing")
+        user.assert_no_csp_violation()
 
 The browser is launched once per module (a fresh profile each time, nothing downloaded, no
 background traffic); each test gets its own context, so cookies and cache never leak between
 tests. A `Tab` keeps every console message and screenshots each step it is asked to under
-`test-artifacts/<test>/` (git-ignored), numbered in order.
+`test-artifacts/<test>/` (git-ignored), numbered in order, with the console in `console.txt`.
 """
 
 from __future__ import annotations
@@ -103,7 +103,9 @@ async def tab(browser: Browser, test_name: str, **context_options: Any) -> Async
     context = await browser.new_context(**context_options)
     # A step that cannot happen fails in seconds, not after Playwright's default half minute.
     context.set_default_timeout(STEP_TIMEOUT_MS)
+    opened = Tab(context, await context.new_page(), folder)
     try:
-        yield Tab(context, await context.new_page(), folder)
+        yield opened
     finally:
+        (folder / "console.txt").write_text("".join(f"{line}\n" for line in opened.console))
         await context.close()
