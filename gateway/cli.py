@@ -67,9 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _schema() -> int:
-    from gateway.heap.schema import route_schema
+    from gateway.routing.schema import route_schema
+    from gateway.types import TYPES
 
-    print(json.dumps(route_schema(), indent=2))
+    print(json.dumps(route_schema(TYPES), indent=2))
     return 0
 
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Self
 from aiohttp import web
 from pydantic import ConfigDict, Field
 
-from gateway.filters.private import PRIVATE, PrivateResponsesConfig
+from gateway.auth.private_responses import PRIVATE, PrivateResponsesConfig
+from gateway.http.headers import normalise_header
 from gateway.keys import EXCHANGE
-from gateway.routing.dispatch import normalise_header
 
 if TYPE_CHECKING:
     from gateway.expressions import Expression

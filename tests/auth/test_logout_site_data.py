@@ -12,18 +12,12 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from tests.auth.login_support import HTML, LOGOUT, html_browser, idp_provider, login_gateway, login_route, real_idp
+from idp.driver import IdP, confirm_logout, login, parse_forms
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, confirm_logout, login, parse_forms
-from tests.support.process import free_port
+from tests.support.login_support import HTML, LOGOUT, html_browser, idp_provider, login_gateway, login_route, real_idp
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.heap.schema import route_schema
-from tests.auth.login_support import html_browser, idp_provider, login_gateway, login_route, real_idp
+from gateway.routing.schema import route_schema
+from gateway.types import TYPES
+from idp.driver import IdP, login
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login
-from tests.support.process import free_port
+from tests.support.login_support import html_browser, idp_provider, login_gateway, login_route, real_idp
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
@@ -24,11 +24,6 @@ PUBLIC_FOR_A_MINUTE = {
     "type": "HeaderFilter",
     "config": {"messageType": "RESPONSE", "add": {"Cache-Control": ["public, max-age=60"]}},
 }
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
 
 
 @pytest.fixture(scope="module")
@@ -88,5 +83,5 @@ async def test_a_route_that_opts_out_gets_none_and_another_gets_its_own(
 
 @pytest.mark.parametrize("kind", ["OidcLoginFilter", "BearerTokenFilter", "DeviceFlowFilter", "SessionFilter"])
 def test_every_authentication_filter_offers_cache_control_in_the_schema(kind: str) -> None:
-    prop = route_schema()["$defs"][f"{kind}Config"]["properties"]["cacheControl"]
+    prop = route_schema(TYPES)["$defs"][f"{kind}Config"]["properties"]["cacheControl"]
     assert prop["default"] == "private, no-store" and "Cache-Control" in prop["description"]

@@ -12,9 +12,9 @@ from aiohttp import web
 from playwright.async_api import Page, Request
 
 from demo.echo import make_app
-from tests.auth.login_support import BACKCHANNEL, CALLBACK, IDENTITY_HEADERS, LOGOUT
+from idp.driver import IdP, device_client_metadata, web_client_metadata
 from tests.support.browser import Tab
-from tests.support.idp import IdP, device_client_metadata, web_client_metadata
+from tests.support.login_support import BACKCHANNEL, CALLBACK, IDENTITY_HEADERS, LOGOUT
 
 
 @asynccontextmanager

@@ -15,12 +15,12 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser
 
-from tests.auth.device_client import poll, start
-from tests.auth.login_support import idp_provider, login_gateway
+from idp.driver import IdP
 from tests.browser.journey import Navigations, demo_app, provider_for, provider_login, routes, sign_in
 from tests.support.browser import Tab, chromium, tab
+from tests.support.device_client import poll, start
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP
+from tests.support.login_support import idp_provider, login_gateway
 from tests.support.process import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
