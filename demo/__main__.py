@@ -115,7 +115,8 @@ The gateway is up. Try:
   {base}/dispatch/other     a dispatch binding proxying to the demo app
   {base}/captured/x         a captured route: read capture/route-captured.log
   {base}/limited            a throttled route: the 4th request within 10 s gets 429
-  {base}/app/               a protected app: log in at the demo provider with any name and password
+  {base}/app/               a protected app: log in at the demo provider with any name and password,
+                            then "Sign out" on the page ends the session here and at the provider
   {base}/device-api/        an API for clients without a browser: device flow login (README, Login)
 Studio (build, try and deploy routes in the browser):
   http://127.0.0.1:{admin}/studio/

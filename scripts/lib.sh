@@ -16,7 +16,8 @@ apt_install() {
     as_root apt-get update -qq
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+  # Another install may hold the dpkg lock for a while: wait for it rather than fail.
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$@" >/dev/null
 }
 
 need_command() {  # need_command COMMAND PACKAGE...
@@ -60,6 +61,6 @@ ensure_node_idp() {
 }
 
 ensure_chromium() {
-  # The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
-  [ -x /usr/bin/chromium ] || apt_install chromium
+  # The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+  [ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation
 }

@@ -131,6 +131,7 @@ class CapturedAuthFilter(AuthFilter):
         self._inner = inner
         self._recorder = recorder
         self._points = recorder.points
+        self.cache_control = inner.cache_control
 
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
         """Record the request, then ask the inner filter."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from gateway.auth.private_responses import PRIVATE, mark_private
 from gateway.keys import EXCHANGE
 from gateway.oauth.rfc6750 import bearer_token
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 class AuthFilter(ABC):
     """Base of every authentication filter: subclasses implement authenticate and challenge."""
+
+    # Given to authenticated responses without one (the filter's `cacheControl`; None: none).
+    cache_control: str | None = PRIVATE
 
     @abstractmethod
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
@@ -60,7 +64,8 @@ class AuthGroup:
             identity = await member.authenticate(request)
             if identity is not None:
                 await member.admit(request, identity)
-                return await member.respond(request, await next(request))
+                response = await member.respond(request, await next(request))
+                return mark_private(response, member.cache_control)
         return await self.members[0].challenge(request)
 
 

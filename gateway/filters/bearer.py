@@ -67,6 +67,7 @@ class BearerTokenFilter(AuthFilter):
         self.scope_list = tuple(sorted(scopes))
         self.realm = realm
         self.headers = headers
+        self.cache_control = headers.cache_control
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:

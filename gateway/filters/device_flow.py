@@ -62,6 +62,9 @@ class DeviceFlowFilter(AuthFilter):
     headers: IdentityHeaders
     refresher: Refresher | None
 
+    def __post_init__(self) -> None:
+        self.cache_control = self.headers.cache_control
+
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:
         """Offer the provider at the device endpoints (registered on first use)."""

@@ -58,6 +58,7 @@ class OidcLoginFilter(AuthFilter):
         self.choice = choice
         self.choice_key = login.offer(choice)
         self.headers = headers
+        self.cache_control = headers.cache_control
         self.refresher = Refresher(login, refresh_before)
 
     @classmethod

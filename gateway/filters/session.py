@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from yarl import URL
 
+from gateway.auth.private_responses import PRIVATE, PrivateResponsesConfig
 from gateway.filters.auth import AuthFilter
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
@@ -27,16 +28,20 @@ _REISSUE: web.RequestKey[bool] = web.RequestKey("session_reissue")
 class SessionFilter(AuthFilter):
     """Requires a session made by a login elsewhere (no login of its own); sets the identity."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(PrivateResponsesConfig):
+        pass
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, cache_control: str | None = PRIVATE, sign_in: str | None = None) -> None:
         self.services = services
+        self.cache_control = cache_control
+        self.sign_in = sign_in
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
-        """Nothing to compile: the session settings are global."""
-        return cls(ctx.services)
+        """Nothing to compile: the session settings are global; refusals link to the login page, if served."""
+        login_path = ctx.services.settings.auth.loginPath
+        sign_in = login_path if login_path in ctx.services.endpoints else None
+        return cls(ctx.services, config.cacheControl, sign_in)
 
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
         """The session's identity, or None without a live session cookie."""
@@ -50,8 +55,12 @@ class SessionFilter(AuthFilter):
         return session.identity()
 
     async def challenge(self, request: web.BaseRequest) -> web.StreamResponse:
-        """401, removing any dead session cookie."""
-        response = error_response(request, SessionRequired("no live session cookie"), request[EXCHANGE].request_id)
+        """401 (offering to sign in, when the gateway has a login page), removing any dead session cookie."""
+        refusal = SessionRequired("no live session cookie")
+        if self.sign_in is not None:
+            return_to = request.raw_path if request.method in ("GET", "HEAD") else "/"
+            refusal.link = ("Sign in again", str(URL(self.sign_in).with_query(rd=return_to)))
+        response = error_response(request, refusal, request[EXCHANGE].request_id)
         set_cookies(response, sessions_of(self.services).clear_cookies(request))
         return response
 

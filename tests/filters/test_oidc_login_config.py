@@ -52,6 +52,7 @@ CASES = [
     ({"providers": ["corp"], "passIdToken": "Host"}, P + "passIdToken"),
     ({"providers": ["corp"], "refreshBefore": "soon"}, P + "refreshBefore"),
     ({"providers": ["corp"], "unknown": 1}, P + "unknown"),
+    ({"providers": ["corp"], "cacheControl": "no-store\r\nX-Evil: 1"}, P + "cacheControl"),
 ]
 
 
