@@ -90,7 +90,7 @@ async def test_validate_reports_the_linters_messages_with_json_paths(api: Api) -
 
 
 async def test_validate_reports_bad_json_by_line(api: Api) -> None:
-    status, body = await api.call("POST", "/admin/api/validate", {"text": '{\n  "name": "x",\n  oops\n}'})
+    status, body = await api.call("POST", "/admin/api/validate", {"text": '{\n  "name": "x",\n  "baseURI": ]\n}'})
     assert status == 200 and "line 3" in body["errors"][0]["message"]
 
 
