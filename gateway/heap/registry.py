@@ -15,6 +15,7 @@ from gateway.handlers.chain import Chain
 from gateway.handlers.dispatch import DispatchHandler
 from gateway.handlers.proxy import ClientHandler
 from gateway.handlers.static import StaticResponseHandler
+from gateway.policy.builtin import PolicyDecisionPoint
 from gateway.sessions.filter import SessionFilter
 from gateway.throttling.filter import ThrottlingFilter
 from gateway.throttling.rates import MappedThrottlingPolicy
@@ -33,6 +34,7 @@ TYPES: tuple[Any, ...] = (
     DeviceFlowFilter,
     OidcLoginFilter,
     SessionFilter,
+    PolicyDecisionPoint,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.

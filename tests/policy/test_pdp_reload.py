@@ -1,0 +1,88 @@
+"""The PolicyDecisionPoint's file is hot-reloaded: a change takes effect within 2 s, a broken file
+keeps the last good policies serving and says why, and load errors carry the file and JSON path."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from gateway.errors import ConfigErrors
+from gateway.oauth.authzen import Evaluation
+from gateway.policy.builtin import PolicyDecisionPoint, load_engine
+from gateway.services import Services
+from gateway.settings import Settings
+from tests.policy.conftest import GATEWAY_POLICIES, pdp_object
+from tests.support.gateway import running_gateway
+
+BETH = "CiRmZDM2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"
+
+
+def _question(method: str) -> Evaluation:
+    return Evaluation({"type": "identity", "id": BETH}, {"name": method}, {"type": "route", "id": "/todos"})
+
+
+async def _until(predicate: object, timeout: float = 2.0) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if await predicate():  # type: ignore[operator]
+            return time.monotonic() - started
+        await asyncio.sleep(0.05)
+    raise AssertionError("not within the deadline")
+
+
+async def test_a_policy_change_takes_effect_within_two_seconds(tmp_path: Path, routes_dir: Path) -> None:
+    file = tmp_path / "policies.yaml"
+    shutil.copy(GATEWAY_POLICIES, file)
+    async with running_gateway(routes_dir, heap=[pdp_object(file, listen=None, tokens=[])]) as gateway:
+        pdp = gateway.runtime.heap.typed("pdp", "$", gateway.runtime.heap.ctx, PolicyDecisionPoint)
+        assert not (await pdp.evaluate(_question("POST"))).allowed
+        await asyncio.sleep(0.2)  # the watcher is running
+        text = file.read_text().replace("contains: editor", "contains: viewer")
+        file.write_text(text)
+
+        async def permitted() -> bool:
+            return (await pdp.evaluate(_question("POST"))).allowed
+
+        await _until(permitted)
+
+
+async def test_a_broken_file_keeps_the_last_good_policies_and_says_why(tmp_path: Path, routes_dir: Path) -> None:
+    file = tmp_path / "policies.yaml"
+    shutil.copy(GATEWAY_POLICIES, file)
+    async with running_gateway(routes_dir, heap=[pdp_object(file, listen=None, tokens=[])]) as gateway:
+        pdp = gateway.runtime.heap.typed("pdp", "$", gateway.runtime.heap.ctx, PolicyDecisionPoint)
+        await asyncio.sleep(0.2)
+        file.write_text(file.read_text().replace("actions: {GET: allow}", "actions: {GET: maybe}"))
+
+        async def rejected() -> bool:
+            return bool(pdp.problems)
+
+        await _until(rejected)
+        assert "$.policySets[0].policies[0].actions.GET" in str(pdp.problems[0])
+        assert (await pdp.evaluate(_question("GET"))).allowed
+
+
+PROBLEMS = [
+    ("actions: {GET: allow}", "actions: {GET: maybe}", "$.policySets[0].policies[0].actions.GET"),
+    ("actions: {GET: allow}", "actions: {FETCH: allow}", "$.policySets[0].policies[0].actions.FETCH"),
+    ("resourceTypes: [route]", "resourceTypes: [rout]", "$.policySets[0].resourceTypes[0]"),
+    ('"/todos", "/todos/{todoId}"]\n    actions', '"/todos/**/x"]\n    actions', "$.resourceTypes.route.patterns[1]"),
+    ("subjects: [{authenticated: true}]", "subjects: [{authenticated: true}]\n        conditions: [{expression: '${nope}'}]",
+     "$.policySets[0].policies[0].conditions[0]"),
+    ("policySets:", "policySets: 3\nx:", "$.policySets"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "path"), PROBLEMS)
+def test_a_bad_policy_file_names_the_file_and_json_path(tmp_path: Path, old: str, new: str, path: str) -> None:
+    file = tmp_path / "policies.yaml"
+    text = GATEWAY_POLICIES.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigErrors) as caught:
+        load_engine(file, Services(settings=Settings()))
+    assert any(e.path == path and e.file == str(file) for e in caught.value.errors), caught.value.errors
