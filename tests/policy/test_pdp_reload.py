@@ -71,7 +71,7 @@ PROBLEMS = [
     ("actions: {GET: allow}", "actions: {FETCH: allow}", "$.policySets[0].policies[0].actions.FETCH"),
     ("resourceTypes: [route]", "resourceTypes: [rout]", "$.policySets[0].resourceTypes[0]"),
     ('"/todos", "/todos/{todoId}"]\n    actions', '"/todos/**/x"]\n    actions', "$.resourceTypes.route.patterns[1]"),
-    ("subjects: [{authenticated: true}]", "subjects: [{authenticated: true}]\n        conditions: [{expression: '${nope}'}]",
+    ("subjects: [{authenticated: true}]", f"subjects: [{{}}]\n{' ' * 8}conditions: [{{expression: '${{nope}}'}}]",
      "$.policySets[0].policies[0].conditions[0]"),
     ("policySets:", "policySets: 3\nx:", "$.policySets"),
 ]  # fmt: skip
