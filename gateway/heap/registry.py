@@ -11,10 +11,12 @@ from gateway.auth.login import OidcLoginFilter
 from gateway.auth.provider import OidcProvider
 from gateway.capture.decorator import CaptureDecorator
 from gateway.filters.headers import HeaderFilter
+from gateway.filters.policy import PolicyEnforcementFilter
 from gateway.handlers.chain import Chain
 from gateway.handlers.dispatch import DispatchHandler
 from gateway.handlers.proxy import ClientHandler
 from gateway.handlers.static import StaticResponseHandler
+from gateway.policy.authzen_client import AuthZenPdp
 from gateway.policy.builtin import PolicyDecisionPoint
 from gateway.sessions.filter import SessionFilter
 from gateway.throttling.filter import ThrottlingFilter
@@ -35,6 +37,8 @@ TYPES: tuple[Any, ...] = (
     OidcLoginFilter,
     SessionFilter,
     PolicyDecisionPoint,
+    AuthZenPdp,
+    PolicyEnforcementFilter,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.
