@@ -1,7 +1,8 @@
 """Acceptance: all 25 rows of the AuthZEN API-gateway interop table come out right through a real
 gateway (BearerTokenFilter with test-signed JWTs, then PolicyEnforcementFilter): proxied exactly
 the permitted rows, 403 for the others, the upstream never seeing a denied request; with the
-built-in PDP served over HTTP as AuthZEN (through an AuthZenPdp), and with it in-process."""
+built-in PDP served over HTTP as AuthZEN (through an AuthZenPdp), with it in-process, and with the
+Cerbos PDP, a third party, run on loopback."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pytest
 
 from tests.auth.signer_issuer import SignerIssuer
 from tests.oauth.conftest import ServerFactory
-from tests.policy.conftest import GATEWAY_POLICIES, PDP_TOKEN, pdp_object, pdp_url
+from tests.policy.conftest import GATEWAY_POLICIES, HERE, PDP_TOKEN, pdp_object, pdp_url
 from tests.policy.interop import ROWS, run_rows, signer_provider, write_interop_route
+from tests.support.cerbos import running_cerbos
 from tests.support.gateway import GatewayHandle, running_gateway
 from tests.support.upstream import Upstream
+
+CERBOS_POLICIES = HERE / "cerbos"
 
 
 @pytest.fixture
@@ -60,3 +64,25 @@ async def test_interop_rows_with_the_builtin_pdp_in_process(
     write_interop_route(routes_dir, upstream, "pdp", cache={"enabled": False})
     async with running_gateway(routes_dir, heap=heap, state=str(tmp_path / "s")) as gateway:
         await _check(gateway, signer, upstream, http)
+
+
+async def test_interop_rows_with_cerbos_as_a_third_party_authzen_pdp(
+    signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    async with running_cerbos(CERBOS_POLICIES, tmp_path) as cerbos:
+        pdp = {"type": "AuthZenPdp", "config": {"url": cerbos}}
+        write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False})
+        async with running_gateway(routes_dir, heap=[signer_provider(signer)], state=str(tmp_path / "s")) as gateway:
+            await _check(gateway, signer, upstream, http)
+
+
+async def test_requirements_go_to_cerbos_as_one_batch(
+    signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """A write needs `GET` on /todos too: Cerbos answers both questions in one evaluations call."""
+    requirement = {"action": "GET", "resourceId": "/todos"}
+    async with running_cerbos(CERBOS_POLICIES, tmp_path) as cerbos:
+        pdp = {"type": "AuthZenPdp", "config": {"url": cerbos}}
+        write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False}, requirements=[requirement])
+        async with running_gateway(routes_dir, heap=[signer_provider(signer)], state=str(tmp_path / "s")) as gateway:
+            await _check(gateway, signer, upstream, http)
