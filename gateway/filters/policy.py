@@ -118,6 +118,10 @@ class PolicyEnforcementFilter:
         enforcer.login = resolve_login(config, ctx)
         if enforcer.cache is not None:
             _follow_session_ends(enforcer.cache, ctx)
+            # An in-process PDP empties the cache when its policies change, so that a change applies at once.
+            caches = getattr(pdp, "caches", None)
+            if caches is not None:
+                caches.add(enforcer.cache)
         return enforcer
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:

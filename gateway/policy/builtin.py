@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -20,6 +21,7 @@ from watchfiles import awatch
 
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.oauth.authzen import Evaluation
+from gateway.policy.cache import DecisionCache
 from gateway.policy.compile import compile_policies, read_policy_file
 from gateway.policy.decision import DENY_SKIPPED, Decision
 from gateway.policy.engine import Engine
@@ -73,6 +75,9 @@ class PolicyDecisionPoint:
         self.problems: list[ConfigError] = []
         self.address: str | None = None
         self.reloads = 0
+        self.evaluations = 0
+        # Decision caches of the PEPs using this PDP in-process: emptied when the policies change.
+        self.caches: weakref.WeakSet[DecisionCache] = weakref.WeakSet()
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:
@@ -97,6 +102,7 @@ class PolicyDecisionPoint:
 
     async def evaluate(self, question: Evaluation, request_id: str = "") -> Decision:
         """The decision on one question, in-process."""
+        self.evaluations += 1
         return await self.engine.evaluate(question)
 
     async def evaluate_all(self, questions: list[Evaluation], request_id: str = "") -> list[Decision]:
@@ -106,7 +112,7 @@ class PolicyDecisionPoint:
             if out and not out[-1].allowed:
                 out.append(DENY_SKIPPED)
                 continue
-            out.append(await self.engine.evaluate(question))
+            out.append(await self.evaluate(question))
         return out
 
     def reload(self) -> bool:
@@ -122,6 +128,8 @@ class PolicyDecisionPoint:
             return False
         self.engine, self.problems = engine, []
         self.reloads += 1
+        for cache in list(self.caches):
+            cache.clear()
         log.info("policies reloaded from %s", self.path)
         return True
 

@@ -54,6 +54,11 @@ class DecisionCache:
         while len(self._entries) > self.size:
             self._remove(next(iter(self._entries)))
 
+    def clear(self) -> None:
+        """Forget every decision (the policies changed)."""
+        self._entries.clear()
+        self._by_subject.clear()
+
     def drop_subject(self, subject: str) -> int:
         """Forget every decision about `subject`; the number dropped."""
         keys = self._by_subject.pop(subject, set())
