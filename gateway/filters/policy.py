@@ -155,10 +155,11 @@ class PolicyEnforcementFilter:
 
     def _subject(self, scope: Scope) -> dict[str, Any]:
         identity = scope.exchange.identity
-        if identity is None:
-            return {"type": "anonymous", "id": "anonymous"}
-        subject: dict[str, Any] = {"type": self.subject_type, "id": self.subject_id.as_str(scope)}
-        properties = {name: identity.claims[name] for name in self.claims if name in identity.claims}
+        subject: dict[str, Any] = {"type": "anonymous", "id": "anonymous"}
+        properties: dict[str, Any] = {}
+        if identity is not None:
+            subject = {"type": self.subject_type, "id": self.subject_id.as_str(scope)}
+            properties = {name: identity.claims[name] for name in self.claims if name in identity.claims}
         if self.openig:
             properties |= {name: value(scope) for name, value in self.openig.get("subject", {}).items()}
             if "claims" in self.openig:

@@ -18,6 +18,7 @@ from gateway.handlers.proxy import ClientHandler
 from gateway.handlers.static import StaticResponseHandler
 from gateway.policy.authzen_client import AuthZenPdp
 from gateway.policy.builtin import PolicyDecisionPoint
+from gateway.policy.openam_client import OpenAmPdp
 from gateway.sessions.filter import SessionFilter
 from gateway.throttling.filter import ThrottlingFilter
 from gateway.throttling.rates import MappedThrottlingPolicy
@@ -38,6 +39,7 @@ TYPES: tuple[Any, ...] = (
     SessionFilter,
     PolicyDecisionPoint,
     AuthZenPdp,
+    OpenAmPdp,
     PolicyEnforcementFilter,
 )
 

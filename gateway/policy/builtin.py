@@ -76,6 +76,8 @@ class PolicyDecisionPoint:
         self.address: str | None = None
         self.reloads = 0
         self.evaluations = 0
+        # The OpenAM-compatible endpoint's service (logins), once the listener serves it.
+        self.openam: Any = None
         # Decision caches of the PEPs using this PDP in-process: emptied when the policies change.
         self.caches: weakref.WeakSet[DecisionCache] = weakref.WeakSet()
 

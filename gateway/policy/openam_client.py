@@ -103,9 +103,13 @@ class OpenAmPdp:
             subject["ssoToken"] = props["ssoToken"]
         if isinstance(props.get("jwt"), str):
             subject["jwt"] = props["jwt"]
-        claims = props.get("claims") if isinstance(props.get("claims"), dict) else None
-        if claims is not None or not subject:
-            subject["claims"] = claims or {"sub": question.subject["id"]}
+        claims = props.get("claims")
+        if not isinstance(claims, dict):
+            # The subject as claims: its id as `sub`, and the claims the route chose to send.
+            claims = {k: v for k, v in props.items() if k not in ("ssoToken", "jwt") and v is not None}
+            claims = {"sub": question.subject["id"], **claims} if not subject else claims
+        if claims:
+            subject["claims"] = claims
         environment = question.context.get("environment", {})
         body: dict[str, Any] = {"resources": [question.resource["id"]], "subject": subject, "environment": environment}
         if self.config.application is not None:

@@ -108,7 +108,7 @@ def _subject(doc: dict[str, Any]) -> dict[str, Any]:
 def add_openam_routes(app: web.Application, pdp: PolicyDecisionPoint, config: OpenAmEndpoint) -> None:
     """Serve the OpenAM-compatible endpoints on the PDP's app (root realm and sub-realms)."""
     endpoint = OpenAmService(pdp, config)
-    app[OPENAM] = endpoint
+    app[OPENAM] = pdp.openam = endpoint
     app.router.add_post("/json/authenticate", endpoint.authenticate)
     app.router.add_post("/json{realm:/.+}/authenticate", endpoint.authenticate)
     app.router.add_post("/json/policies", endpoint.evaluate)
