@@ -25,9 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin", help="HOST:PORT of the admin listener (default 127.0.0.1:8081)")
     serve.add_argument("--workers", type=int, help="processes sharing the port (default 1)")
     check = sub.add_parser("check", help="lint route files; exit 1 on any problem")
-    check.add_argument("paths", nargs="*", type=Path, help="route files or folders (default: the routes folder)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, help="route files or folders, policy files (.yaml) (default: the routes folder)"
+    )
     check.add_argument("--config", type=Path, help="also check this gateway.yaml and its heap")
-    sub.add_parser("schema", help="print the JSON Schema of a route file")
+    schema = sub.add_parser("schema", help="print the JSON Schema of a route file")
+    schema.add_argument("--policies", action="store_true", help="the schema of a policy file instead")
     return parser
 
 
@@ -51,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `gateway` console script."""
     args = _parser().parse_args(argv)
     if args.command == "schema":
-        return _schema()
+        return _schema(args.policies)
     if args.command == "check":
         return _check(args.paths, args.config)
     from gateway.lint import global_heap_errors
@@ -66,10 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _not_started(errors) if errors else serve(settings)
 
 
-def _schema() -> int:
+def _schema(policies: bool = False) -> int:
     from gateway.heap.schema import route_schema
+    from gateway.policy.compile import policy_schema
 
-    print(json.dumps(route_schema(), indent=2))
+    print(json.dumps(policy_schema() if policies else route_schema(), indent=2))
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from gateway.app import create_services
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.ops.metrics import Metrics
+from gateway.policy.compile import policy_file_errors
 from gateway.routing.loader import load_route
 from gateway.routing.reload import is_route_file
 from gateway.runtime import build_global_heap
@@ -51,6 +52,9 @@ def check_paths(paths: list[Path], config: Path | None) -> list[ConfigError]:
     files, errors = _files(paths or [Path(settings.routes)])
     names: dict[str, str] = {}
     for file in files:
+        if file.suffix in (".yaml", ".yml"):
+            errors.extend(policy_file_errors(file))
+            continue
         result = load_route(file, file.read_text(encoding="utf-8", errors="replace"), services, heap, str(file))
         errors.extend(result.errors)
         name = result.route.name if result.route else None

@@ -3,6 +3,7 @@ its file and JSON path, as route files do."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,20 @@ def read_policy_file(path: Path) -> Any:
         raise ConfigErrors([ConfigError("$", f"invalid YAML{where}: {exc.problem}", file)]) from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigErrors([ConfigError("$", f"cannot read the policy file: {exc}", file)]) from exc
+
+
+def policy_file_errors(path: Path) -> list[ConfigError]:
+    """Every problem of a policy file (for `gateway check`); empty when it compiles."""
+    try:
+        compile_policies(read_policy_file(path), str(path), lambda: None, time.time)
+    except ConfigErrors as exc:
+        return exc.errors
+    return []
+
+
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema of a policy file, for editors (`gateway schema --policies`)."""
+    return PolicyFile.model_json_schema(by_alias=True)
 
 
 def compile_policies(document: Any, file: str | None, session: Session, clock: Callable[[], float]) -> Engine:

@@ -105,6 +105,7 @@ class Engine:
         rid, action = question.resource["id"], question.action["name"]
         permits: list[CompiledPolicy] = []
         advices: Advices = {}
+        reason_user = ""
         for policy in (p for s in sets for p in s.policies if action in p.actions):
             params = policy.params(rid)
             if params is None:
@@ -113,12 +114,13 @@ class Engine:
             ok, advice = await policy.holds(env)
             if not ok:
                 _merge(advices, advice)
+                reason_user = reason_user or policy.reason_user
             elif not policy.actions[action]:
                 return self._deny(f"denied by policy {policy.name!r}", policy.reason_user)
             else:
                 permits.append(policy)
         if not permits:
-            return self._deny(f"no policy permits {action} on {rid}", advices=advices)
+            return self._deny(f"no policy permits {action} on {rid}", reason_user, advices)
         attributes: Advices = {}
         for policy in permits:
             _merge(attributes, {k: list(v) for k, v in policy.attributes.items()})

@@ -85,7 +85,9 @@ class Policy(_Model):
     advices: dict[str, list[str]] = Field(
         default_factory=dict, description="Returned with a deny when this policy applied but a condition failed."
     )
-    reasonUser: str | None = Field(None, description="Shown to the user when this policy denies.")
+    reasonUser: str | None = Field(
+        None, description="Shown to the user when this policy denies, or applies but does not permit."
+    )
 
 
 class PolicySet(_Model):

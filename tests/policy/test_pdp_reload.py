@@ -4,12 +4,16 @@ keeps the last good policies serving and says why, and load errors carry the fil
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
+from gateway.cli import main
 from gateway.errors import ConfigErrors
 from gateway.oauth.authzen import Evaluation
 from gateway.policy.builtin import PolicyDecisionPoint, load_engine
@@ -86,3 +90,21 @@ def test_a_bad_policy_file_names_the_file_and_json_path(tmp_path: Path, old: str
     with pytest.raises(ConfigErrors) as caught:
         load_engine(file, Services(settings=Settings()))
     assert any(e.path == path and e.file == str(file) for e in caught.value.errors), caught.value.errors
+
+
+def test_gateway_check_lists_every_problem_of_a_policy_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "policies.yaml"
+    text = GATEWAY_POLICIES.read_text().replace("resourceTypes: [route]", "resourceTypes: [rout]")
+    file.write_text(text.replace("actions: {GET: allow}", "actions: {FETCH: allow}"))
+    assert main(["check", str(file)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert f"{file}: $.policySets[0].resourceTypes[0]: unknown resource type 'rout' (known: route)" in lines
+    assert any(line.startswith(f"{file}: $.policySets[0].policies[0].actions.FETCH: unknown action") for line in lines)
+    assert main(["check", str(GATEWAY_POLICIES)]) == 0
+
+
+def test_gateway_schema_describes_the_policy_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--policies"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.validate(yaml.safe_load(GATEWAY_POLICIES.read_text()), schema)
+    assert "policySets" in schema["required"]
