@@ -21,7 +21,7 @@ from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
 from gateway.oauth.authzen import Evaluation
 from gateway.ops.errorpage import error_response, prefers_html
-from gateway.policy.audit import audit, decision_view
+from gateway.policy.audit import audit_log, decision_view
 from gateway.policy.cache import DecisionCache
 from gateway.policy.decision import Decision, Pdp, PdpError
 from gateway.policy.patterns import Pattern, compile_pattern
@@ -95,6 +95,7 @@ class PolicyEnforcementFilter:
         ttl, deny_ttl = ctx.duration(config.cache.ttl, "cache.ttl"), ctx.duration(config.cache.denyTtl, "cache.denyTtl")
         self.cache = DecisionCache(config.cache.size, ttl, deny_ttl) if config.cache.enabled else None
         self.metrics = ctx.services.metrics
+        self.audit_log = audit_log(ctx.services.extras)
         self.login: Any = None
         # OpenAM speaks of absolute URLs and of subjects as a session token, a JWT or claims.
         self.url_resource = bool(getattr(pdp, "wants_url", False)) and not self.templates
@@ -134,23 +135,31 @@ class PolicyEnforcementFilter:
         try:
             decision, source, latency = await self._decide(questions, exchange.request_id)
         except PdpError as error:
-            audit(self.metrics, route, exchange.request_id, questions[0], "error", "error", None, error.reason)
+            self._audit(route, exchange.request_id, questions[0], "error", "error", None, error.reason)
             error.status = self.on_error
             return error_response(request, error, exchange.request_id)
         exchange.decision = decision_view(decision, source)
         exchange.scope.refresh("policy")
         outcome = "permit" if decision.allowed else "deny"
-        audit(self.metrics, route, exchange.request_id, questions[0], outcome, source, latency, decision.reason_admin)
+        self._audit(route, exchange.request_id, questions[0], outcome, source, latency, decision.reason_admin)
         if decision.allowed:
             return await next(request)
         return await self._refuse(request, decision)
+
+    def _audit(
+        self, route: str, request_id: str, question: Evaluation, outcome: str, source: str, latency: float | None,
+        reason: str,
+    ) -> None:  # fmt: skip
+        if self.metrics is not None:
+            self.metrics.authz_decisions.labels(route, outcome, source).inc()
+        self.audit_log.record(route, request_id, question, outcome, source, latency, reason)
 
     def _unmatched(self, request: web.BaseRequest, route: str) -> web.StreamResponse:
         exchange = request[EXCHANGE]
         reason = "no resource template matches the path"
         resource = {"type": self.resource_type, "id": request.path}
         question = Evaluation(self._subject(exchange.scope), {"name": request.method}, resource)
-        audit(self.metrics, route, exchange.request_id, question, "deny", "pep", None, reason)
+        self._audit(route, exchange.request_id, question, "deny", "pep", None, reason)
         return error_response(request, AccessDenied(reason), exchange.request_id)
 
     def _subject(self, scope: Scope) -> dict[str, Any]:
@@ -205,7 +214,7 @@ class PolicyEnforcementFilter:
 
         if self.cache is None:
             return await ask(), "pdp", timing[0]
-        key = questions[0].key() if len(questions) == 1 else "\n".join(q.key() for q in questions)
+        key = questions[0].key() if len(questions) == 1 else tuple(q.key() for q in questions)
         decision, source = await self.cache.fetch(key, str(questions[0].subject["id"]), ask)
         return decision, source, timing[0] if timing else None
 

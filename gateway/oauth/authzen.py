@@ -8,7 +8,6 @@ Plain data and parsing only: no HTTP server or client here.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +40,17 @@ class Evaluation:
         body = {"subject": self.subject, "action": self.action, "resource": self.resource}
         return body | {"context": self.context} if self.context else body
 
-    def key(self) -> str:
-        """A canonical text of the whole question, for caches."""
-        return json.dumps(self.as_json(), sort_keys=True, separators=(",", ":"))
+    def key(self) -> tuple[Any, ...]:
+        """A hashable canonical form of the whole question, for caches (cheaper than JSON text)."""
+        return (_frozen(self.subject), _frozen(self.action), _frozen(self.resource), _frozen(self.context))
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("[", *(_frozen(v) for v in value))
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 
 from gateway.policy.decision import Decision
 
@@ -22,14 +22,14 @@ class DecisionCache:
     def __init__(self, size: int, ttl: float, deny_ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.size, self.ttl, self.deny_ttl = size, ttl, deny_ttl
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[Decision, float, str]] = OrderedDict()
-        self._by_subject: dict[str, set[str]] = {}
-        self._flights: dict[str, asyncio.Future[Decision]] = {}
+        self._entries: OrderedDict[Hashable, tuple[Decision, float, str]] = OrderedDict()
+        self._by_subject: dict[str, set[Hashable]] = {}
+        self._flights: dict[Hashable, asyncio.Future[Decision]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: str) -> Decision | None:
+    def get(self, key: Hashable) -> Decision | None:
         """A live cached decision, or None."""
         entry = self._entries.get(key)
         if entry is None:
@@ -40,7 +40,7 @@ class DecisionCache:
         self._entries.move_to_end(key)
         return entry[0]
 
-    def put(self, key: str, subject: str, decision: Decision) -> None:
+    def put(self, key: Hashable, subject: str, decision: Decision) -> None:
         """Keep a decision for its TTL (the PDP's, if shorter)."""
         ttl = self.ttl if decision.allowed else self.deny_ttl
         if decision.ttl is not None:
@@ -66,7 +66,7 @@ class DecisionCache:
             self._entries.pop(key, None)
         return len(keys)
 
-    async def fetch(self, key: str, subject: str, ask: Callable[[], Awaitable[Decision]]) -> tuple[Decision, str]:
+    async def fetch(self, key: Hashable, subject: str, ask: Callable[[], Awaitable[Decision]]) -> tuple[Decision, str]:
         """(decision, source): from the cache, from a call in flight, or from `ask` (then cached)."""
         found = self.get(key)
         if found is not None:
@@ -91,7 +91,7 @@ class DecisionCache:
         self.put(key, subject, decision)
         return decision, "pdp"
 
-    def _remove(self, key: str) -> None:
+    def _remove(self, key: Hashable) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
             keys = self._by_subject.get(entry[2])

@@ -5,7 +5,7 @@ permits are cached; the decision log lines and metrics match a known sequence.""
 from __future__ import annotations
 
 import asyncio
-import logging
+import json
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -122,15 +122,18 @@ def _samples(text: str, name: str) -> dict[str, float]:
 
 
 async def test_the_log_lines_and_metrics_follow_a_known_sequence(
-    pep: GatewayHandle, signer: SignerIssuer, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+    pep: GatewayHandle, signer: SignerIssuer, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rick, beth = signer.access_token(sub=RICK), signer.access_token(sub=BETH)
     sequence = [(rick, "GET", "/todos", 200), (rick, "GET", "/todos", 200), (beth, "POST", "/todos", 403),
                 (beth, "POST", "/todos", 403), (beth, "GET", "/nowhere", 403)]  # fmt: skip
-    with caplog.at_level(logging.INFO, logger="gateway.authz"):
-        for token, method, path, status in sequence:
-            assert await _status(http, f"{pep.url}{path}", token, method) == status
-    lines: list[dict[str, Any]] = [r.authz for r in caplog.records if r.name == "gateway.authz"]  # type: ignore[attr-defined]
+    capsys.readouterr()
+    for token, method, path, status in sequence:
+        assert await _status(http, f"{pep.url}{path}", token, method) == status
+    await asyncio.sleep(0.3)  # the lines are written in batches, a few times a second
+    records = [json.loads(line) for line in capsys.readouterr().err.splitlines() if '"gateway.authz"' in line]
+    assert all(r["route"] == "interop" and r["request_id"] for r in records)
+    lines: list[dict[str, Any]] = [r["authz"] for r in records]
     assert [(x["subject"], x["action"], x["resource"], x["decision"], x["source"]) for x in lines] == [
         (RICK, "GET", "/todos", "permit", "pdp"),
         (RICK, "GET", "/todos", "permit", "cache"),
