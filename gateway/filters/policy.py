@@ -168,7 +168,8 @@ class PolicyEnforcementFilter:
         properties: dict[str, Any] = {}
         if identity is not None:
             subject = {"type": self.subject_type, "id": self.subject_id.as_str(scope)}
-            properties = {name: identity.claims[name] for name in self.claims if name in identity.claims}
+            if self.claims:
+                properties = {name: identity.claims[name] for name in self.claims if name in identity.claims}
         if self.openig:
             properties |= {name: value(scope) for name, value in self.openig.get("subject", {}).items()}
             if "claims" in self.openig:

@@ -47,7 +47,12 @@ class Evaluation:
 
 def _frozen(value: Any) -> Any:
     if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        items = tuple(sorted(value.items()))
+        try:
+            hash(items)  # the common case: flat members of strings and numbers
+        except TypeError:
+            return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return items
     if isinstance(value, list | tuple):
         return ("[", *(_frozen(v) for v in value))
     return value

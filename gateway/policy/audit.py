@@ -42,6 +42,7 @@ class AuditLog:
         self.interval = interval
         self._pending: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._second, self._stamp = -1, ""
         atexit.register(self.flush)
 
     def record(
@@ -50,8 +51,11 @@ class AuditLog:
     ) -> None:  # fmt: skip
         """Queue one line; `outcome` is permit, deny or error."""
         now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         line = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z",
+            "ts": f"{self._stamp}.{int(now % 1 * 1000):03d}Z",
             "level": "info", "logger": LOGGER, "msg": f"authz {outcome}", "request_id": request_id, "route": route,
             "authz": {
                 "subject": question.subject.get("id"), "action": question.action.get("name"),
