@@ -106,3 +106,30 @@ async def test_metadata_naming_another_pdp_is_a_refusal(
     app.router.add_post("/access/v1/evaluation", _json({"decision": True}))
     server = await aiohttp_server(app)
     await _refused(str(server.make_url("")).rstrip("/"), signer, upstream, routes_dir, tmp_path, http)
+
+
+@pytest.mark.parametrize(("cache_control", "fetches"), [("max-age=300", 1), ("max-age=0", 3)])
+async def test_metadata_is_kept_as_long_as_cache_control_allows(
+    aiohttp_server: ServerFactory, signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path,
+    http: aiohttp.ClientSession, cache_control: str, fetches: int,
+) -> None:  # fmt: skip
+    seen = []
+
+    async def metadata(request: web.Request) -> web.StreamResponse:
+        seen.append(request.path)
+        base = f"http://{request.host}"
+        doc = {"policy_decision_point": base, "access_evaluation_endpoint": f"{base}/decide"}
+        return web.json_response(doc, headers={"Cache-Control": cache_control})
+
+    app = web.Application()
+    app.router.add_get("/.well-known/authzen-configuration", metadata)
+    app.router.add_post("/decide", _json({"decision": True}))
+    server = await aiohttp_server(app)
+    pdp = {"type": "AuthZenPdp", "config": {"url": str(server.make_url("")).rstrip("/")}}
+    write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False})
+    async with running_gateway(routes_dir, heap=[signer_provider(signer)], state=str(tmp_path / "s")) as gateway:
+        token = signer.access_token(sub=RICK)
+        for _ in range(3):
+            async with http.get(f"{gateway.url}/todos", headers={"Authorization": f"Bearer {token}"}) as response:
+                assert response.status == 200
+    assert len(seen) == fetches

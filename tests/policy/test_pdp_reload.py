@@ -108,3 +108,12 @@ def test_gateway_schema_describes_the_policy_file(capsys: pytest.CaptureFixture[
     schema = json.loads(capsys.readouterr().out)
     jsonschema.validate(yaml.safe_load(GATEWAY_POLICIES.read_text()), schema)
     assert "policySets" in schema["required"]
+
+
+def test_the_readme_policy_example_compiles(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [part.split("```", 1)[0] for part in readme.split("```yaml\n")[1:]]
+    example = next(block for block in blocks if block.startswith("# policies/todo.yaml"))
+    file = tmp_path / "todo.yaml"
+    file.write_text(example)
+    assert main(["check", str(file)]) == 0
