@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.durations import to_seconds
 from gateway.oauth import authzen
 from gateway.policy.decision import DENY_SKIPPED, Decision, PdpError
+from gateway.policy.pdp_auth import ClientCredentialsToken
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -50,6 +51,13 @@ class AuthZenPdp:
         timeout: str | float = Field("2 s", description="Longest wait for one PDP answer.")
         token: str | None = Field(None, description="Bearer token sent to the PDP (in gateway.yaml, from ${ENV}).")
         tokenEnv: str | None = Field(None, description="Name of an environment variable holding the bearer token.")
+        provider: str | None = Field(
+            None,
+            description="An OidcProvider of the global heap: the PEP gets its own access token there "
+            "(client credentials) and presents it to the PDP.",
+        )
+        scope: str | None = Field(None, description="Scope of that access token.")
+        resource: str | None = Field(None, description="RFC 8707 resource (audience) of that access token.")
         metadata: bool = Field(True, description="Discover the endpoints from the PDP's metadata (AuthZEN §9).")
         metadataTtl: str | float = Field("5 minutes", description="How long metadata is kept without Cache-Control.")
 
@@ -62,6 +70,7 @@ class AuthZenPdp:
         self.headers = {"Content-Type": "application/json", "Accept": "application/json", **headers}
         self.metadata_ttl = to_seconds(config.metadataTtl)
         self._endpoints: Endpoints | None = None
+        self.client_token: ClientCredentialsToken | None = None
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:
@@ -75,7 +84,16 @@ class AuthZenPdp:
             if token is None:
                 ctx.error("tokenEnv", f"environment variable {config.tokenEnv} is not set")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return cls(ctx.object_name or config.url, config, ctx.services, timeout, headers)
+        pdp = cls(ctx.object_name or config.url, config, ctx.services, timeout, headers)
+        if config.provider is not None:
+            provider = ctx.resolve(config.provider, "provider", object)
+            if provider is not None and not (hasattr(provider, "metadata") and hasattr(provider, "credentials")):
+                ctx.error("provider", f"'{config.provider}' is not an OidcProvider")
+                return None
+            if token:
+                ctx.error("provider", "give either a static token or a provider, not both")
+            pdp.client_token = ClientCredentialsToken(provider, config.scope, config.resource)
+        return pdp
 
     async def evaluate(self, question: authzen.Evaluation, request_id: str) -> Decision:
         """One evaluation (§6)."""
@@ -137,10 +155,24 @@ class AuthZenPdp:
 
     async def _post(self, url: str, body: dict[str, Any], request_id: str) -> Any:
         headers = {**self.headers, "X-Request-ID": request_id} if request_id else self.headers
+        if self.client_token is None:
+            return await self._send(url, body, headers)
+        try:
+            return await self._send(url, body, headers | await self.client_token.header(self._http()))
+        except _Refused:
+            self.client_token.drop()  # revoked or expired early: one new token, one more try
+        try:
+            return await self._send(url, body, headers | await self.client_token.header(self._http()))
+        except _Refused:
+            raise PdpError(f"{self.name}: {url} refused the PEP's access token") from None
+
+    async def _send(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
         try:
             async with self._http().post(
                 url, data=json.dumps(body), headers=headers, timeout=self.timeout, allow_redirects=False
             ) as response:
+                if response.status == 401 and self.client_token is not None:
+                    raise _Refused
                 if response.status != 200:
                     raise PdpError(f"{self.name}: {url} answered {response.status}")
                 echo = response.headers.get("X-Request-ID")
@@ -154,6 +186,10 @@ class AuthZenPdp:
         if self.services.http is None:
             raise PdpError("the HTTP client is not running")
         return self.services.http
+
+
+class _Refused(Exception):
+    """The PDP answered 401 to the PEP's own access token."""
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:
