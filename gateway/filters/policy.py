@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from gateway.scope import Scope
 
 
+DEFAULT_SUBJECT_ID = "${identity.sub}"
+DEFAULT_ACTION = "${request.method}"
+
+
 class AccessDenied(GatewayError):
     """The PDP denied the request (or no resource template matched)."""
 
@@ -62,12 +66,13 @@ class PolicyEnforcementFilter:
         )
         resourceType: str = Field("route", description="resource.type of the question.")
         subjectType: str = Field("identity", description="subject.type for an authenticated caller.")
-        subjectId: str = Field("${identity.sub}", description="subject.id (an expression).")
+        subjectId: str = Field(DEFAULT_SUBJECT_ID, description="subject.id (an expression).")
         claims: list[str] = Field(default_factory=list, description="Identity claims sent as subject.properties.")
-        action: str = Field("${request.method}", description="action.name (an expression).")
+        action: str = Field(DEFAULT_ACTION, description="action.name (an expression).")
         context: dict[str, str] = Field(
-            default_factory=lambda: {"clientAddress": "${contexts.client.remoteAddress}"},
-            description="context members (expressions). Time is left out by default: it would defeat the cache.",
+            default_factory=dict,
+            description='context members (expressions), e.g. {"clientAddress": "${contexts.client.remoteAddress}"}; '
+            "empty by default, as in the AuthZEN API-gateway interop. Every member is part of the cache key.",
         )
         requirements: list[Requirement] = Field(
             default_factory=list, description="Extra questions that must all be permitted too."
@@ -84,8 +89,11 @@ class PolicyEnforcementFilter:
         self.resource_type = config.resourceType
         self.subject_type = config.subjectType
         self.subject_id = ctx.expression(config.subjectId, "subjectId")
+        # The default subject id is the identity's subject: read it directly, no expression scope needed.
+        self.subject_is_sub = config.subjectId == DEFAULT_SUBJECT_ID
         self.claims = tuple(config.claims)
         self.action = ctx.expression(config.action, "action")
+        self.action_is_method = config.action == DEFAULT_ACTION
         self.context = [(k, ctx.expression(v, f"context.{k}")) for k, v in config.context.items()]
         self.requirements = [
             (r.action, r.resourceType, ctx.expression(r.resourceId, f"requirements[{i}].resourceId"))
@@ -96,6 +104,7 @@ class PolicyEnforcementFilter:
         self.cache = DecisionCache(config.cache.size, ttl, deny_ttl) if config.cache.enabled else None
         self.metrics = ctx.services.metrics
         self.audit_log = audit_log(ctx.services.extras)
+        self._counters: dict[tuple[str, str, str], Any] = {}
         self.login: Any = None
         # OpenAM speaks of absolute URLs and of subjects as a session token, a JWT or claims.
         self.url_resource = bool(getattr(pdp, "wants_url", False)) and not self.templates
@@ -151,7 +160,12 @@ class PolicyEnforcementFilter:
         reason: str,
     ) -> None:  # fmt: skip
         if self.metrics is not None:
-            self.metrics.authz_decisions.labels(route, outcome, source).inc()
+            counter = self._counters.get((route, outcome, source))
+            if counter is None:
+                counter = self._counters[route, outcome, source] = self.metrics.authz_decisions.labels(
+                    route, outcome, source
+                )
+            counter.inc()
         self.audit_log.record(route, request_id, question, outcome, source, latency, reason)
 
     def _unmatched(self, request: web.BaseRequest, route: str) -> web.StreamResponse:
@@ -167,7 +181,8 @@ class PolicyEnforcementFilter:
         subject: dict[str, Any] = {"type": "anonymous", "id": "anonymous"}
         properties: dict[str, Any] = {}
         if identity is not None:
-            subject = {"type": self.subject_type, "id": self.subject_id.as_str(scope)}
+            sub = identity.subject if self.subject_is_sub else self.subject_id.as_str(scope)
+            subject = {"type": self.subject_type, "id": sub}
             if self.claims:
                 properties = {name: identity.claims[name] for name in self.claims if name in identity.claims}
         if self.openig:
@@ -193,7 +208,8 @@ class PolicyEnforcementFilter:
         context = {name: value(scope) for name, value in self.context}
         if "environment" in self.openig:
             context["environment"] = {name: [value.as_str(scope)] for name, value in self.openig["environment"].items()}
-        out = [Evaluation(subject, {"name": self.action.as_str(scope)}, resource, context)]
+        action = request.method if self.action_is_method else self.action.as_str(scope)
+        out = [Evaluation(subject, {"name": action}, resource, context)]
         for action, rtype, required in self.requirements:
             out.append(Evaluation(subject, {"name": action}, {"type": rtype, "id": required.as_str(scope)}, context))
         return out

@@ -46,6 +46,8 @@ class Evaluation:
 
 
 def _frozen(value: Any) -> Any:
+    if not value:
+        return value if not isinstance(value, dict | list) else ()
     if isinstance(value, dict):
         items = tuple(sorted(value.items()))
         try:

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import json
 import sys
 import time
 from collections.abc import Callable
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from gateway.oauth.authzen import Evaluation
 from gateway.policy.decision import Decision
 
 LOGGER = "gateway.authz"
+
+
+def _s(value: Any) -> str:
+    """A JSON string (any value as its text)."""
+    return encode_basestring_ascii(value if isinstance(value, str) else str(value))
 
 
 def decision_view(decision: Decision, source: str) -> dict[str, Any]:
@@ -54,16 +59,15 @@ class AuditLog:
         second = int(now)
         if second != self._second:
             self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        line = {
-            "ts": f"{self._stamp}.{int(now % 1 * 1000):03d}Z",
-            "level": "info", "logger": LOGGER, "msg": f"authz {outcome}", "request_id": request_id, "route": route,
-            "authz": {
-                "subject": question.subject.get("id"), "action": question.action.get("name"),
-                "resource": question.resource.get("id"), "decision": outcome, "source": source,
-                "pdp_latency": latency, "reason": reason,
-            },
-        }  # fmt: skip
-        self._pending.append(json.dumps(line, default=str))
+        # Written by hand from escaped strings: several times cheaper than json.dumps of a dict.
+        line = (
+            f'{{"ts": "{self._stamp}.{int(now % 1 * 1000):03d}Z", "level": "info", "logger": "{LOGGER}", '
+            f'"msg": "authz {outcome}", "request_id": {_s(request_id)}, "route": {_s(route)}, "authz": {{'
+            f'"subject": {_s(question.subject.get("id"))}, "action": {_s(question.action.get("name"))}, '
+            f'"resource": {_s(question.resource.get("id"))}, "decision": "{outcome}", "source": "{source}", '
+            f'"pdp_latency": {"null" if latency is None else repr(latency)}, "reason": {_s(reason)}}}}}'
+        )
+        self._pending.append(line)
         if self._timer is None:
             try:
                 self._timer = asyncio.get_running_loop().call_later(self.interval, self.flush)

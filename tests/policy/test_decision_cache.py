@@ -1,10 +1,13 @@
 """The decision cache: TTLs (a PDP's shorter one wins), the LRU bound, the subject index and
-single flight."""
+single flight; and the audit lines."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
+from gateway.oauth.authzen import Evaluation
+from gateway.policy.audit import AuditLog
 from gateway.policy.cache import DecisionCache
 from gateway.policy.decision import Decision
 
@@ -85,3 +88,14 @@ async def test_a_failed_call_is_not_cached_and_reaches_every_waiter() -> None:
     results = await asyncio.gather(*(cache.fetch("q", "alice", ask) for _ in range(3)), return_exceptions=True)
     assert all(isinstance(r, RuntimeError) for r in results)
     assert cache.get("q") is None
+
+
+def test_audit_lines_are_json_whatever_the_values() -> None:
+    written: list[str] = []
+    log = AuditLog(written.append)
+    question = Evaluation({"type": "identity", "id": 'al"ice\\\n\u00e9'}, {"name": "GET"}, {"type": "route", "id": "/t"})
+    log.record("r\u2028", "id-1", question, "deny", "pdp", 0.0123, "no policy permits 'x' \"y\"")
+    log.flush()
+    line = json.loads("".join(written))
+    assert line["authz"]["subject"] == 'al"ice\\\n\u00e9' and line["route"] == "r\u2028"
+    assert line["authz"]["pdp_latency"] == 0.0123 and line["logger"] == "gateway.authz"
