@@ -93,7 +93,8 @@ async def test_a_failed_call_is_not_cached_and_reaches_every_waiter() -> None:
 def test_audit_lines_are_json_whatever_the_values() -> None:
     written: list[str] = []
     log = AuditLog(written.append)
-    question = Evaluation({"type": "identity", "id": 'al"ice\\\n\u00e9'}, {"name": "GET"}, {"type": "route", "id": "/t"})
+    subject = {"type": "identity", "id": 'al"ice\\\n\u00e9'}
+    question = Evaluation(subject, {"name": "GET"}, {"type": "route", "id": "/t"})
     log.record("r\u2028", "id-1", question, "deny", "pdp", 0.0123, "no policy permits 'x' \"y\"")
     log.flush()
     line = json.loads("".join(written))
