@@ -1,6 +1,7 @@
 """What a refusal looks like: a browser gets an HTML page showing the PDP's `reason_user`, an API
 JSON; `reason_admin` never reaches the client. The decision is in `${policy.decision}`; anonymous
-callers are asked about as `{type: anonymous}`; config errors name their JSON path."""
+callers are asked about as `{type: anonymous}`; the decision is in capture records; config errors
+name their JSON path."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import aiohttp
 import pytest
 
 from tests.auth.signer_issuer import SignerIssuer
+from tests.capture.conftest import jsonl_records
 from tests.oauth.conftest import ServerFactory
 from tests.policy.conftest import GATEWAY_POLICIES, pdp_object
 from tests.policy.interop import TEMPLATES, signer_provider, write_interop_route
@@ -93,3 +95,28 @@ async def test_a_bad_filter_config_names_its_json_path(
         route = (await response.json())["routes"][0]
     assert route["state"] == "fail-closed"
     assert any(error["path"] == path for error in route["errors"]), route["errors"]
+
+
+async def test_the_decision_is_in_the_capture_record(
+    upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    policies = tmp_path / "public.yaml"
+    policies.write_text(GATEWAY_POLICIES.read_text().replace("subjects: [{authenticated: true}]", "subjects: [{}]"))
+    capture = {"format": "jsonl", "captureContext": True}
+    route = {
+        "name": "public", "baseURI": upstream.url,
+        "heap": [{"name": "json", "type": "CaptureDecorator", "config": capture},
+                 {"name": "up", "type": "ClientHandler", "capture": {"decorator": "json", "points": ["request"]}}],
+        "handler": {"type": "Chain", "config": {"filters": [
+            {"type": "PolicyEnforcementFilter", "config": {"pdp": "pdp", "resources": TEMPLATES}}], "handler": "up"}},
+    }  # fmt: skip
+    write_route(routes_dir, "10-public.json", route)
+    heap = [pdp_object(policies, listen=None, tokens=[])]
+    folder = tmp_path / "capture"
+    async with running_gateway(routes_dir, heap=heap, state=str(tmp_path / "s"), capture={"dir": str(folder)}) as gw:
+        async with http.get(f"{gw.url}/todos/3") as response:
+            assert response.status == 200
+        (record,) = await jsonl_records(gw, folder, "public", 1)
+    policy = record["context"]["policy"]
+    assert (policy["decision"], policy["source"]) == ("permit", "pdp")
+    assert "signed-in-read" in policy["reason"]
