@@ -20,6 +20,7 @@ from gateway.oauth.authzen import Evaluation
 from gateway.policy.decision import Decision
 
 LOGGER = "gateway.authz"
+PIPE_BUF = 4096
 
 
 def _s(value: Any) -> str:
@@ -79,9 +80,18 @@ class AuditLog:
         self._timer = None
         if not self._pending:
             return
-        text = "\n".join(self._pending) + "\n"
+        write = self._write or sys.stderr.write
+        chunk: list[str] = []
+        size = 0
+        # Chunks of at most PIPE_BUF bytes: with several workers on one pipe, each write stays whole.
+        for line in self._pending:
+            if chunk and size + len(line) + 1 > PIPE_BUF:
+                write("\n".join(chunk) + "\n")
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line) + 1
+        write("\n".join(chunk) + "\n")
         self._pending.clear()
-        (self._write or sys.stderr.write)(text)
 
 
 def audit_log(extras: dict[str, Any]) -> AuditLog:

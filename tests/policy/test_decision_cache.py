@@ -100,3 +100,14 @@ def test_audit_lines_are_json_whatever_the_values() -> None:
     line = json.loads("".join(written))
     assert line["authz"]["subject"] == 'al"ice\\\n\u00e9' and line["route"] == "r\u2028"
     assert line["authz"]["pdp_latency"] == 0.0123 and line["logger"] == "gateway.authz"
+
+
+def test_audit_lines_are_written_in_whole_lines_of_at_most_a_pipe_buffer() -> None:
+    written: list[str] = []
+    log = AuditLog(written.append)
+    question = Evaluation({"type": "identity", "id": "alice"}, {"name": "GET"}, {"type": "route", "id": "/t"})
+    for index in range(200):
+        log.record("r", f"id-{index}", question, "permit", "cache", None, "x" * 50)
+    log.flush()
+    assert len(written) > 1 and all(len(chunk.encode()) <= 4096 and chunk.endswith("\n") for chunk in written)
+    assert [json.loads(line)["request_id"] for line in "".join(written).splitlines()] == [f"id-{i}" for i in range(200)]
