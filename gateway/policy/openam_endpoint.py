@@ -7,6 +7,8 @@ that token in the `iPlanetDirectoryPro` header evaluates every action of each re
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import secrets
@@ -17,6 +19,7 @@ from aiohttp import web
 
 from gateway.durations import to_seconds
 from gateway.oauth.authzen import Evaluation
+from gateway.sessions.keys import derive_key, session_key
 
 if TYPE_CHECKING:
     from gateway.policy.builtin import OpenAmEndpoint, PolicyDecisionPoint
@@ -31,12 +34,16 @@ def _denied(message: str) -> web.Response:
 
 
 class OpenAmService:
-    """Service-account logins (tokens kept in memory until they expire) and evaluations."""
+    """Service-account logins and evaluations.
+
+    A login token is `user.expiry.nonce.mac`, an HMAC under a key derived from the gateway's master
+    key: every worker (and every instance sharing the session secret) accepts it, with no state."""
 
     def __init__(self, pdp: PolicyDecisionPoint, config: OpenAmEndpoint) -> None:
         self.pdp, self.config = pdp, config
         self.ttl = to_seconds(config.tokenTtl)
-        self.tokens: dict[str, float] = {}
+        settings = pdp.services.settings
+        self._key = derive_key(session_key(settings.sessions.secret, settings.state), "pdp openam tokens")
         self.logins = 0
 
     async def authenticate(self, request: web.Request) -> web.Response:
@@ -46,17 +53,32 @@ class OpenAmService:
         expected = self.config.users.get(user)
         if expected is None or not hmac.compare_digest(given, expected.encode()):
             return _denied("Authentication Failed")
-        now = time.time()
-        self.tokens = {t: e for t, e in self.tokens.items() if e > now}
-        token = secrets.token_urlsafe(24)
-        self.tokens[token] = now + self.ttl
         self.logins += 1
-        return web.json_response({"tokenId": token, "successUrl": "/", "realm": request.match_info.get("realm") or "/"})
+        realm = request.match_info.get("realm") or "/"
+        return web.json_response({"tokenId": self._issue(user), "successUrl": "/", "realm": realm})
+
+    def _issue(self, user: str) -> str:
+        payload = f"{_b64(user.encode())}.{int(time.time() + self.ttl)}.{secrets.token_urlsafe(8)}"
+        return f"{payload}.{self._mac(payload)}"
+
+    def _mac(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+    def valid(self, token: str) -> bool:
+        """Whether a login token is authentic, unexpired and of an account that still exists."""
+        payload, _, mac = token.rpartition(".")
+        if not payload or not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):
+            return False
+        user, expiry, _ = payload.split(".", 2)
+        try:
+            name = base64.urlsafe_b64decode(user + "=" * (-len(user) % 4)).decode()
+        except ValueError:
+            return False
+        return expiry.isdigit() and int(expiry) > time.time() and name in self.config.users
 
     async def evaluate(self, request: web.Request) -> web.Response:
         """Evaluate every action of each resource for the subject."""
-        token = request.headers.get(self.config.cookieName, "")
-        if self.tokens.get(token, 0.0) <= time.time():
+        if not self.valid(request.headers.get(self.config.cookieName, "")):
             return _denied("Access Denied")
         if request.query.get("_action") != "evaluate":
             return web.json_response({"code": 400, "reason": "Bad Request", "message": "_action=evaluate"}, status=400)
@@ -88,6 +110,10 @@ class OpenAmService:
                 target[AUTH_LEVEL_ADVICE if key == "acr_values" else key] = list(values)
         answer["ttl"] = int((time.time() + ttl) * 1000)
         return answer
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _subject(doc: dict[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,9 @@ async def start_server(pdp: PolicyDecisionPoint) -> web.AppRunner:
     # Bound before the app is built, so that the metadata names the real port (also for port 0).
     sock = socket.socket(socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):
+        # With --workers N, every worker serves the PDP on the one port, as they share the main one.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host.strip("[]") or "127.0.0.1", int(port)))
     bound = sock.getsockname()
     pdp.address = f"{bound[0]}:{bound[1]}"

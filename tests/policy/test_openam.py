@@ -165,3 +165,25 @@ async def test_an_openig_policy_enforcement_route_loads_unchanged_and_enforces(
         async with http.get(f"{gateway.url}/policy/page") as response:
             assert response.status == 403
     assert [r["raw_path"] for r in upstream.seen] == ["/policy/page"]
+
+
+async def test_the_openam_endpoint_refuses_bad_logins_and_forged_tokens(
+    openam: str, http: aiohttp.ClientSession
+) -> None:
+    wrong = {"X-OpenAM-Username": "pep", "X-OpenAM-Password": "wrong"}
+    async with http.post(f"{openam}/json/authenticate", headers=wrong) as response:
+        assert response.status == 401
+    login = {"X-OpenAM-Username": "pep", "X-OpenAM-Password": "pep-secret"}
+    async with http.post(f"{openam}/json/authenticate", headers=login) as response:
+        token = (await response.json())["tokenId"]
+    body = {"resources": ["http://app.example/app/x"], "application": "web", "subject": {"claims": {"sub": "a"}}}
+    user, expiry, nonce, mac = token.split(".")
+    forged = [f"{user}.{int(expiry) + 3600}.{nonce}.{mac}", f"{user}.{expiry}.{nonce}.{mac[:-2]}AA", "", "a.b"]
+    for candidate in [token, *forged]:
+        headers = {"iPlanetDirectoryPro": candidate, "Accept-API-Version": "protocol=1.0,resource=2.0"}
+        async with http.post(f"{openam}/json/policies?_action=evaluate", json=body, headers=headers) as response:
+            assert response.status == (200 if candidate == token else 401), candidate
+            if candidate == token:
+                (answer,) = await response.json()
+                assert answer["actions"] == {"DELETE": False, "GET": True, "POST": False, "PUT": False}
+                assert answer["attributes"] == {"department": ["engineering"]}
