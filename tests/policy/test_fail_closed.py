@@ -133,3 +133,35 @@ async def test_metadata_is_kept_as_long_as_cache_control_allows(
             async with http.get(f"{gateway.url}/todos", headers={"Authorization": f"Bearer {token}"}) as response:
                 assert response.status == 200
     assert len(seen) == fetches
+
+
+@pytest.mark.parametrize(
+    ("answers", "status"),
+    [([True, True], 200), ([True], 403), ([True, False], 403), ([True, True, True], 503), ([True, "true"], 503)],
+    ids=["both permitted", "shorter answer", "second denied", "longer answer", "not a boolean"],
+)
+async def test_batch_answers_are_matched_by_position(
+    aiohttp_server: ServerFactory, signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path,
+    http: aiohttp.ClientSession, answers: list[Any], status: int,
+) -> None:  # fmt: skip
+    batches: list[Any] = []
+
+    async def evaluations(request: web.Request) -> web.StreamResponse:
+        batches.append(await request.json())
+        return web.json_response({"evaluations": [{"decision": answer} for answer in answers]})
+
+    app = web.Application()
+    app.router.add_post("/access/v1/evaluations", evaluations)
+    server = await aiohttp_server(app)
+    pdp = {"type": "AuthZenPdp", "config": {"url": str(server.make_url("")).rstrip("/")}}
+    requirement = {"action": "read", "resourceType": "list", "resourceId": "todos"}
+    write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False}, requirements=[requirement])
+    async with running_gateway(routes_dir, heap=[signer_provider(signer)], state=str(tmp_path / "s")) as gateway:
+        token = signer.access_token(sub=RICK)
+        async with http.get(f"{gateway.url}/todos", headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == status
+    (batch,) = batches
+    assert batch["options"] == {"evaluations_semantic": "deny_on_first_deny"}
+    assert [item["resource"] for item in batch["evaluations"]] == [
+        {"type": "route", "id": "/todos"}, {"type": "list", "id": "todos"}]  # fmt: skip
+    assert len(upstream.seen) == (1 if status == 200 else 0)
