@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from aiohttp import web
 from pydantic import ConfigDict, Field
 
+from gateway.auth.identity_headers import register_header, safe_value
 from gateway.errors import GatewayError
 from gateway.filters.policy_config import CacheConfig, OpenIgFields, Requirement
 from gateway.heap.fields import Ref
@@ -79,6 +80,11 @@ class PolicyEnforcementFilter:
         )
         onError: Literal[403, 503] = Field(503, description="The status when the PDP gives no usable answer.")
         cache: CacheConfig = Field(default_factory=CacheConfig, description="The decision cache.")
+        headers: dict[str, str] = Field(
+            default_factory=dict,
+            description="Headers to the upstream on a permit (expressions such as ${policy.attributes.role[0]}); "
+            "these names are removed from every client request.",
+        )
         login: Ref | None = Field(
             None, description="The route's OidcLoginFilter: browsers are sent back through it for a step-up."
         )
@@ -109,6 +115,11 @@ class PolicyEnforcementFilter:
         # OpenAM speaks of absolute URLs and of subjects as a session token, a JWT or claims.
         self.url_resource = bool(getattr(pdp, "wants_url", False)) and not self.templates
         self.openig = _openig_expressions(config, ctx)
+        self.headers = [
+            (name, ctx.expression(value, f"headers.{name}"))
+            for name, value in config.headers.items()
+            if register_header(name, f"headers.{name}", ctx)
+        ]
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:
@@ -152,8 +163,18 @@ class PolicyEnforcementFilter:
         outcome = "permit" if decision.allowed else "deny"
         self._audit(route, exchange.request_id, questions[0], outcome, source, latency, decision.reason_admin)
         if decision.allowed:
+            if self.headers:
+                self._add_headers(request)
             return await next(request)
         return await self._refuse(request, decision)
+
+    def _add_headers(self, request: web.BaseRequest) -> None:
+        exchange = request[EXCHANGE]
+        headers = exchange.edit_headers(request.headers)
+        for name, expression in self.headers:
+            value = expression.as_str(exchange.scope)
+            if value and safe_value(value):
+                headers[name] = value
 
     def _audit(
         self, route: str, request_id: str, question: Evaluation, outcome: str, source: str, latency: float | None,
