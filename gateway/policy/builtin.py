@@ -154,7 +154,3 @@ class PolicyDecisionPoint:
         async for changes in awatch(target.parent, stop_event=stop, debounce=150, step=30, recursive=False):
             if any(changed == str(target) or Path(changed).name == target.name for _, changed in changes):
                 self.reload()
-
-    def describe(self) -> dict[str, Any]:
-        """What the admin API shows."""
-        return {"file": str(self.path), "reloads": self.reloads, "problems": [e.as_dict() for e in self.problems]}
