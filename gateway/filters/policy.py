@@ -157,7 +157,7 @@ class PolicyEnforcementFilter:
         except PdpError as error:
             self._audit(route, exchange.request_id, questions[0], "error", "error", None, error.reason)
             error.status = self.on_error
-            return error_response(request, error, exchange.request_id)
+            return self._answer(request, error)
         exchange.decision = decision_view(decision, source)
         exchange.scope.refresh("policy")
         outcome = "permit" if decision.allowed else "deny"
@@ -167,6 +167,12 @@ class PolicyEnforcementFilter:
                 self._add_headers(request)
             return await next(request)
         return await self._refuse(request, decision)
+
+    def _answer(self, request: web.BaseRequest, error: GatewayError) -> web.StreamResponse:
+        """A refusal, counted by its reason code as every refusal of the gateway is."""
+        if self.metrics is not None:
+            self.metrics.denials.labels(error.code).inc()
+        return error_response(request, error, request[EXCHANGE].request_id)
 
     def _add_headers(self, request: web.BaseRequest) -> None:
         exchange = request[EXCHANGE]
@@ -195,7 +201,7 @@ class PolicyEnforcementFilter:
         resource = {"type": self.resource_type, "id": request.path}
         question = Evaluation(self._subject(exchange.scope), {"name": request.method}, resource)
         self._audit(route, exchange.request_id, question, "deny", "pep", None, reason)
-        return error_response(request, AccessDenied(reason), exchange.request_id)
+        return self._answer(request, AccessDenied(reason))
 
     def _subject(self, scope: Scope) -> dict[str, Any]:
         identity = scope.exchange.identity
@@ -257,7 +263,6 @@ class PolicyEnforcementFilter:
         return decision, source, timing[0] if timing else None
 
     async def _refuse(self, request: web.BaseRequest, decision: Decision) -> web.StreamResponse:
-        exchange = request[EXCHANGE]
         acr = decision.advices.get("acr_values")
         if acr:
             if self.login is not None and prefers_html(request.headers.get("Accept", "")):
@@ -268,9 +273,9 @@ class PolicyEnforcementFilter:
                 f'Bearer error="insufficient_user_authentication", '
                 f'error_description="A different authentication level is required", acr_values="{" ".join(acr)}"'
             )
-            return error_response(request, error, exchange.request_id)
+            return self._answer(request, error)
         denied = AccessDenied(decision.reason_admin or "denied", public=decision.reason_user or None)
-        return error_response(request, denied, exchange.request_id)
+        return self._answer(request, denied)
 
 
 def _openig_expressions(config: PolicyEnforcementFilter.Config, ctx: BuildContext) -> dict[str, dict[str, Any]]:

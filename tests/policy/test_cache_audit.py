@@ -152,5 +152,6 @@ async def test_the_log_lines_and_metrics_follow_a_known_sequence(
         '{decision="deny",route="interop",source="cache"}': 1.0,
         '{decision="deny",route="interop",source="pep"}': 1.0,
     }
+    assert _samples(text, "gateway_errors_total") == {'{code="access_denied"}': 3.0}
     counts = _samples(text, "gateway_pdp_latency_seconds_count")
     assert list(counts.values()) == [2.0]
