@@ -13,17 +13,16 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
-from gateway.capture import install_capture
-from gateway.keys import RUNTIME
+from gateway.admin.metrics import publishing_lifetime
+from gateway.capturing.install import install_capture
 from gateway.ops.metrics import Metrics
-from gateway.ops.publish import publishing_lifetime
 from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
-from gateway.runtime import Runtime, make_runtime
+from gateway.runtime import RUNTIME, Runtime, make_runtime
 from gateway.services import Services
+from gateway.session_lifetime import sessions_lifetime
 from gateway.sessions.cookies import COOKIE_HEADER_BYTES
-from gateway.sessions.lifetime import sessions_lifetime
 from gateway.settings import Settings, split_hostport
 from gateway.stores import MemoryStore, StoreSpec, open_store
 from gateway.stores.spec import DEFAULT_PATH
@@ -94,7 +93,7 @@ def create_services(settings: Settings) -> Services:
 async def _authz_audit(app: web.Application) -> AsyncIterator[None]:
     # The authorization audit lines still queued are written when the gateway stops.
     yield
-    audit_log(app[RUNTIME].services.extras).flush()
+    audit_log(app[RUNTIME].services).flush()
 
 
 async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:

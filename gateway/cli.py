@@ -70,10 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _schema(policies: bool = False) -> int:
-    from gateway.heap.schema import route_schema
     from gateway.policy.compile import policy_schema
+    from gateway.routing.schema import route_schema
+    from gateway.types import TYPES
 
-    print(json.dumps(policy_schema() if policies else route_schema(), indent=2))
+    print(json.dumps(policy_schema() if policies else route_schema(TYPES), indent=2))
     return 0
 
 

@@ -14,9 +14,9 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.errors import ConfigError, ConfigErrors
-from gateway.handlers.forwarding import Network, is_trusted, parse_networks
-from gateway.heap.validation import validation_errors
+from gateway.http.forwarding import Network, is_trusted, parse_networks
 from gateway.sessions.settings import AuthSettings, SessionSettings
+from gateway.validation import validation_errors
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 # Where a flag's value came from, in error messages about command-line overrides.

@@ -7,9 +7,9 @@ import os
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from gateway.admin.metrics import scrape
 from gateway.admin.sessions import add_session_routes
-from gateway.keys import RUNTIME
-from gateway.ops.publish import scrape
+from gateway.runtime import RUNTIME
 
 
 async def health(request: web.Request) -> web.Response:

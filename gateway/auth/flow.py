@@ -15,16 +15,15 @@ from yarl import URL
 from gateway.auth.redirects import origin, safe_return_path
 from gateway.auth.secrets import AuthKeys
 from gateway.auth.transaction import LIFETIME, Transaction, crowded_out
+from gateway.services import ServiceKey, Services
 from gateway.sessions.keys import session_key
 from gateway.sessions.manager import sessions_of
 
 if TYPE_CHECKING:
     from gateway.auth.provider import OidcProvider
     from gateway.oauth.pkce import Pkce
-    from gateway.services import Services
     from gateway.settings import Settings
 
-_EXTRA = "auth.browser_login"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +134,12 @@ def _authorize_query(
     return query
 
 
+BROWSER_LOGIN = ServiceKey("auth.browser_login", BrowserLogin)
+
+
 def browser_login(services: Services) -> BrowserLogin | None:
     """The app's browser login, when the global heap has OpenID providers."""
-    found = services.extras.get(_EXTRA)
-    return found if isinstance(found, BrowserLogin) else None
+    return services.feature(BROWSER_LOGIN)
 
 
 def install_browser_login(services: Services, providers: dict[str, OidcProvider]) -> BrowserLogin | None:
@@ -146,5 +147,4 @@ def install_browser_login(services: Services, providers: dict[str, OidcProvider]
     if not providers:
         return None
     login = BrowserLogin(services, providers, AuthPaths.from_settings(services.settings))
-    services.extras[_EXTRA] = login
-    return login
+    return services.add_feature(BROWSER_LOGIN, login)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Self
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.http.headers import normalise_header
 from gateway.keys import EXCHANGE
-from gateway.routing.dispatch import normalise_header
 
 if TYPE_CHECKING:
     from gateway.expressions import Expression

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from gateway.keys import EXCHANGE
+from gateway.oauth.rfc6750 import bearer_token
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.identity import Identity
 
 
@@ -78,3 +79,9 @@ def group_authentication(filters: Sequence[object]) -> list[object]:
     if run:
         out.append(AuthGroup(run) if len(run) > 1 else run[0])
     return out
+
+
+def request_bearer_token(request: web.BaseRequest) -> str | None:
+    """The request's RFC 6750 bearer token, None when it has none; raise BearerRequestError when misplaced."""
+    query = request.query if request.query_string else None
+    return bearer_token(request.headers.getall("Authorization", ()), query)

@@ -17,7 +17,6 @@ from pydantic import ConfigDict, Field
 
 from gateway.auth.identity_headers import register_header, safe_value
 from gateway.errors import GatewayError
-from gateway.filters.policy_config import CacheConfig, OpenIgFields, Requirement
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
 from gateway.oauth.authzen import Evaluation
@@ -25,11 +24,13 @@ from gateway.ops.errorpage import error_response, prefers_html
 from gateway.policy.audit import audit_log, decision_view
 from gateway.policy.cache import DecisionCache
 from gateway.policy.decision import Decision, Pdp, PdpError
+from gateway.policy.enforcement_config import CacheConfig, OpenIgFields, Requirement
 from gateway.policy.patterns import Pattern, compile_pattern
+from gateway.policy.resolve import StepUpLogin, resolve_login, resolve_pdp
 from gateway.sessions.model import SessionEnded
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.heap.context import BuildContext
     from gateway.scope import Scope
 
@@ -109,9 +110,9 @@ class PolicyEnforcementFilter:
         ttl, deny_ttl = ctx.duration(config.cache.ttl, "cache.ttl"), ctx.duration(config.cache.denyTtl, "cache.denyTtl")
         self.cache = DecisionCache(config.cache.size, ttl, deny_ttl) if config.cache.enabled else None
         self.metrics = ctx.services.metrics
-        self.audit_log = audit_log(ctx.services.extras)
+        self.audit_log = audit_log(ctx.services)
         self._counters: dict[tuple[str, str, str], Any] = {}
-        self.login: Any = None
+        self.login: StepUpLogin | None = None
         # OpenAM speaks of absolute URLs and of subjects as a session token, a JWT or claims.
         self.url_resource = bool(getattr(pdp, "wants_url", False)) and not self.templates
         self.openig = _openig_expressions(config, ctx)
@@ -124,9 +125,7 @@ class PolicyEnforcementFilter:
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:
         """Resolve the PDP, compile the templates and expressions once."""
-        from gateway.filters.policy_pdp import resolve_login, resolve_pdp
-
-        pdp = resolve_pdp(config, ctx)
+        pdp = resolve_pdp(config.pdp, config, ctx)
         for index, template in enumerate(config.resources):
             try:
                 compile_pattern(template)
@@ -136,7 +135,7 @@ class PolicyEnforcementFilter:
         if pdp is None:
             return None
         enforcer = cls(pdp, config, ctx)
-        enforcer.login = resolve_login(config, ctx)
+        enforcer.login = resolve_login(config.login, ctx)
         if enforcer.cache is not None:
             _follow_session_ends(enforcer.cache, ctx)
             # An in-process PDP empties the cache when its policies change, so that a change applies at once.

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from gateway.heap.registry import DEFAULT_OBJECTS, types_by_name
-from gateway.heap.validation import validation_errors
+from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
-    from gateway.filters.base import Filter, HandlerFn
+    from gateway.contract import Filter, HandlerFn
+    from gateway.heap.catalog import Catalog
     from gateway.heap.context import BuildContext
 
 T = TypeVar("T")
@@ -35,13 +35,19 @@ FAILED = _Failed()
 class Heap:
     """Named objects of one route (or of the global config), built lazily and once each."""
 
-    def __init__(self, ctx: BuildContext, declarations: Any, base: str, parent: Heap | None = None) -> None:
+    def __init__(
+        self, ctx: BuildContext, decls: Any, base: str, parent: Heap | None = None, catalog: Catalog | None = None
+    ) -> None:
         self.parent = parent
+        found = catalog if catalog is not None else parent.catalog if parent is not None else None
+        if found is None:
+            raise ValueError("a heap needs a catalog of types, its own or its parent's")
+        self.catalog: Catalog = found
         self.ctx = ctx
         self._decls: dict[str, tuple[dict[str, Any], str]] = {}
         self._built: dict[str, Any] = {}
         self._building: list[str] = []
-        self._read(declarations, base)
+        self._read(decls, base)
 
     def _read(self, declarations: Any, base: str) -> None:
         if declarations is None:
@@ -65,7 +71,7 @@ class Heap:
 
     def names(self) -> list[str]:
         """Names declared here and in the parents."""
-        return list(self._decls) + (self.parent.names() if self.parent else list(DEFAULT_OBJECTS))
+        return list(self._decls) + (self.parent.names() if self.parent else list(self.catalog.defaults))
 
     def build_all(self) -> None:
         """Build every declared object, so that errors in unreferenced ones are reported too."""
@@ -129,8 +135,8 @@ class Heap:
         if self.parent is not None:
             if name in self.parent.names():
                 return self.parent._get(name, path, ctx)
-        elif name in DEFAULT_OBJECTS:
-            type_name, config = DEFAULT_OBJECTS[name]
+        elif name in self.catalog.defaults:
+            type_name, config = self.catalog.defaults[name]
             self._decls[name] = ({"name": name, "type": type_name, "config": config}, f"<default {name}>")
             return self._get(name, path, ctx)
         near = difflib.get_close_matches(name, self.names(), n=1)
@@ -142,9 +148,9 @@ class Heap:
         for key in sorted(decl.keys() - _KEYS):
             ctx.error(f"{path}.{key}", _unknown_key(key))
         type_name = decl.get("type")
-        cls = types_by_name().get(type_name) if isinstance(type_name, str) else None
+        cls = self.catalog.types.get(type_name) if isinstance(type_name, str) else None
         if cls is None:
-            ctx.error(f"{path}.type", _unknown_type(type_name))
+            ctx.error(f"{path}.type", _unknown_type(type_name, self.catalog.types))
             return FAILED
         raw = decl.get("config", {})
         try:
@@ -179,8 +185,8 @@ def _kind(obj: Any) -> str:
     return f"a {type(obj).__name__} ({role})"
 
 
-def _unknown_type(type_name: Any) -> str:
-    known = sorted(types_by_name())
+def _unknown_type(type_name: Any, types: Mapping[str, Any]) -> str:
+    known = sorted(types)
     listing = f"known types: {', '.join(known)}"
     if type_name is None:
         return f"required property is missing ({listing})"

@@ -10,22 +10,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from gateway.ops.multiproc import multiprocess_enabled
-from gateway.ops.traffic import Traffic
+from gateway.ops.traffic import BatchedHistogram, Traffic
 
 # Seconds until the response head is ready: from a cached answer to a slow report.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-
-
-class BatchedHistogram(Histogram):
-    """A histogram that also takes observations counted per bucket elsewhere (see `gateway.ops.traffic`)."""
-
-    def add(self, buckets: list[int], total: float) -> None:
-        """Add `buckets[i]` observations to bucket i (the last is +Inf), whose values sum to `total`."""
-        # prometheus-client observes one value at a time; its children hold one value per bucket and the sum.
-        for index, count in enumerate(buckets):
-            if count:
-                self._buckets[index].inc(count)
-        self._sum.inc(total)
 
 
 class Metrics:

@@ -18,6 +18,7 @@ from typing import Any
 
 from gateway.oauth.authzen import Evaluation
 from gateway.policy.decision import Decision
+from gateway.services import ServiceKey, Services
 
 LOGGER = "gateway.authz"
 PIPE_BUF = 4096
@@ -94,9 +95,9 @@ class AuditLog:
         self._pending.clear()
 
 
-def audit_log(extras: dict[str, Any]) -> AuditLog:
-    """The process's audit log, kept in the services' extras."""
-    found = extras.get(LOGGER)
-    if not isinstance(found, AuditLog):
-        found = extras[LOGGER] = AuditLog()
-    return found
+AUDIT = ServiceKey(LOGGER, AuditLog)
+
+
+def audit_log(services: Services) -> AuditLog:
+    """The process's audit log, kept on the services."""
+    return services.feature(AUDIT) or services.add_feature(AUDIT, AuditLog())

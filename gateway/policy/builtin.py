@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict
 from watchfiles import awatch
 
 from gateway.errors import ConfigError, ConfigErrors
@@ -25,6 +25,7 @@ from gateway.policy.cache import DecisionCache
 from gateway.policy.compile import compile_policies, read_policy_file
 from gateway.policy.decision import DENY_SKIPPED, Decision
 from gateway.policy.engine import Engine
+from gateway.policy.pdp_config import PdpConfig
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -38,40 +39,18 @@ def load_engine(path: Path, services: Services) -> Engine:
     return compile_policies(read_policy_file(path), str(path), lambda: services.http, time.time)
 
 
-class OpenAmEndpoint(BaseModel):
-    """The OpenAM-compatible endpoint: service accounts that may log in and ask for decisions."""
-
-    model_config = ConfigDict(extra="forbid")
-    users: dict[str, str] = Field(description="Service account name → password (from the environment).")
-    tokenTtl: str | float = Field("10 minutes", description="How long a login token is valid.")
-    cookieName: str = Field("iPlanetDirectoryPro", description="The header that carries the login token.")
-
-
 class PolicyDecisionPoint:
     """The built-in PDP: policies from a file, evaluated with deny-overrides."""
 
-    class Config(BaseModel):
+    class Config(PdpConfig):
         model_config = ConfigDict(extra="forbid")
-        file: str = Field(description="The policy file (YAML or JSON), relative to the working directory.")
-        listen: str | None = Field(
-            None, description="HOST:PORT on which to serve the PDP to other PEPs (global heap only)."
-        )
-        identifier: str | None = Field(
-            None, description="The PDP identifier advertised in its metadata; default http://<listen address>."
-        )
-        tokens: list[str] = Field(
-            default_factory=list,
-            description="Bearer tokens PEPs must present to the AuthZEN endpoints (from the environment).",
-        )
-        openam: OpenAmEndpoint | None = Field(None, description="Also serve OpenAM's policies?_action=evaluate.")
-        watch: bool = Field(True, description="Reload the file when it changes (global heap only).")
 
     def __init__(self, name: str, path: Path, engine: Engine, services: Services, config: Config) -> None:
         self.name = name
         self.path = path
         self.engine = engine
         self.services = services
-        self.config = config
+        self.config: PdpConfig = config
         self.problems: list[ConfigError] = []
         self.address: str | None = None
         self.reloads = 0

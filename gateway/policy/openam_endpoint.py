@@ -22,7 +22,7 @@ from gateway.oauth.authzen import Evaluation
 from gateway.sessions.keys import derive_key, session_key
 
 if TYPE_CHECKING:
-    from gateway.policy.builtin import OpenAmEndpoint, PolicyDecisionPoint
+    from gateway.policy.pdp_config import OpenAmEndpoint, ServedPdp
 
 # OpenAM names the advice that asks for a stronger login after its AuthLevelCondition.
 AUTH_LEVEL_ADVICE = "AuthLevelConditionAdvice"
@@ -39,7 +39,7 @@ class OpenAmService:
     A login token is `user.expiry.nonce.mac`, an HMAC under a key derived from the gateway's master
     key: every worker (and every instance sharing the session secret) accepts it, with no state."""
 
-    def __init__(self, pdp: PolicyDecisionPoint, config: OpenAmEndpoint) -> None:
+    def __init__(self, pdp: ServedPdp, config: OpenAmEndpoint) -> None:
         self.pdp, self.config = pdp, config
         self.ttl = to_seconds(config.tokenTtl)
         settings = pdp.services.settings
@@ -131,7 +131,7 @@ def _subject(doc: dict[str, Any]) -> dict[str, Any]:
     return {"type": "anonymous", "id": "anonymous", "properties": properties}
 
 
-def add_openam_routes(app: web.Application, pdp: PolicyDecisionPoint, config: OpenAmEndpoint) -> None:
+def add_openam_routes(app: web.Application, pdp: ServedPdp, config: OpenAmEndpoint) -> None:
     """Serve the OpenAM-compatible endpoints on the PDP's app (root realm and sub-realms)."""
     endpoint = OpenAmService(pdp, config)
     app[OPENAM] = pdp.openam = endpoint

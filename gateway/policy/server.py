@@ -16,13 +16,13 @@ from gateway.oauth import authzen
 from gateway.policy.openam_endpoint import add_openam_routes
 
 if TYPE_CHECKING:
-    from gateway.policy.builtin import PolicyDecisionPoint
+    from gateway.policy.pdp_config import ServedPdp
 
 MAX_BODY = 1 << 20
-PDP: web.AppKey[PolicyDecisionPoint] = web.AppKey("pdp")
+PDP: web.AppKey[ServedPdp] = web.AppKey("pdp")
 
 
-def identifier(pdp: PolicyDecisionPoint) -> str:
+def identifier(pdp: ServedPdp) -> str:
     """The PDP identifier: configured, or the listener's origin."""
     return pdp.config.identifier or f"http://{pdp.address}"
 
@@ -65,11 +65,11 @@ def _guarded(handler: Any) -> Any:
     return serve
 
 
-async def _evaluation(pdp: PolicyDecisionPoint, doc: Any, rid: str) -> dict[str, Any]:
+async def _evaluation(pdp: ServedPdp, doc: Any, rid: str) -> dict[str, Any]:
     return (await pdp.evaluate(authzen.parse_evaluation(doc), rid)).as_json()
 
 
-async def _evaluations(pdp: PolicyDecisionPoint, doc: Any, rid: str) -> dict[str, Any]:
+async def _evaluations(pdp: ServedPdp, doc: Any, rid: str) -> dict[str, Any]:
     batch = authzen.parse_batch(doc)
     out = []
     for item in batch.items:
@@ -87,7 +87,7 @@ async def _metadata(request: web.Request) -> web.Response:
     return web.json_response(authzen.metadata(identifier(request.app[PDP])), headers={"Cache-Control": "max-age=300"})
 
 
-def pdp_app(pdp: PolicyDecisionPoint) -> web.Application:
+def pdp_app(pdp: ServedPdp) -> web.Application:
     """The PDP's web app."""
     app = web.Application(client_max_size=MAX_BODY)
     app[PDP] = pdp
@@ -100,7 +100,7 @@ def pdp_app(pdp: PolicyDecisionPoint) -> web.Application:
     return app
 
 
-async def start_server(pdp: PolicyDecisionPoint) -> web.AppRunner:
+async def start_server(pdp: ServedPdp) -> web.AppRunner:
     """Serve the PDP on its listener; `pdp.address` is the bound HOST:PORT."""
     assert pdp.config.listen is not None, "only called for a PDP with a listener"
     host, _, port = pdp.config.listen.rpartition(":")

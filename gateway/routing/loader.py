@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from gateway.errors import ConfigError, RouteFailClosed
+from gateway.heap.baseuri import compile_base_uri
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
-from gateway.heap.validation import validation_errors
 from gateway.keys import EXCHANGE
-from gateway.routing.baseuri import compile_base_uri
 from gateway.routing.model import RouteFile
 from gateway.routing.route import Route
 from gateway.routing.source import parse_json
+from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from gateway.contract import HandlerFn
     from gateway.expressions import Expression
-    from gateway.filters.base import HandlerFn
     from gateway.services import Services
 
 

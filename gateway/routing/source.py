@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from gateway.errors import ConfigError
-from gateway.heap.validation import json_path
+from gateway.validation import json_path
 
 
 class _Object(dict[str, Any]):

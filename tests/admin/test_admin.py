@@ -12,8 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.admin.api import add_admin_routes
 from gateway.app import create_services, start
-from gateway.keys import RUNTIME
-from gateway.runtime import make_runtime
+from gateway.runtime import RUNTIME, make_runtime
 from gateway.settings import Settings
 from tests.routing.conftest import static_route
 from tests.routing.holding import holding_upstream

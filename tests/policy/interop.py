@@ -9,10 +9,10 @@ from typing import Any
 
 import aiohttp
 
-from tests.auth.auth_routes import provider
-from tests.auth.signer_issuer import AUDIENCE, SignerIssuer
 from tests.policy.conftest import vectors
+from tests.support.auth_routes import provider
 from tests.support.gateway import GatewayHandle, write_route
+from tests.support.signer_issuer import AUDIENCE, SignerIssuer
 from tests.support.upstream import Upstream
 
 ROWS = vectors("api-gateway-decisions.json")["evaluation"]

@@ -17,11 +17,11 @@ import pytest
 
 from gateway.policy.builtin import PolicyDecisionPoint
 from gateway.sessions.model import SessionEnded
-from tests.auth.signer_issuer import SignerIssuer
-from tests.oauth.conftest import ServerFactory
 from tests.policy.conftest import GATEWAY_POLICIES, PDP_TOKEN, pdp_object, pdp_url
 from tests.policy.interop import signer_provider, write_interop_route
+from tests.support.fixtures import ServerFactory
 from tests.support.gateway import GatewayHandle, running_gateway
+from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream
 
 RICK = "CiRmZDA2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"

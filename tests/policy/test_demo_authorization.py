@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.login_support import html_browser, idp_provider, login_gateway, real_idp
+from idp.driver import IdP, login
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login
+from tests.support.login_support import html_browser, idp_provider, login_gateway, real_idp
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 from joserfc.jwk import RSAKey
 
-from tests.auth.signer_issuer import SignerIssuer
-from tests.oauth.conftest import ServerFactory
-from tests.oauth.signer import sign, tamper, unsigned
 from tests.policy.conftest import PDP_TOKEN, pdp_object, pdp_url
+from tests.support.fixtures import ServerFactory
 from tests.support.gateway import running_gateway
+from tests.support.signer import sign, tamper, unsigned
+from tests.support.signer_issuer import SignerIssuer
 
 POLICIES = """
 resourceTypes:

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 
 from gateway.policy.builtin import PolicyDecisionPoint
-from tests.auth.signer_issuer import AUDIENCE, SignerIssuer
-from tests.oauth.conftest import ServerFactory
 from tests.policy.conftest import HERE, pdp_object, pdp_url
 from tests.policy.interop import signer_provider
+from tests.support.fixtures import ServerFactory
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.signer_issuer import AUDIENCE, SignerIssuer
 from tests.support.upstream import Upstream
 
 WEB_POLICIES = HERE / "web-policies.yaml"

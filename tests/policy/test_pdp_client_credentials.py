@@ -13,11 +13,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.auth.signer_issuer import SignerIssuer
-from tests.oauth.conftest import ServerFactory
+from idp.driver import API_RESOURCE, IdP
 from tests.policy.interop import signer_provider, write_interop_route
+from tests.support.fixtures import ServerFactory
 from tests.support.gateway import running_gateway
-from tests.support.idp import API_RESOURCE, IdP
+from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
