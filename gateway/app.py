@@ -18,6 +18,7 @@ from gateway.admin.metrics import publishing_lifetime
 from gateway.admin.trial import MAIN_URL
 from gateway.capturing.install import install_capture
 from gateway.ops.metrics import Metrics
+from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
 from gateway.runtime import RUNTIME, Runtime, make_runtime
@@ -89,7 +90,14 @@ def create_services(settings: Settings) -> Services:
     services.lifetimes.append(sessions_lifetime)
     install_capture(services)
     services.lifetimes.append(publishing_lifetime)
+    services.lifetimes.append(_authz_audit)
     return services
+
+
+async def _authz_audit(app: web.Application) -> AsyncIterator[None]:
+    # The authorization audit lines still queued are written when the gateway stops.
+    yield
+    audit_log(app[RUNTIME].services).flush()
 
 
 async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:

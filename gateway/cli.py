@@ -26,9 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="processes sharing the port (default 1)")
     serve.add_argument("--strict", action="store_true", help="refuse to start while any route file fails")
     check = sub.add_parser("check", help="lint route files; exit 1 on any problem")
-    check.add_argument("paths", nargs="*", type=Path, help="route files or folders (default: the routes folder)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, help="route files or folders, policy files (.yaml) (default: the routes folder)"
+    )
     check.add_argument("--config", type=Path, help="also check this gateway.yaml and its heap")
-    sub.add_parser("schema", help="print the JSON Schema of a route file")
+    schema = sub.add_parser("schema", help="print the JSON Schema of a route file")
+    schema.add_argument("--policies", action="store_true", help="the schema of a policy file instead")
     return parser
 
 
@@ -53,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `gateway` console script."""
     args = _parser().parse_args(argv)
     if args.command == "schema":
-        return _schema()
+        return _schema(args.policies)
     if args.command == "check":
         return _check(args.paths, args.config)
     from gateway.serve import serve
@@ -76,11 +79,12 @@ def _startup_errors(settings: Settings) -> list[ConfigError]:
     return check_settings(settings).errors
 
 
-def _schema() -> int:
+def _schema(policies: bool = False) -> int:
+    from gateway.policy.compile import policy_schema
     from gateway.routing.schema import route_schema
     from gateway.types import TYPES
 
-    print(json.dumps(route_schema(TYPES), indent=2))
+    print(json.dumps(policy_schema() if policies else route_schema(TYPES), indent=2))
     return 0
 
 

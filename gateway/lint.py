@@ -9,6 +9,7 @@ from gateway.app import create_services
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.heap.build import Heap
 from gateway.ops.metrics import Metrics
+from gateway.policy.compile import policy_file_errors
 from gateway.routing.loader import LoadResult, load_route
 from gateway.routing.reload import is_route_file
 from gateway.routing.shadow import UNKNOWN, shadowing, takes_everything
@@ -71,7 +72,10 @@ def check_settings(settings: Settings, paths: list[Path] | None = None) -> Repor
         return Report(exc.errors)
     files, errors = _files(paths or [Path(settings.routes)])
     report, names = Report(errors), dict[str, str]()
-    results = [(file, _load(file, services, heap)) for file in files]
+    policies = [file for file in files if file.suffix in (".yaml", ".yml")]
+    for file in policies:
+        report.errors.extend(policy_file_errors(file))
+    results = [(file, _load(file, services, heap)) for file in files if file not in policies]
     for file, result in results:
         report.errors.extend(result.errors)
         name = result.route.name if result.route else None

@@ -148,6 +148,7 @@ class Scope(_Lazy):
         "session": lambda s: s.exchange.session if s.exchange.session is not None else {},
         "identity": lambda s: s.exchange.identity.as_scope() if s.exchange.identity else {},
         "attributes": lambda s: s.exchange.attributes,
+        "policy": lambda s: s.exchange.decision if s.exchange.decision is not None else {},
         "env": lambda s: os.environ,
     }
 

@@ -10,6 +10,7 @@ from gateway.filters.capture import CaptureDecorator
 from gateway.filters.device_flow import DeviceFlowFilter
 from gateway.filters.headers import HeaderFilter
 from gateway.filters.oidc_login import OidcLoginFilter
+from gateway.filters.policy import PolicyEnforcementFilter
 from gateway.filters.session import SessionFilter
 from gateway.filters.throttling import ThrottlingFilter
 from gateway.handlers.chain import Chain
@@ -17,6 +18,9 @@ from gateway.handlers.client import ClientHandler
 from gateway.handlers.dispatch import DispatchHandler
 from gateway.handlers.static import StaticResponseHandler
 from gateway.heap.catalog import Catalog
+from gateway.policy.authzen_client import AuthZenPdp
+from gateway.policy.builtin import PolicyDecisionPoint
+from gateway.policy.openam_client import OpenAmPdp
 from gateway.throttling.rates import MappedThrottlingPolicy
 
 TYPES: tuple[Any, ...] = (
@@ -33,6 +37,10 @@ TYPES: tuple[Any, ...] = (
     DeviceFlowFilter,
     OidcLoginFilter,
     SessionFilter,
+    PolicyDecisionPoint,
+    AuthZenPdp,
+    OpenAmPdp,
+    PolicyEnforcementFilter,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.

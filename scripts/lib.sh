@@ -64,3 +64,14 @@ ensure_chromium() {
   # The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
   [ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation
 }
+
+ensure_cerbos() {
+  # The Cerbos PDP (npm @cerbos/cerbos-linux-x64): a third-party AuthZEN PDP for the authorization tests.
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    return 0
+  fi
+  need_command npm npm
+  if [ ! -x "$ROOT/cerbos/node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64" ]; then
+    npm ci --prefix "$ROOT/cerbos" --no-audit --no-fund --loglevel=error
+  fi
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -94,13 +94,16 @@ class BrowserLogin:
         return str(URL(self.paths.login).with_query(query))
 
     async def begin(
-        self, request: web.BaseRequest, provider: OidcProvider, scopes: Sequence[str] | None, return_to: str
-    ) -> web.Response:
-        """Redirect the browser to the provider, the transaction in its own cookie."""
+        self, request: web.BaseRequest, provider: OidcProvider, scopes: Sequence[str] | None, return_to: str,
+        extra: Mapping[str, str] | None = None,
+    ) -> web.Response:  # fmt: skip
+        """Redirect the browser to the provider, the transaction in its own cookie; `extra`: more
+        authentication request parameters (e.g. `acr_values` for a step-up)."""
         metadata = await provider.metadata()
         redirect_uri = origin(request, self.services.settings) + self.paths.callback
         tx, pkce = Transaction.new(provider.name, redirect_uri, safe_return_path(return_to))
-        location = URL(metadata.authorization_endpoint).update_query(_authorize_query(provider, tx, pkce, scopes))
+        query = {**_authorize_query(provider, tx, pkce, scopes), **(extra or {})}
+        location = URL(metadata.authorization_endpoint).update_query(query)
         response = web.Response(status=302, headers={"Location": str(location), "Cache-Control": "no-store"})
         for name in crowded_out(request.cookies, self.keys.transactions):
             response.del_cookie(name, path="/")

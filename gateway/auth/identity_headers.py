@@ -93,6 +93,16 @@ class IdentityHeaders:
             headers[self.id_token] = id_token
 
 
+def register_header(name: str, path: str, ctx: BuildContext) -> bool:
+    """Check a header name a filter injects and register it to be stripped from every client request."""
+    return _check_name(name, path, ctx)
+
+
+def safe_value(value: str) -> bool:
+    """Whether a header value holds no control characters."""
+    return not _UNSAFE_VALUE.search(value)
+
+
 def _check_name(name: str, path: str, ctx: BuildContext) -> bool:
     if not _TOKEN.match(name):
         ctx.error(path, f"{name!r} is not a valid header name")

@@ -159,7 +159,10 @@ class Recorder:
 
 def _context(exchange: Exchange) -> str:
     identity = exchange.identity.as_scope() if exchange.identity is not None else None
-    return json.dumps({"identity": identity, "attributes": exchange.attributes}, default=str, sort_keys=True)
+    context = {"identity": identity, "attributes": exchange.attributes}
+    if exchange.decision is not None:
+        context["policy"] = exchange.decision
+    return json.dumps(context, default=str, sort_keys=True)
 
 
 def _replace_body(response: web.Response, payload: Payload) -> None:

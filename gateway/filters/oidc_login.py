@@ -127,6 +127,16 @@ class OidcLoginFilter(AuthFilter):
         location = self.login.chooser_url(return_to, self.choice_key)
         return web.Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
 
+    async def step_up(self, request: web.BaseRequest, acr_values: str) -> web.StreamResponse:
+        """Send the browser to log in again at its session's provider asking for `acr_values` (a PDP's advice)."""
+        return_to = safe_return_path(request.raw_path if request.method in ("GET", "HEAD") else "/")
+        session = request[EXCHANGE].session
+        name = getattr(session, "provider", None)
+        if name not in self.choice.providers:
+            name = self.choice.providers[0]
+        provider = self.login.providers[name]
+        return await self.login.begin(request, provider, self.choice.scopes, return_to, {"acr_values": acr_values})
+
 
 def _login_required(login_url: str) -> web.Response:
     error = LoginRequired()

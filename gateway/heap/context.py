@@ -23,6 +23,9 @@ class Heap(Protocol):
     def handler(self, ref: Any, path: str, ctx: BuildContext) -> HandlerFn: ...
     def filter(self, ref: Any, path: str, ctx: BuildContext) -> Filter: ...
     def typed(self, ref: Any, path: str, ctx: BuildContext, cls: type[T]) -> T | None: ...
+    @property
+    def parent(self) -> Heap | None:
+        """The enclosing heap (a route's is the global heap's), None for the global heap."""
 
 
 @dataclass(eq=False)

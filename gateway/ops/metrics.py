@@ -6,7 +6,7 @@ With `--workers N` the values live in prometheus-client's multiprocess files ins
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from gateway.ops.multiproc import multiprocess_enabled
@@ -83,6 +83,14 @@ class Metrics:
         self.store_errors = Counter(
             "gateway_store_errors", "Store operations that failed, by feature.", ["feature"], registry=r
         )
+        self.authz_decisions = Counter(
+            "gateway_authz_decisions", "Authorization decisions by route, decision (permit, deny, error) and source.",
+            ["route", "decision", "source"], registry=r,
+        )  # fmt: skip
+        self.pdp_latency = Histogram(
+            "gateway_pdp_latency_seconds", "Seconds a PDP took to answer, by PDP.", ["pdp"], registry=r,
+            buckets=DURATION_BUCKETS,
+        )  # fmt: skip
         self.capture_dropped = Counter(
             "gateway_capture_dropped", "Capture records dropped (queue full, write failure), by reason.", ["reason"],
             registry=r,
