@@ -11,7 +11,8 @@ from lark import Token, Tree
 
 from gateway.expressions import values as v
 from gateway.expressions.errors import ExpressionError
-from gateway.expressions.functions import FUNCTIONS, METHODS, Function, pattern
+from gateway.expressions.files import FILE_FUNCTIONS, FileFunctionError, call_file_function
+from gateway.expressions.functions import FUNCTIONS, METHODS, Function, concat, pattern
 from gateway.expressions.grammar import parse
 from gateway.expressions.nodes import Const, Node, Path, apply, as_fn
 from gateway.expressions.schema import SCHEMA, below
@@ -24,7 +25,7 @@ MAX_DEPTH = 100
 _BINARY: Mapping[str, Callable[[Any, Any], Any]] = {
     "eq": v.equals, "ne": v.not_equals, "lt": v.less, "gt": v.greater,
     "le": v.less_equal, "ge": v.greater_equal, "add": v.add, "sub": v.subtract,
-    "mul": v.multiply, "div": v.divide, "mod": v.modulo,
+    "mul": v.multiply, "div": v.divide, "mod": v.modulo, "cat": concat,
 }  # fmt: skip
 _UNARY: Mapping[str, Callable[[Any], Any]] = {
     "neg": v.negate, "not_": lambda x: not truthy(x), "empty": v.is_empty,
@@ -133,7 +134,18 @@ class _Compiler:
         function = FUNCTIONS.get(str(name))
         if function is None:
             raise self.error(f"unknown function {str(name)!r}", name, _suggest(name, FUNCTIONS))
+        if name in FILE_FUNCTIONS:
+            return self._file_call(str(name), args, depth, tree)
         return self._invoke(function, name, args, depth, 0)
+
+    def _file_call(self, name: str, args: list[Tree_], depth: int, tree: Tree_) -> Node:
+        nodes = [self.node(arg, depth + 1) for arg in args]
+        if not all(isinstance(node, Const) for node in nodes):
+            raise self.error(f"{name}() runs when the route loads: its argument cannot depend on the request", tree)
+        try:
+            return Const(call_file_function(name, [n.value for n in nodes if isinstance(n, Const)], self.options.base))
+        except FileFunctionError as exc:
+            raise self.error(str(exc), tree) from None
 
     def _method(self, tree: Tree_, depth: int) -> Node:
         receiver, name, args = tree.children[0], _leaf(tree, 1), _args(tree.children[2:])

@@ -78,7 +78,11 @@ class BuildContext:
 
     def expression_options(self) -> Options:
         """The configuration folder (the one holding the routes folder) and the `system` properties."""
-        return Options.at(Path(self.file).parent.parent if self.file else None)
+        if self.file is None:
+            return Options.at(None)
+        file = Path(self.file)
+        routes = file.parent if file.is_absolute() else Path(getattr(self.settings, "routes", "routes"))
+        return Options.at(routes.parent if routes.parent != routes else None)
 
     def expression_lists(self, values: Mapping[str, Sequence[str]], path: str) -> list[tuple[str, Expression]]:
         """Each name with each of its values compiled, in order (header names to values, as OpenIG writes them)."""
