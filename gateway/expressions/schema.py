@@ -20,7 +20,7 @@ _URI = dict.fromkeys(
     LEAF,
 )  # fmt: skip
 _REQUEST = {
-    "method": LEAF, "uri": _URI, "headers": OPEN, "queryParams": OPEN, "cookies": OPEN, "form": OPEN,
+    "method": LEAF, "uri": _URI, "headers": OPEN, "queryParams": OPEN, "cookies": OPEN,
     "version": LEAF, "remoteAddress": LEAF, "entity": {"string": LEAF, "json": OPEN, "form": OPEN, "bytes": LEAF},
 }  # fmt: skip
 _RESPONSE = {
