@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,15 @@ class Heap(Protocol):
     def handler(self, ref: Any, path: str, ctx: BuildContext) -> HandlerFn: ...
     def filter(self, ref: Any, path: str, ctx: BuildContext) -> Filter: ...
     def typed(self, ref: Any, path: str, ctx: BuildContext, cls: type[T]) -> T | None: ...
+
+
+@functools.lru_cache(maxsize=1024)
+def _options(file: str | None, routes_setting: str) -> Options:
+    # Once per route file: resolving the folder costs system calls.
+    if file is None:
+        return Options.at(None)
+    routes = Path(file).parent if Path(file).is_absolute() else Path(routes_setting)
+    return Options.at(routes.parent if routes.parent != routes else None)
 
 
 @dataclass(eq=False)
@@ -78,11 +88,7 @@ class BuildContext:
 
     def expression_options(self) -> Options:
         """The configuration folder (the one holding the routes folder) and the `system` properties."""
-        if self.file is None:
-            return Options.at(None)
-        file = Path(self.file)
-        routes = file.parent if file.is_absolute() else Path(getattr(self.settings, "routes", "routes"))
-        return Options.at(routes.parent if routes.parent != routes else None)
+        return _options(self.file, getattr(self.settings, "routes", "routes"))
 
     def expression_lists(self, values: Mapping[str, Sequence[str]], path: str) -> list[tuple[str, Expression]]:
         """Each name with each of its values compiled, in order (header names to values, as OpenIG writes them)."""
