@@ -140,6 +140,8 @@ def equals(a: Any, b: Any) -> bool:
             return to_number(a) == to_number(b)
         except (TypeError, ValueError):
             return False
+    if type(a) in RENDERERS or type(b) in RENDERERS:  # EL compares an object with a string as text
+        return to_str(a) == to_str(b) if isinstance(a, str) or isinstance(b, str) else a is b
     return bool(a == b)
 
 

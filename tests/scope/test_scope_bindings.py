@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gateway.scope.contexts import ExchangeAlias
 from tests.support.fixtures import Serve, chain, header_filter, seen_headers
 from tests.support.upstream import Upstream
 
@@ -80,6 +81,27 @@ async def test_each_request_binding_has_the_value_openig_documents(
         "X-Remaining": "a%20b/c", "X-System": "/", "X-Attributes": "true",
     }  # fmt: skip
     assert {name: value(name) for name in expected} == expected
+
+
+async def test_the_uri_compares_with_text_as_its_text(
+    serve: Serve, upstream: Upstream, http: aiohttp.ClientSession
+) -> None:
+    route = {
+        "condition": "${request.uri == 'http://' += request.headers['Host'][0] += '/exact?x=1'}",
+        "baseURI": upstream.url,
+        "handler": "ClientHandler",
+    }
+    gateway = await serve(**{"10-uri.json": route})
+    async with http.get(gateway.url + "/exact?x=1") as response:
+        assert response.status == 200
+    async with http.get(gateway.url + "/exact?x=2") as response:
+        assert response.status == 404
+
+
+async def test_exchange_principal_names_the_authenticated_subject() -> None:
+    alias = ExchangeAlias({"identity": {"sub": "alice"}})
+    assert alias.get("principal") == {"name": "alice"}
+    assert ExchangeAlias({"identity": {}}).get("principal") is None
 
 
 async def test_a_uri_without_query_has_null_query_parts(
