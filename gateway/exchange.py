@@ -39,6 +39,8 @@ class Exchange:
     edited_headers: CIMultiDict[str] | None = None
     # The request body as the next hop reads it when a filter wraps it (capture tees it); None = as received.
     request_body: AsyncIterable[bytes] | None = None
+    # The body as read once for `request.entity` expressions; None when not read (or too large).
+    entity: bytes | None = None
 
     def request_headers(self, original: CIMultiDictProxy[str]) -> CIMultiDictProxy[str] | CIMultiDict[str]:
         """The request headers as the next hop should see them."""

@@ -11,37 +11,46 @@ from gateway.expressions.compiler import compile_body
 from gateway.expressions.errors import ExpressionError
 from gateway.expressions.expression import Expression, OnError
 from gateway.expressions.nodes import Const, Node, apply, as_fn
+from gateway.expressions.system import DEFAULT_OPTIONS, Options
 from gateway.expressions.template import Body, split_template
 from gateway.expressions.values import to_str
 
-__all__ = ["DEFAULT_ROOTS", "Expression", "ExpressionError", "compile_expression"]
+__all__ = ["DEFAULT_ROOTS", "Expression", "ExpressionError", "Options", "compile_expression"]
 
-DEFAULT_ROOTS: frozenset[str] = frozenset({"request", "contexts", "session", "identity", "attributes", "env", "policy"})
+DEFAULT_ROOTS: frozenset[str] = frozenset(
+    {"request", "response", "contexts", "context", "session", "identity", "attributes", "env", "system", "exchange"}
+    | {"policy"}
+)
 
 
 def compile_expression(
-    text: str, *, roots: frozenset[str] = DEFAULT_ROOTS, on_error: OnError | None = None
+    text: str,
+    *,
+    roots: frozenset[str] = DEFAULT_ROOTS,
+    on_error: OnError | None = None,
+    options: Options = DEFAULT_OPTIONS,
 ) -> Expression:
     """Compile an OpenIG template; raises ExpressionError (with a column) for any bad input."""
     checked: object = text
     if not isinstance(checked, str):
         raise ExpressionError(f"expected an expression string, got {type(checked).__name__}", 0)
-    node = _compile_template(text, roots)
+    notes: set[str] = set()
+    node = _compile_template(text, roots, options, notes)
     is_constant = isinstance(node, Const)
-    return Expression(text, as_fn(node), is_constant, on_error)
+    return Expression(text, as_fn(node), is_constant, on_error, "entity" in notes)
 
 
-def _compile_template(text: str, roots: frozenset[str]) -> Node:
+def _compile_template(text: str, roots: frozenset[str], options: Options, notes: set[str]) -> Node:
     parts = split_template(text)
     if len(parts) == 1 and isinstance(parts[0], Body):
-        return compile_body(parts[0].text, parts[0].offset, roots)
-    return apply(_concat, [_part(part, roots) for part in parts])
+        return compile_body(parts[0].text, parts[0].offset, roots, options, notes)
+    return apply(_concat, [_part(part, roots, options, notes) for part in parts])
 
 
-def _part(part: str | Body, roots: frozenset[str]) -> Node:
+def _part(part: str | Body, roots: frozenset[str], options: Options, notes: set[str]) -> Node:
     if isinstance(part, str):
         return Const(part)
-    return apply(to_str, [compile_body(part.text, part.offset, roots)])
+    return apply(to_str, [compile_body(part.text, part.offset, roots, options, notes)])
 
 
 def _concat(*parts: str) -> str:

@@ -11,9 +11,12 @@ from lark import Token, Tree
 
 from gateway.expressions import values as v
 from gateway.expressions.errors import ExpressionError
-from gateway.expressions.functions import FUNCTIONS, METHODS, Function, pattern
+from gateway.expressions.files import FILE_FUNCTIONS, FileFunctionError, call_file_function
+from gateway.expressions.functions import FUNCTIONS, METHODS, Function, concat, pattern
 from gateway.expressions.grammar import parse
 from gateway.expressions.nodes import Const, Node, Path, apply, as_fn
+from gateway.expressions.schema import SCHEMA, below
+from gateway.expressions.system import Options
 from gateway.expressions.values import member, truthy
 
 # Deep enough for any real condition, shallow enough that evaluation stays far from the stack limit.
@@ -22,12 +25,13 @@ MAX_DEPTH = 100
 _BINARY: Mapping[str, Callable[[Any, Any], Any]] = {
     "eq": v.equals, "ne": v.not_equals, "lt": v.less, "gt": v.greater,
     "le": v.less_equal, "ge": v.greater_equal, "add": v.add, "sub": v.subtract,
-    "mul": v.multiply, "div": v.divide, "mod": v.modulo,
+    "mul": v.multiply, "div": v.divide, "mod": v.modulo, "cat": concat,
 }  # fmt: skip
 _UNARY: Mapping[str, Callable[[Any], Any]] = {
     "neg": v.negate, "not_": lambda x: not truthy(x), "empty": v.is_empty,
 }  # fmt: skip
 _LITERALS: Mapping[str, Any] = {"true": True, "false": False, "null": None}
+_EXCHANGE_ALIASES = {"request": "request", "response": "response", "session": "session", "attributes": "attributes"}
 _ESCAPE = re.compile(r"\\([\\'\"])")
 # re.compile fails on bad patterns with re.error, and on some pathological ones with these.
 _REGEX_ERRORS = (re.error, TypeError, ValueError, OverflowError, RecursionError)
@@ -35,18 +39,18 @@ _REGEX_ERRORS = (re.error, TypeError, ValueError, OverflowError, RecursionError)
 Tree_ = Tree[Any]
 
 
-def compile_body(body: str, offset: int, roots: frozenset[str]) -> Node:
-    """Compile the text of one `${...}` that starts at column `offset` of its template."""
+def compile_body(body: str, offset: int, roots: frozenset[str], options: Options, notes: set[str]) -> Node:
+    """Compile the text of one `${...}` at column `offset`; `notes` collects what it needs (e.g. "entity")."""
     tree = parse(body, offset)
     try:
-        return _Compiler(roots, offset).node(tree, 0)
+        return _Compiler(roots, offset, options, notes).node(tree, 0)
     except RecursionError:
         raise ExpressionError("expression nested too deeply", offset) from None
 
 
 class _Compiler:
-    def __init__(self, roots: frozenset[str], offset: int) -> None:
-        self.roots, self.offset = roots, offset
+    def __init__(self, roots: frozenset[str], offset: int, options: Options, notes: set[str]) -> None:
+        self.roots, self.offset, self.options, self.notes = roots, offset, options, notes
 
     def error(self, message: str, at: Tree_ | Token, hint: str = "") -> ExpressionError:
         return ExpressionError(message, self.offset + _position(at), hint)
@@ -79,14 +83,34 @@ class _Compiler:
         name = str(_leaf(tree, 0))
         if name not in self.roots:
             raise self.error(f"unknown name {name!r}", tree, _suggest(name, self.roots))
-        return Path(name)
+        if name == "system":  # Java system properties are fixed for the process: known at load time
+            return Const(self.options.system)
+        return Path("contexts" if name == "context" else name)
 
     def _member(self, tree: Tree_, depth: int) -> Node:
-        return _access(self.node(tree.children[0], depth + 1), Const(str(_leaf(tree, 1))))
+        return self._access(self.node(tree.children[0], depth + 1), Const(str(_leaf(tree, 1))), tree)
 
     def _index(self, tree: Tree_, depth: int) -> Node:
         base, key = (self.node(kid, depth + 1) for kid in tree.children)
-        return _access(base, key)
+        return self._access(base, key, tree)
+
+    def _access(self, base: Node, key: Node, tree: Tree_) -> Node:
+        if not (isinstance(base, Path) and isinstance(key, Const)):
+            return _access(base, key)
+        if base.root == "exchange" and not base.keys and key.value in _EXCHANGE_ALIASES:
+            return Path(_EXCHANGE_ALIASES[key.value])  # OpenIG 3.x names, resolved once
+        node: Any = SCHEMA.get(base.root)
+        for step in base.keys:
+            node, _ = below(node, step)
+        _, allowed = below(node, key.value)
+        if not allowed:
+            where = ".".join((base.root, *map(str, base.keys)))
+            known = node if isinstance(node, Mapping) and node else {}
+            hint = _suggest(str(key.value), known) if known else "it has no members"
+            raise self.error(f"unknown name {key.value!r} in {where!r}", tree, hint)
+        if base.root == "request" and not base.keys and key.value == "entity":
+            self.notes.add("entity")  # the body must be read before this expression runs
+        return Path(base.root, (*base.keys, key.value))
 
     def _chain(self, tree: Tree_, depth: int) -> Node:
         # `a && b && c` nests to the left; flatten it so long chains stay shallow and fast.
@@ -110,7 +134,18 @@ class _Compiler:
         function = FUNCTIONS.get(str(name))
         if function is None:
             raise self.error(f"unknown function {str(name)!r}", name, _suggest(name, FUNCTIONS))
+        if name in FILE_FUNCTIONS:
+            return self._file_call(str(name), args, depth, tree)
         return self._invoke(function, name, args, depth, 0)
+
+    def _file_call(self, name: str, args: list[Tree_], depth: int, tree: Tree_) -> Node:
+        nodes = [self.node(arg, depth + 1) for arg in args]
+        if not all(isinstance(node, Const) for node in nodes):
+            raise self.error(f"{name}() runs when the route loads: its argument cannot depend on the request", tree)
+        try:
+            return Const(call_file_function(name, [n.value for n in nodes if isinstance(n, Const)], self.options.base))
+        except FileFunctionError as exc:
+            raise self.error(str(exc), tree) from None
 
     def _method(self, tree: Tree_, depth: int) -> Node:
         receiver, name, args = tree.children[0], _leaf(tree, 1), _args(tree.children[2:])

@@ -16,10 +16,12 @@ _log = logging.getLogger("gateway.expressions")
 class Expression:
     """An OpenIG `${...}` template compiled once; calling it evaluates it against a scope."""
 
-    __slots__ = ("_fn", "_on_error", "is_constant", "source")
+    __slots__ = ("_fn", "_on_error", "is_constant", "reads_entity", "source")
 
-    def __init__(self, source: str, fn: Fn, is_constant: bool, on_error: OnError | None) -> None:
-        self.source, self.is_constant = source, is_constant
+    def __init__(
+        self, source: str, fn: Fn, is_constant: bool, on_error: OnError | None, reads_entity: bool = False
+    ) -> None:
+        self.source, self.is_constant, self.reads_entity = source, is_constant, reads_entity
         self._fn, self._on_error = fn, on_error
 
     def __call__(self, scope: Mapping[str, Any]) -> Any:

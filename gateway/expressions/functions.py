@@ -7,17 +7,22 @@ type is an error, which the evaluator turns into null.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
-from urllib.parse import quote_plus, unquote_plus
 
+from gateway.expressions.files import FILE_FUNCTIONS
+from gateway.expressions.javaregex import compile_java
+from gateway.expressions.urls import url_functions
 from gateway.expressions.values import CONTAINERS, SEQUENCES, STRUCTURES, kind, to_str
 
 # Java's String.trim() strips every character up to and including the space, nothing else.
 _JAVA_TRIM = "".join(map(chr, range(33)))
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_RADIX_DIGITS = re.compile(r"[+-]?[0-9a-zA-Z]+")
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # Java's int: OpenIG's integer() is Integer.valueOf
 
 
 class Function(NamedTuple):
@@ -43,8 +48,13 @@ def text(value: Any) -> str:
 
 
 def pattern(value: Any) -> re.Pattern[str]:
-    """A regex argument: precompiled when the route gave a literal, compiled (and cached) if not."""
-    return value if isinstance(value, re.Pattern) else re.compile(text(value))
+    """A (Java) regex argument: precompiled when the route gave a literal, translated (and cached) if not."""
+    return value if isinstance(value, re.Pattern) else _java(text(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _java(source: str) -> re.Pattern[str]:
+    return compile_java(source)
 
 
 def _matches(value: Any, regex: Any) -> bool:
@@ -136,12 +146,40 @@ def _int_arg(value: Any) -> int:
 def _integer(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
-        try:
-            return int(value)
-        except ValueError:  # more digits than Python converts
-            return None
+    if isinstance(value, str) and _INTEGER.fullmatch(value) and len(value) <= 12:
+        number = int(value)
+        return number if _INT_MIN <= number <= _INT_MAX else None
     return None
+
+
+def _integer_with_radix(value: Any, radix: Any) -> int | None:
+    base = _int_arg(radix)
+    source = text(value)
+    if not 2 <= base <= 36 or not _RADIX_DIGITS.fullmatch(source) or len(source) > 40:
+        return None
+    try:
+        number = int(source, base)
+    except ValueError:  # a digit beyond the radix: Java's NumberFormatException, null in OpenIG
+        return None
+    return number if _INT_MIN <= number <= _INT_MAX else None
+
+
+def _boolean(value: Any) -> bool:
+    # Java's Boolean.valueOf: true only for "true" in any case; null and anything else are false.
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _load_time_only(value: Any) -> None:
+    raise RuntimeError("file functions are evaluated when the route loads")
+
+
+def concat(a: Any, b: Any) -> str:
+    """EL 3.0 `a += b`: both as text, joined."""
+    return to_str(a) + to_str(b)
+
+
+def _array(*values: Any) -> list[str]:
+    return [text(value) for value in values]
 
 
 def _decode_base64(value: Any) -> str | None:
@@ -153,11 +191,6 @@ def _decode_base64(value: Any) -> str | None:
 
 def _encode_base64(value: Any) -> str:
     return base64.b64encode(text(value).encode("utf-8")).decode("ascii")
-
-
-def _url_encode(value: Any) -> str:
-    # Java's URLEncoder: form encoding, with '*' kept and '~' escaped.
-    return quote_plus(text(value), safe="*").replace("~", "%7E")
 
 
 FUNCTIONS: Mapping[str, Function] = MappingProxyType(
@@ -179,12 +212,17 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
         "toLowerCase": Function(lambda s: text(s).lower(), 1, 1),
         "toUpperCase": Function(lambda s: text(s).upper(), 1, 1),
         "trim": Function(lambda s: text(s).strip(_JAVA_TRIM), 1, 1),
-        "urlEncode": Function(_url_encode, 1, 1),
-        "urlDecode": Function(lambda s: unquote_plus(text(s)), 1, 1),
         "decodeBase64": Function(_decode_base64, 1, 1),
         "encodeBase64": Function(_encode_base64, 1, 1),
         "toString": Function(to_str, 1, 1),
         "integer": Function(_integer, 1, 1),
+        "integerWithRadix": Function(_integer_with_radix, 2, 2),
+        "boolean": Function(_boolean, 1, 1),
+        "bool": Function(_boolean, 1, 1),
+        "array": Function(_array, 0, 255),
+        # File functions run at load time only (see files.py); the compiler never calls these.
+        **{name: Function(_load_time_only, 1, 1) for name in FILE_FUNCTIONS},
+        **{name: Function(*spec) for name, spec in url_functions(text).items()},
     }
 )
 

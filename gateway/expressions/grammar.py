@@ -6,7 +6,8 @@ from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, Unexp
 
 from gateway.expressions.errors import ExpressionError
 
-# Precedence climbs from the conditional down to postfix access, as in the EL specification.
+# Precedence climbs from the conditional down to postfix access, as in the EL specification (EL 3.0's
+# string concatenation `+=` sits between the relational and additive operators).
 GRAMMAR = r"""
 ?start: ternary
 ?ternary: or_expr
@@ -18,11 +19,13 @@ GRAMMAR = r"""
 ?eq_expr: rel_expr
         | eq_expr ("==" | "eq") rel_expr -> eq
         | eq_expr ("!=" | "ne") rel_expr -> ne
-?rel_expr: add_expr
-        | rel_expr ("<" | "lt") add_expr -> lt
-        | rel_expr (">" | "gt") add_expr -> gt
-        | rel_expr ("<=" | "le") add_expr -> le
-        | rel_expr (">=" | "ge") add_expr -> ge
+?rel_expr: cat_expr
+        | rel_expr ("<" | "lt") cat_expr -> lt
+        | rel_expr (">" | "gt") cat_expr -> gt
+        | rel_expr ("<=" | "le") cat_expr -> le
+        | rel_expr (">=" | "ge") cat_expr -> ge
+?cat_expr: add_expr
+        | cat_expr "+=" add_expr -> cat
 ?add_expr: mul_expr
         | add_expr "+" mul_expr -> add
         | add_expr "-" mul_expr -> sub

@@ -23,6 +23,8 @@ _MAPPING, _SEQUENCE, _OTHER = "mapping", "sequence", "other"
 _SHAPES: dict[type, str] = {dict: _MAPPING, list: _SEQUENCE, tuple: _SEQUENCE, str: _SEQUENCE}
 # Mapping types whose `.get` is a member access as it stands: member chains call it with no checks.
 DIRECT_GET: set[type] = {dict}
+# Mapping types that render as text rather than as `{k=v, ...}` (`${request.uri}` is the URI).
+RENDERERS: dict[type, Callable[[Any], str]] = {}
 
 
 def kind(value: Any) -> str:
@@ -55,6 +57,9 @@ def to_str(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, NUMBERS):
         return str(value)
+    render = RENDERERS.get(type(value))
+    if render is not None:
+        return render(value)
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{to_str(k)}={to_str(v)}" for k, v in value.items()) + "}"
     if isinstance(value, SEQUENCES):
@@ -135,6 +140,8 @@ def equals(a: Any, b: Any) -> bool:
             return to_number(a) == to_number(b)
         except (TypeError, ValueError):
             return False
+    if type(a) in RENDERERS or type(b) in RENDERERS:  # EL compares an object with a string as text
+        return to_str(a) == to_str(b) if isinstance(a, str) or isinstance(b, str) else a is b
     return bool(a == b)
 
 

@@ -51,6 +51,7 @@ class HeaderFilter:
             self._apply(headers, exchange.scope)
             return await next(request)
         response = await next(request)
+        exchange.scope.set_response(response)
         self._apply(response.headers, exchange.scope)
         return response
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gateway.durations import to_seconds
 from gateway.errors import ConfigError
-from gateway.expressions import Expression, ExpressionError, compile_expression
+from gateway.expressions import Expression, ExpressionError, Options, compile_expression
 
 if TYPE_CHECKING:
     from gateway.contract import Filter, HandlerFn
@@ -28,6 +30,15 @@ class Heap(Protocol):
         """The enclosing heap (a route's is the global heap's), None for the global heap."""
 
 
+@functools.lru_cache(maxsize=1024)
+def _options(file: str | None, routes_setting: str) -> Options:
+    # Once per route file: resolving the folder costs system calls.
+    if file is None:
+        return Options.at(None)
+    routes = Path(file).parent if Path(file).is_absolute() else Path(routes_setting)
+    return Options.at(routes.parent if routes.parent != routes else None)
+
+
 @dataclass(eq=False)
 class BuildContext:
     """What a heap type needs while it compiles: where it is, the heap, and the app's services."""
@@ -37,6 +48,8 @@ class BuildContext:
     heap: Heap | None = None
     errors: list[ConfigError] = field(default_factory=list)
     on_expression_error: Callable[[str, BaseException], None] | None = None
+    # What the route's expressions need before they run ("entity": the request body, read once).
+    needs: set[str] = field(default_factory=set)
     # Header names any filter of this route may inject; stripped from every client request.
     injected_headers: set[str] = field(default_factory=set)
     # JSON path of the object being built; relative paths given to error() are joined to it.
@@ -68,10 +81,17 @@ class BuildContext:
     def expression(self, text: str, path: str) -> Expression:
         """Compile an expression once, at load time; a bad one is recorded with its column."""
         try:
-            return compile_expression(text, on_error=self.on_expression_error)
+            compiled = compile_expression(text, on_error=self.on_expression_error, options=self.expression_options())
+            if compiled.reads_entity:
+                self.needs.add("entity")
+            return compiled
         except ExpressionError as exc:
             self.error(path, f"invalid expression {text!r}: {exc}")
             return compile_expression("")
+
+    def expression_options(self) -> Options:
+        """The configuration folder (the one holding the routes folder) and the `system` properties."""
+        return _options(self.file, getattr(self.settings, "routes", "routes"))
 
     def expression_lists(self, values: Mapping[str, Sequence[str]], path: str) -> list[tuple[str, Expression]]:
         """Each name with each of its values compiled, in order (header names to values, as OpenIG writes them)."""

@@ -19,6 +19,7 @@ from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
 from gateway.scope import Scope
+from gateway.scope.entity import read_entity
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -56,6 +57,8 @@ class Dispatcher:
         if endpoint is not None:
             return await self._endpoint(request, exchange, endpoint)
         try:
+            if self.routes.table.reads_entity:  # a condition reads the body: read it (once) first
+                await read_entity(request, exchange)
             route = self._match(request, exchange)
         except Exception as exc:
             response = self._error(request, exchange, self._as_gateway_error(exc, exchange))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from gateway.keys import EXCHANGE
 from gateway.routing.model import RouteFile
 from gateway.routing.route import Route
 from gateway.routing.source import parse_json
+from gateway.scope.entity import read_entity
 from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
@@ -118,7 +119,8 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
         handler = services.decorate(_Entry(handler), model.capture, "$.capture", ctx, name).handle
     if ctx.errors:
         return LoadResult(None, ctx.errors, name, condition, condition_ok)
-    route = Route(name, file, condition, handler, base, False, model.monitor, frozenset(ctx.injected_headers))
+    injected, reads_entity = frozenset(ctx.injected_headers), "entity" in ctx.needs
+    route = Route(name, file, condition, handler, base, False, model.monitor, injected, reads_entity)
     return LoadResult(_with_entry(route), [], name, condition, True)
 
 
@@ -131,15 +133,15 @@ class _Entry:
 
 def _with_entry(route: Route) -> Route:
     """Wrap the handler so that it first records the route and its baseURI in the exchange."""
-    inner, base = route.handler, route.base_uri
+    inner, base, reads_entity = route.handler, route.base_uri, route.reads_entity
 
     async def entry(request: web.BaseRequest) -> web.StreamResponse:
         exchange = request[EXCHANGE]
         exchange.route = route_ref
         exchange.base_uri = base
+        if reads_entity:
+            await read_entity(request, exchange)
         return await inner(request)
 
-    route_ref = Route(
-        route.name, route.file, route.condition, entry, base, False, route.monitor, route.injected_headers
-    )
+    route_ref = replace(route, handler=entry)
     return route_ref

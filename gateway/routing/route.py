@@ -25,6 +25,8 @@ class Route:
     fail_closed: bool = False
     monitor: Any = None
     injected_headers: frozenset[str] = frozenset()
+    # Some expression of the route reads `request.entity`: the body is read before the route runs.
+    reads_entity: bool = False
 
     def matches(self, scope: Scope) -> bool:
         """Whether this route takes the request; no condition takes everything."""
@@ -38,6 +40,12 @@ class RouteTable:
     routes: tuple[Route, ...] = ()
     # Every header any route may inject, normalised (lower-case, '_' as '-'): stripped from every request.
     injected_headers: frozenset[str] = field(default=frozenset())
+    # Some condition reads `request.entity`: the body is read before matching (computed once).
+    reads_entity: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        reads = any(r.condition is not None and r.condition.reads_entity for r in self.routes)
+        object.__setattr__(self, "reads_entity", reads)
 
     def match(self, scope: Scope) -> Route | None:
         """The first route whose condition holds."""

@@ -30,8 +30,6 @@ ACCESS = [
     ("${identity.claims.sub}", "alice"),
     ("${identity.claims.groups[1]}", "dev"),
     ("${attributes.tuple[1]}", "y"),
-    ("${request.method[0]}", "P"),
-    ("${request.method.length}", None),
     ("${request.method[request.headers['X-Count'][0]]}", None),
     ("${attributes[request.uri.scheme == 'https' ? 'count' : 'zero']}", 3),
     ("${env.HOME}", "/home/app"),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote
 
 from aiohttp import web
 
-from gateway.expressions.values import DIRECT_GET
+from gateway.expressions.values import RENDERERS
+from gateway.scope.base import Headers, Lazy, multi
+from gateway.scope.contexts import ContextsView, ExchangeAlias, ResponseView, entity_view
 
 if TYPE_CHECKING:
     from multidict import CIMultiDict, CIMultiDictProxy
@@ -26,89 +29,32 @@ class ExchangeView(Protocol):
     def request_headers(self, original: CIMultiDictProxy[str]) -> CIMultiDictProxy[str] | CIMultiDict[str]: ...
 
 
-class _Lazy(Mapping[str, Any]):
-    """A read-only mapping whose values are computed on first access by per-class makers.
-
-    Makers are module-level functions of the view, so a request allocates no closures."""
-
-    __slots__ = ("_cache",)
-    _MAKERS: dict[str, Callable[[Any], Any]] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        DIRECT_GET.add(cls)
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return self._cache[key]
-        except KeyError:
-            value = self._cache[key] = self._MAKERS[key](self)
-            return value
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """`Mapping.get` in one step: expressions read every member through it."""
-        cache = self._cache
-        if key in cache:
-            return cache[key]
-        maker = self._MAKERS.get(key)
-        if maker is None:
-            return default
-        value = cache[key] = maker(self)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._MAKERS)
-
-    def __len__(self) -> int:
-        return len(self._MAKERS)
+def _query(request: web.BaseRequest, raw: bool) -> str | None:
+    # Java's URI: null when the URI has no '?', "" when it has one and nothing after it.
+    target = request.raw_path
+    if "?" not in target:
+        return None
+    query = target.partition("?")[2]
+    return query if raw else unquote(query)
 
 
-def _multi(pairs: Any) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in pairs:
-        out.setdefault(key, []).append(value)
-    return out
-
-
-class _Headers(Mapping[str, Any]):
-    """Request headers by case-insensitive name, each a list of values as in OpenIG."""
-
-    __slots__ = ("_headers",)
-
-    def __init__(self, headers: Any) -> None:
-        self._headers = headers
-
-    def __getitem__(self, key: str) -> list[str]:
-        values = self._headers.getall(key, None)
-        if values is None:
-            raise KeyError(key)
-        return list(values)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(self._headers.keys()))
-
-    def __len__(self) -> int:
-        return len(dict.fromkeys(self._headers.keys()))
-
-
-def _host(request: web.BaseRequest) -> str | None:
-    host = request.headers.get("Host")
-    return host.rsplit(":", 1)[0] if host else None
-
-
-class UriView(_Lazy):
-    """`request.uri`: path (decoded), rawPath, query, host, port, scheme, value."""
+class UriView(Lazy):
+    """`request.uri` as Java's URI: parts by name, rendered as the URI text by `${request.uri}`."""
 
     __slots__ = ("_request",)
     _MAKERS = {
         "path": lambda v: v._request.path,
         "rawPath": lambda v: v._request.raw_path.partition("?")[0],
-        "query": lambda v: v._request.query_string,
-        "host": lambda v: _host(v._request),
-        "port": lambda v: v._request.url.port,
+        "query": lambda v: _query(v._request, False),
+        "rawQuery": lambda v: _query(v._request, True),
+        "fragment": lambda v: None,  # browsers never send one
+        "rawFragment": lambda v: None,
+        "userInfo": lambda v: None,
+        "rawUserInfo": lambda v: None,
+        "host": lambda v: v._request.url.raw_host,
+        "port": lambda v: v._request.url.explicit_port or -1,
+        "authority": lambda v: v._request.host,
+        "rawAuthority": lambda v: v._request.host,
         "scheme": lambda v: v._request.scheme,
         "value": lambda v: str(v._request.url),
     }
@@ -117,19 +63,26 @@ class UriView(_Lazy):
         super().__init__()
         self._request = request
 
+    def __str__(self) -> str:
+        return str(self._request.url)
 
-class RequestView(_Lazy):
+
+RENDERERS[UriView] = str
+
+
+class RequestView(Lazy):
     """`request` as expressions see it; headers are those the next hop will see."""
 
     __slots__ = ("_request", "_scope")
     _MAKERS = {
         "method": lambda v: v._request.method,
         "uri": lambda v: UriView(v._request),
-        "headers": lambda v: _Headers(v._scope.exchange.request_headers(v._request.headers)),
-        "queryParams": lambda v: _multi(v._request.query.items()),
+        "headers": lambda v: Headers(v._scope.exchange.request_headers(v._request.headers)),
+        "queryParams": lambda v: multi(v._request.query.items()),
         "cookies": lambda v: {name: [{"name": name, "value": value}] for name, value in v._request.cookies.items()},
         "version": lambda v: f"HTTP/{v._request.version.major}.{v._request.version.minor}",
         "remoteAddress": lambda v: v._scope.remote(),
+        "entity": lambda v: entity_view(v._scope.exchange),
     }
 
     def __init__(self, request: web.BaseRequest, scope: Scope) -> None:
@@ -138,13 +91,15 @@ class RequestView(_Lazy):
         self._scope = scope
 
 
-class Scope(_Lazy):
+class Scope(Lazy):
     """The roots of the expression language for one request."""
 
     __slots__ = ("_remote", "exchange", "request")
     _MAKERS = {
         "request": lambda s: RequestView(s.request, s),
-        "contexts": lambda s: {"client": {"remoteAddress": s.remote()}},
+        "contexts": lambda s: ContextsView(s),
+        "exchange": lambda s: ExchangeAlias(s),
+        "response": lambda s: None,  # until a response-side filter sets it
         "session": lambda s: s.exchange.session if s.exchange.session is not None else {},
         "identity": lambda s: s.exchange.identity.as_scope() if s.exchange.identity else {},
         "attributes": lambda s: s.exchange.attributes,
@@ -161,6 +116,10 @@ class Scope(_Lazy):
     def remote(self) -> str | None:
         """The client's address (through trusted proxies, the first untrusted hop)."""
         return self._remote()
+
+    def set_response(self, response: web.StreamResponse) -> None:
+        """Make `response` visible to response-side expressions."""
+        self._cache["response"] = ResponseView(response)
 
     def refresh(self, *names: str) -> None:
         """Forget cached roots that a filter changed (e.g. identity after login)."""
