@@ -17,6 +17,7 @@ from gateway.errors import ConfigError, ConfigErrors
 from gateway.handlers.forwarding import Network, is_trusted, parse_networks
 from gateway.heap.validation import validation_errors
 from gateway.sessions.settings import AuthSettings, SessionSettings
+from gateway.signals.settings import SignalsSettings
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 # Where a flag's value came from, in error messages about command-line overrides.
@@ -87,6 +88,7 @@ class Settings(BaseModel):
     state: str = Field("state", description="Folder for the embedded store and other local state.")
     sessions: SessionSettings = Field(default_factory=SessionSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    signals: SignalsSettings = Field(default_factory=SignalsSettings)
     logFormat: str = Field("auto", pattern="^(auto|json|text)$", description="Log lines as json, text, or auto.")
 
     _networks: tuple[Network, ...] = ()

@@ -43,6 +43,7 @@ class _Ending(NamedTuple):
     issuer: str
     email: str | None
     expires: float
+    provider_sid: str | None = None
 
 
 class SessionManager:
@@ -192,7 +193,8 @@ class SessionManager:
             await self.revocations.revoke_sid(session_id, self.clock() + self.max_lifetime)
             return False
         email, expires = (summary or {}).get("email"), (summary or {}).get("expires")
-        ending = _Ending(session_id, subject, issuer, email, expires or self.clock() + self.max_lifetime)
+        deadline = expires or self.clock() + self.max_lifetime
+        ending = _Ending(session_id, subject, issuer, email, deadline, (summary or {}).get("provider_sid"))
         return await self._finish(ending, summary, reason, initiator, revoke=True)
 
     async def end_session(self, session: Session, *, reason: str, initiator: str) -> bool:
@@ -200,7 +202,9 @@ class SessionManager:
         _check(reason, initiator)
         # An expired session's summary too, so that its index entries go with it.
         summary = await self.records.summary(session.id, expired=True)
-        ending = _Ending(session.id, session.subject, session.issuer, session.email, session.expires)
+        ending = _Ending(
+            session.id, session.subject, session.issuer, session.email, session.expires, session.provider_sid
+        )
         # An expired session needs no revocation entry: its own expiry time refuses it.
         return await self._finish(ending, summary, reason, initiator, revoke=reason != "expired")
 
@@ -208,8 +212,9 @@ class SessionManager:
         """End a session the sweeper found past a deadline (initiator system); True for the call that ended it."""
         _check(reason, "system")
         ending = _Ending(
-            summary["sid"], summary["subject"], summary["issuer"], summary.get("email"), summary["expires"]
-        )
+            summary["sid"], summary["subject"], summary["issuer"], summary.get("email"), summary["expires"],
+            summary.get("provider_sid"),
+        )  # fmt: skip
         return await self._finish(ending, dict(summary), reason, "system", revoke=reason != "expired")
 
     async def end_subject(
@@ -230,7 +235,8 @@ class SessionManager:
         for one in sids:
             summary = await self.records.summary(one)
             if summary is not None and subject in (None, summary["subject"]):
-                ending = _Ending(one, summary["subject"], issuer, summary.get("email"), summary["expires"])
+                email, expires, provider_sid = summary.get("email"), summary["expires"], summary.get("provider_sid")
+                ending = _Ending(one, summary["subject"], issuer, email, expires, provider_sid)
                 ended += await self._finish(ending, summary, reason, initiator, revoke=sid is not None)
         return ended
 
@@ -299,7 +305,8 @@ class SessionManager:
         await self.records.forget(ending.sid, summary)
         self.devices.forget(ending.sid)
         log.info("session %s of %s ended: %s by %s", ending.sid, ending.subject, reason, initiator)
-        event = SessionEnded(ending.sid, ending.subject, ending.issuer, ending.email, reason, initiator, self.clock())
+        at, psid = self.clock(), ending.provider_sid
+        event = SessionEnded(ending.sid, ending.subject, ending.issuer, ending.email, reason, initiator, at, psid)
         await self.events.publish(event)
         return True
 
