@@ -8,6 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.admin.sessions import add_session_routes
+from gateway.admin.signals import add_signal_routes
 from gateway.keys import RUNTIME
 from gateway.ops.publish import scrape
 
@@ -59,3 +60,4 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_get("/admin/api/routes/{name}/monitoring", monitoring)
     app.router.add_get("/metrics", metrics)
     add_session_routes(app)
+    add_signal_routes(app)

@@ -25,18 +25,20 @@ def well_known_path(issuer: str) -> str:
 
 
 def configuration(
-    issuer: str, *, jwks_path: str, stream_path: str, status_path: str, verify_path: str
+    issuer: str, *, jwks_path: str, stream_path: str, status_path: str, verify_path: str, management: str | None = None
 ) -> dict[str, Any]:
-    """The transmitter metadata of SSF §7.1; paths are absolute paths below the issuer's origin."""
+    """The transmitter metadata of SSF §7.1; paths are absolute, below the issuer's origin (the JWKS)
+    or below `management` (the stream API, when it is served elsewhere)."""
     origin = _origin(issuer)
+    api = (management or origin).rstrip("/")
     return {
         "spec_version": SPEC_VERSION,
         "issuer": issuer,
         "jwks_uri": origin + jwks_path,
         "delivery_methods_supported": [PUSH, POLL],
-        "configuration_endpoint": origin + stream_path,
-        "status_endpoint": origin + status_path,
-        "verification_endpoint": origin + verify_path,
+        "configuration_endpoint": api + stream_path,
+        "status_endpoint": api + status_path,
+        "verification_endpoint": api + verify_path,
         "authorization_schemes": [OAUTH_SCHEME],
     }
 

@@ -124,6 +124,13 @@ class Pusher:
             return True
         return False
 
+    async def release(self) -> None:
+        """Give up the stream's lease (at shutdown), so that a restarted process takes over at once."""
+        key = f"signals:owner:{self.stream_id}"
+        with contextlib.suppress(StoreUnavailable):
+            if await self.outbox.store.get(key) == self._me.encode():
+                await self.outbox.store.delete(key)
+
     async def _wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), timeout)
@@ -153,8 +160,10 @@ class Deliveries:
 
     async def stop(self) -> None:
         """Cancel every pusher and wait for them."""
-        tasks = [task for _, task in self._running.values()]
+        running = list(self._running.values())
         self._running.clear()
-        for task in tasks:
+        for _, task in running:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(task for _, task in running), return_exceptions=True)
+        for pusher, _ in running:
+            await pusher.release()

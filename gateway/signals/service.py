@@ -96,7 +96,7 @@ class Signals:
         issuer = str(self.config.issuer)
         metadata = ssf.configuration(
             issuer, jwks_path=self.config.jwksPath, stream_path=MANAGEMENT_PATH, status_path=STATUS_PATH,
-            verify_path=VERIFY_PATH,
+            verify_path=VERIFY_PATH, management=self.config.managementUrl,
         )  # fmt: skip
         self.services.endpoints[ssf.well_known_path(issuer)] = JsonDocument(metadata)
         self.services.endpoints[self.config.jwksPath] = JsonDocument(self.signer.jwks())

@@ -102,6 +102,9 @@ class SignalsSettings(BaseModel):
     algNoneOverride: bool = Field(False, description="Refused: SETs are always signed.")
     streams: list[StreamSettings] = Field(default_factory=list)
     streamFiles: list[str] = Field(default_factory=list, description="JSON stream files (i2scim pub.config.file).")
+    managementUrl: str | None = Field(
+        None, description="Base URL where receivers reach the admin listener's /ssf API (default: the issuer's origin)."
+    )
     jwksPath: str = Field("/ssf/jwks", pattern=_PATH)
     pollPath: str = Field("/ssf/poll", pattern=_PATH, description="Poll endpoints are <pollPath>/<stream id>.")
     retryFor: Duration = Field(86400.0, description="Keep retrying a push this long before parking it as failed.")
