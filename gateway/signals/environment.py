@@ -91,7 +91,8 @@ def _receiver(receiver: dict[str, Any], given: Mapping[str, str]) -> None:
 
 def _env_stream(given: Mapping[str, str]) -> dict[str, Any]:
     stream: dict[str, Any] = {"id": "env-push", "alias": "env", "endpoint": given["PUB_PUSH_ENDPOINT"]}
-    stream["aud"] = _split(given.get("PUB_AUD", "example.com"))
+    audience = _split(given.get("PUB_AUD", "example.com"))
+    stream["aud"] = audience[0] if len(audience) == 1 else audience
     if "PUB_PUSH_AUTH" in given:
         stream["token"] = given["PUB_PUSH_AUTH"]
     if "PUB_AUD_JWKSURL" in given:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import RSAKey
 
 from gateway.errors import ConfigError
@@ -37,7 +38,10 @@ def signing_key(pem_path: str | None, pem_value: str | None, state: str | Path) 
 
 def _import(pem: str, where: str) -> RSAKey:
     try:
-        key = RSAKey.import_key(pem)
+        with warnings.catch_warnings():
+            # joserfc warns about small keys; the check below refuses them with a config error.
+            warnings.simplefilter("ignore", SecurityWarning)
+            key = RSAKey.import_key(pem)
     except (JoseError, ValueError, TypeError) as exc:
         raise ConfigError(where, f"not a PKCS#8 PEM RSA private key: {exc}") from None
     private = key.private_key
