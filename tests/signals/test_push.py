@@ -162,3 +162,28 @@ async def test_one_slow_receiver_never_delays_another(tmp_path: Path, routes_dir
                 await manager.end_session(await login(gateway, f"user{n}"), reason="logout", initiator="user")
             assert len(await quick.wait_for(5)) == 5
             assert not slow.accepted
+
+
+async def test_metrics_count_deliveries_by_result_and_the_admin_view_lists_failures(
+    http: aiohttp.ClientSession, gateway: GatewayHandle, receiver: SetReceiver
+) -> None:
+    receiver.answers += [(500, {}, {}), (400, {"err": "invalid_audience", "description": "not us"}, {})]
+    manager = manager_of(gateway)
+    for name in ("alice", "bob"):
+        await manager.end_session(await login(gateway, name), reason="logout", initiator="user")
+    await receiver.wait_for(1)
+    await asyncio.sleep(0.2)
+    async with http.get(f"{gateway.admin}/metrics") as response:
+        text = await response.text()
+    for line in (
+        'gateway_signals_deliveries_total{result="retry",stream="push-b"} 1.0',
+        'gateway_signals_deliveries_total{result="rejected",stream="push-b"} 1.0',
+        'gateway_signals_deliveries_total{result="delivered",stream="push-b"} 1.0',
+        'gateway_signals_delivery_lag_seconds_count{stream="push-b"} 1.0',
+        'gateway_signals_outbox_depth{stream="push-b"}',
+    ):
+        assert line in text, line
+    async with http.get(f"{gateway.admin}/admin/api/signals/failed") as response:
+        failed = await response.json()
+    assert [(f["err"], f["description"]) for f in failed["push-b"]] == [("invalid_audience", "not us")]
+    assert failed["poll-b"] == []
