@@ -54,6 +54,7 @@ class Pusher:
         self.wake = asyncio.Event()
         self._me = secrets.token_hex(8)
         self._attempt = 0
+        self._renew_at = 0.0
 
     async def run(self) -> None:
         """Deliver until cancelled; store failures are logged and retried."""
@@ -77,7 +78,8 @@ class Pusher:
         for item in items:
             if not await self._deliver(stream, item):
                 return
-            await self._own()
+            if time.monotonic() > self._renew_at:
+                await self._own()
 
     async def _deliver(self, stream: StreamSettings, item: Pending) -> bool:
         """Push one SET; False when the stream must wait before going on."""
@@ -93,7 +95,7 @@ class Pusher:
             await self._park(item, outcome)
         self.metrics.deliveries.labels(self.stream_id, outcome.result).inc()
         self._attempt = 0
-        await self.outbox.remove(self.stream_id, item.seq, item.jti)
+        await self.outbox.remove(self.stream_id, item.seq)
         return True
 
     async def _retry_later(self, item: Pending, outcome: Outcome) -> None:
@@ -117,12 +119,13 @@ class Pusher:
     async def _own(self) -> bool:
         """Take or keep the stream's lease."""
         key = f"signals:owner:{self.stream_id}"
-        if await self.outbox.store.add(key, self._me.encode(), LEASE):
-            return True
-        if await self.outbox.store.get(key) == self._me.encode():
+        mine = bool(await self.outbox.store.add(key, self._me.encode(), LEASE))
+        if not mine and await self.outbox.store.get(key) == self._me.encode():
             await self.outbox.store.set(key, self._me.encode(), LEASE)
-            return True
-        return False
+            mine = True
+        if mine:
+            self._renew_at = time.monotonic() + LEASE / 3
+        return mine
 
     async def release(self) -> None:
         """Give up the stream's lease (at shutdown), so that a restarted process takes over at once."""

@@ -42,13 +42,15 @@ class Outbox:
         self._last = now
         return f"{now:020d}", now / 1e9
 
-    async def put(self, stream: str, jti: str, token: str) -> str:
-        """Keep a SET until it is delivered; returns its sequence key."""
+    async def put(self, stream: str, jti: str, token: str, *, polled: bool = False) -> str:
+        """Keep a SET until it is delivered; returns its sequence key. A `polled` stream's SETs are
+        also found by jti, for the receiver's acknowledgements."""
         seq, made = self._next_seq()
         seq = f"{seq}.{jti}"
         record = {"jti": jti, "token": token, "made": made}
         await self.store.set(_item(stream, seq), json.dumps(record).encode())
-        await self.store.set(_jti(stream, jti), seq.encode())
+        if polled:
+            await self.store.set(_jti(stream, jti), seq.encode())
         await self.store.schedule(_queue(stream), seq, made)
         return seq
 
@@ -72,19 +74,24 @@ class Outbox:
         found.sort(key=lambda p: p.seq)
         return found
 
-    async def remove(self, stream: str, seq: str, jti: str) -> None:
-        """Forget a delivered (or parked) SET."""
+    async def remove(self, stream: str, seq: str, jti: str | None = None) -> None:
+        """Forget a delivered (or parked) SET; with its `jti` when it was put `polled`."""
         await self.store.unschedule(_queue(stream), seq)
         await self.store.delete(_item(stream, seq))
-        await self.store.delete(_jti(stream, jti))
+        if jti is not None:
+            await self.store.delete(_jti(stream, jti))
 
     async def ack(self, stream: str, jti: str) -> bool:
         """Remove the SET with this `jti` (a poll acknowledgement); False when it is not pending."""
         raw = await self.store.get(_jti(stream, jti))
-        if raw is None:
-            return False
-        await self.remove(stream, raw.decode(), jti)
-        return True
+        if raw is not None:
+            await self.remove(stream, raw.decode(), jti)
+            return True
+        # Made while the stream was a push stream (no jti index): look among the pending ones.
+        found = next((p for p in await self.peek(stream, 1000) if p.jti == jti), None)
+        if found is not None:
+            await self.remove(stream, found.seq)
+        return found is not None
 
     async def depth(self, stream: str, limit: int = 10_000) -> int:
         """How many SETs wait (counted up to `limit`)."""

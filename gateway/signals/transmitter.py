@@ -78,7 +78,7 @@ class Transmitter:
         if stream.iss:
             claims["iss"] = stream.iss
         token = self.signer.sign(claims, self.encryption(stream))
-        await self.outbox.put(stream.id, claims["jti"], token)
+        await self.outbox.put(stream.id, claims["jti"], token, polled=not stream.endpoint)
         self.queued(stream.id)
         await self.outbox.wake(stream.id)
         return str(claims["jti"])
