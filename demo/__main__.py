@@ -38,6 +38,12 @@ def main() -> int:
         echo = subprocess.Popen([python, "-m", "demo.echo", "--port", "8090"], cwd=ROOT)
         procs.append(echo)
         _wait_port(8090, echo, "the demo upstream")
+        receiver = subprocess.Popen(
+            [python, "-m", "demo.receiver", "--port", "8091", "--jwks", f"http://127.0.0.1:{args.port}/ssf/jwks"],
+            cwd=ROOT,
+        )
+        procs.append(receiver)
+        _wait_port(8091, receiver, "the demo signals receiver")
         idp = subprocess.Popen(
             [
                 "node",
@@ -97,10 +103,13 @@ The gateway is up. Try:
   {base}/dispatch/other     a dispatch binding proxying to the demo app
   {base}/captured/x         a captured route: read capture/route-captured.log
   {base}/limited            a throttled route: the 4th request within 10 s gets 429
-  {base}/app/               a protected app: log in at the demo provider with any name and password
+  {base}/app/               a protected app: log in at the demo provider with any name and password;
+                            log out ({base}/oauth2/logout) and the demo receiver prints the signed
+                            session-revoked event (SET) the gateway pushed to it
 Operators:
   http://127.0.0.1:{admin}/admin/api/routes   route files and their load state
   http://127.0.0.1:{admin}/metrics            Prometheus metrics
+  {base}/.well-known/ssf-configuration   the Shared Signals transmitter metadata
 Edit a file in routes/ and it reloads within two seconds. Ctrl-C stops everything.
 """,
         flush=True,
