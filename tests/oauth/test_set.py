@@ -14,9 +14,16 @@ from joserfc import jws, jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import RSAKey
 
+from gateway.auth.logout_token import LogoutTokenValidator
 from gateway.oauth import set as sets
 from gateway.oauth import ssf, subject_ids
+from gateway.oauth.accesstoken import AccessTokenValidator
+from gateway.oauth.errors import InvalidToken
+from gateway.oauth.idtoken import IdTokenValidator
+from gateway.oauth.jwks import JwksCache
 from gateway.oauth.set_verify import SetRejected, SetVerifier, StaticKeys
+from tests.oauth.signer import CLIENT_ID, JwksServer
+from tests.oauth.signer import ISSUER as signer_issuer
 from tests.support.sets import check_set
 
 ISS = "https://gw-a.example.com"
@@ -161,3 +168,20 @@ def test_email_domains_compare_case_insensitively() -> None:
 )  # fmt: skip
 def test_the_metadata_path_inserts_the_well_known_part_after_the_host(issuer: str, path: str) -> None:
     assert ssf.well_known_path(issuer) == path
+
+
+@pytest.mark.parametrize("expected", ["id_token", "access token", "logout token"])
+async def test_a_set_is_never_accepted_where_another_token_is_expected(
+    expected: str, jwks_server: JwksServer, signer_keys: JwksCache
+) -> None:
+    signer = sets.SetSigner(signer_issuer, RSAKey.generate_key(2048))
+    jwks_server.extra = signer.jwks()["keys"]
+    subject = subject_ids.iss_sub(signer_issuer, "alice")
+    token = signer.sign(signer.claims(CLIENT_ID, subject, sets.session_revoked(time.time(), "user", "logout")))
+    validators = {
+        "id_token": lambda: IdTokenValidator(signer_issuer, CLIENT_ID, signer_keys).validate(token, nonce=None),
+        "access token": lambda: AccessTokenValidator(signer_issuer, CLIENT_ID, signer_keys).validate(token),
+        "logout token": lambda: LogoutTokenValidator(signer_issuer, CLIENT_ID, signer_keys).validate(token),
+    }
+    with pytest.raises(InvalidToken):
+        await validators[expected]()
