@@ -8,6 +8,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from joserfc import jwe
+from joserfc.jwk import RSAKey
 
 from gateway.oauth.ssf import POLL, PUSH
 from tests.signals.conftest import (
@@ -187,3 +189,19 @@ async def test_metrics_count_deliveries_by_result_and_the_admin_view_lists_failu
         failed = await response.json()
     assert [(f["err"], f["description"]) for f in failed["push-b"]] == [("invalid_audience", "not us")]
     assert failed["poll-b"] == []
+
+
+async def test_a_stream_with_a_receiver_key_gets_encrypted_sets(
+    http: aiohttp.ClientSession, tmp_path: Path, routes_dir: Path, receiver: SetReceiver
+) -> None:
+    key = RSAKey.generate_key(2048)
+    public = {"keys": [{**key.as_dict(private=False), "use": "enc"}]}
+    streams = [{"id": "sealed", "endpoint": receiver.url, "aud": AUDIENCE, "audJwks": public}]
+    settings = {"state": str(tmp_path / "state"), "sessions": {"secret": SECRET}}
+    async with running_gateway(routes_dir, signals=signals_config(None, streams=streams), **settings) as gateway:
+        await manager_of(gateway).end_session(await login(gateway), reason="logout", initiator="user")
+        [token] = await receiver.wait_for(1)
+        published = await jwks(http, gateway)
+    assert token.count(".") == 4
+    inner = jwe.decrypt_compact(token, key, algorithms=["RSA-OAEP-256", "A256GCM"]).plaintext
+    check_set((inner or b"").decode(), published, ISSUER, AUDIENCE)
