@@ -13,7 +13,7 @@ class SignalMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.depth = Gauge(
-            "gateway_signals_outbox_depth", "SETs waiting in the outbox, by stream.", ["stream"],
+            "gateway_signals_outbox_depth", "SETs waiting in the outbox, by stream (counted up to 100).", ["stream"],
             registry=registry, multiprocess_mode="livemax",
         )  # fmt: skip
         self.deliveries = Counter(
