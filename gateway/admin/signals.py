@@ -29,9 +29,8 @@ class _Problem(Exception):
 
 def _signals(request: web.Request) -> Signals:
     signals = request.app[RUNTIME].services.extras.get("signals")
-    if signals is None:
+    if not isinstance(signals, Signals):
         raise _Problem(404, "not_found", "security signals are not enabled")
-    assert isinstance(signals, Signals)
     return signals
 
 

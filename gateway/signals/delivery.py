@@ -76,15 +76,14 @@ class Pusher:
             await self._wait(LEASE / 3)
             return
         for item in items:
-            if not await self._deliver(stream, item):
+            if not await self._deliver(stream.endpoint, stream.token, item):
                 return
             if time.monotonic() > self._renew_at:
                 await self._own()
 
-    async def _deliver(self, stream: StreamSettings, item: Pending) -> bool:
+    async def _deliver(self, endpoint: str, authorization: str | None, item: Pending) -> bool:
         """Push one SET; False when the stream must wait before going on."""
-        assert stream.endpoint is not None
-        outcome = await push(self.http, stream.endpoint, item.token, stream.token, self.settings.pushTimeout)
+        outcome = await push(self.http, endpoint, item.token, authorization, self.settings.pushTimeout)
         if outcome.result == "delivered":
             self.metrics.lag.labels(self.stream_id).observe(max(0.0, time.time() - item.made))
         elif outcome.result == "retry" and time.time() - item.made < self.settings.retryFor:

@@ -27,10 +27,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("gateway.signals")
 
 
+def http_client(services: Services) -> aiohttp.ClientSession:
+    """The app's HTTP client, which opens before the signals do."""
+    if services.http is None:
+        raise RuntimeError("signals need the HTTP client, which is not open")
+    return services.http
+
+
 def build_receiver(services: Services, config: SignalsSettings, metrics: SignalMetrics) -> Receiver:
     """The receiver of the configured trusted issuers and audiences."""
-    http = services.http
-    assert http is not None, "the HTTP client opens before signals"
+    http = http_client(services)
     trusted: dict[str, KeySource] = {}
     for issuer in config.receiver.issuers:
         trusted[issuer.iss] = StaticKeys(issuer.jwks) if issuer.jwks else JwksCache(http, str(issuer.jwksUrl))
@@ -43,8 +49,7 @@ def build_receiver(services: Services, config: SignalsSettings, metrics: SignalM
 
 def start_pollers(services: Services, config: SignalsSettings, receiver: Receiver) -> list[asyncio.Task[Any]]:
     """One long-polling task per configured poll source."""
-    http = services.http
-    assert http is not None
+    http = http_client(services)
     return [asyncio.create_task(poll_forever(http, source, receiver)) for source in config.receiver.poll]
 
 

@@ -19,7 +19,7 @@ from gateway.signals.outbox import WAKE_CHANNEL, Outbox
 from gateway.signals.poll import Bell, PollEndpoint
 from gateway.signals.published import JsonDocument
 from gateway.signals.push_receiver import PushReceiver
-from gateway.signals.receiving import build_receiver, start_pollers
+from gateway.signals.receiving import build_receiver, http_client, start_pollers
 from gateway.signals.settings import SignalsSettings, StreamSettings
 from gateway.signals.streams import CHANGED, Streams
 from gateway.signals.transmitter import Transmitter
@@ -56,8 +56,7 @@ class Signals:
         self._unsubscribe: Callable[[], None] = lambda: None
 
     def _pusher(self, stream_id: str) -> Pusher:
-        http = self.services.http
-        assert http is not None, "the HTTP client opens before signals"
+        http = http_client(self.services)
         return Pusher(stream_id, self.streams.get, self.outbox, self.failures, http, self.config, self.metrics)
 
     def wake(self, stream_id: str) -> None:
