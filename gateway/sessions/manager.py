@@ -11,7 +11,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiohttp import web
@@ -70,6 +70,9 @@ class SessionManager:
         # Decrypting costs more than hashing; keyed by digest so that large cookies cost little memory.
         self._decoded: Bounded[bytes, Session] = Bounded(_CACHE_LIMIT)
         self._ended: Bounded[str, bool] = Bounded(_CACHE_LIMIT)
+        # Called with each ending (and how long to remember it) before the session is marked ended;
+        # it may be called again for a session already ended, and must then do nothing.
+        self.before_end: Callable[[SessionEnded, float], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         """Load the revocation list and follow its changes."""
@@ -296,6 +299,11 @@ class SessionManager:
     ) -> bool:
         # Kept past the session's expiry, so that its cookie presented later is not reported again.
         keep = max(ending.expires - self.clock(), 0.0) + self.max_lifetime
+        at, psid = self.clock(), ending.provider_sid
+        event = SessionEnded(ending.sid, ending.subject, ending.issuer, ending.email, reason, initiator, at, psid)
+        if self.before_end is not None:
+            # A journal (the signals outbox) writes first, so that a crash right after marking loses nothing.
+            await self.before_end(event, keep)
         if not await self.records.mark_ended(ending.sid, reason, keep):
             return False
         self._ended.put(ending.sid, True)
@@ -305,8 +313,6 @@ class SessionManager:
         await self.records.forget(ending.sid, summary)
         self.devices.forget(ending.sid)
         log.info("session %s of %s ended: %s by %s", ending.sid, ending.subject, reason, initiator)
-        at, psid = self.clock(), ending.provider_sid
-        event = SessionEnded(ending.sid, ending.subject, ending.issuer, ending.email, reason, initiator, at, psid)
         await self.events.publish(event)
         return True
 

@@ -76,8 +76,10 @@ class Signals:
         changes = self.services.store.subscribe(CHANGED)
         await changes.start()
         self._tasks += [asyncio.create_task(self._follow(subscription)), asyncio.create_task(self._reload(changes))]
-        if self.config.publish:
-            self._unsubscribe = self.services.events.subscribe(self.transmitter.on_session_ended)
+        sessions = self.services.sessions
+        if self.config.publish and sessions is not None:
+            sessions.before_end = self.transmitter.before_end
+            self._unsubscribe = lambda: setattr(sessions, "before_end", None)
         if self.config.receiver.enabled:
             receiver = build_receiver(self.services, self.config, self.metrics)
             self.services.endpoints[self.config.receiver.path] = PushReceiver(receiver, self.config.receiver.bearer)

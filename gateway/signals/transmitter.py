@@ -1,5 +1,7 @@
 """The transmitter: every session end becomes one signed CAEP session-revoked SET per stream,
-written to the outbox before the session end returns (the event bus awaits `on_session_ended`).
+written to the outbox before the session manager even marks the session ended (its `before_end`
+hook), so that a `kill -9` at any moment loses no SET; a marker per session keeps it to one
+(two ends racing, or a crash between queueing and marking, may give a duplicate, never a loss).
 
 A session ended by a received signal is not transmitted again, so two gateways that subscribe to
 each other never echo one revocation back and forth."""
@@ -56,6 +58,18 @@ class Transmitter:
         self.streams = streams
         self.encryption = encryption
         self.queued: Callable[[str], None] = lambda stream: None
+
+    async def before_end(self, event: SessionEnded, keep: float) -> None:
+        """Queue one SET per stream for a session about to end (once per session; none for a signal's)."""
+        if event.reason == "signal":
+            return
+        # The manager calls this before it marks the session ended, and again for a repeated end. The
+        # marker is set after the SETs are queued: a crash in between gives a duplicate, never a loss.
+        marker = f"signals:ending:{event.session_id}"
+        if await self.outbox.store.get(marker) is not None:
+            return
+        await self.on_session_ended(event)
+        await self.outbox.store.set(marker, b"1", keep)
 
     async def on_session_ended(self, event: Any) -> None:
         """Queue one SET per stream for a session end (not for one a signal caused)."""

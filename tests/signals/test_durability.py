@@ -1,5 +1,5 @@
 """No event lost: a transmitter killed with SIGKILL in the middle of a burst of session ends, then
-restarted, still delivers a SET for every session end it confirmed."""
+restarted, delivers a SET for every session that ended, those in flight at the kill included."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ async def _revoke_all(http: aiohttp.ClientSession, admin: str, sids: list[str], 
 
 
 @pytest.mark.slow
-async def test_a_transmitter_killed_mid_burst_delivers_every_confirmed_set_after_restart(
+async def test_a_transmitter_killed_mid_burst_delivers_a_set_for_every_ended_session_after_restart(
     tmp_path: Path, routes_dir: Path
 ) -> None:
     state = tmp_path / "state"
@@ -74,8 +74,9 @@ async def test_a_transmitter_killed_mid_burst_delivers_every_confirmed_set_after
         second = GatewayProcess(routes_dir, config=config, workdir=tmp_path)
         await asyncio.to_thread(second.start)
         try:
+            # Those in flight at the kill got no answer; revoking them again ends any not yet ended.
             await _revoke_all(http, second.admin, [sid for sid in made if sid not in confirmed], confirmed)
-            wanted = {made[sid] for sid in confirmed}
+            wanted = set(made.values())
             for _ in range(600):
                 got = {unverified_claims(t)["sub_id"]["user"]["sub"] for t in receiver.accepted}
                 if wanted <= got:
@@ -84,7 +85,4 @@ async def test_a_transmitter_killed_mid_burst_delivers_every_confirmed_set_after
         finally:
             await asyncio.to_thread(second.stop)
     assert SESSIONS // 3 <= killed_at < SESSIONS
-    # The ends in flight when the process died got no answer: the session manager marks a session
-    # ended before it publishes SessionEnded, so a kill between the two loses that one end's SET.
-    assert len(confirmed) >= SESSIONS - PARALLEL
-    assert wanted <= got, f"{len(wanted - got)} confirmed session ends have no SET"
+    assert wanted <= got, f"{len(wanted - got)} ended sessions have no SET"
