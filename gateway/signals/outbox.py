@@ -93,10 +93,6 @@ class Outbox:
             await self.remove(stream, found.seq)
         return found is not None
 
-    async def depth(self, stream: str, limit: int = 10_000) -> int:
-        """How many SETs wait (counted up to `limit`)."""
-        return len(await self.peek(stream, limit))
-
 
 def _queue(stream: str) -> str:
     return f"signals:outbox:{stream}"
