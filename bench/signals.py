@@ -1,7 +1,7 @@
 """Security signals benchmark: does emitting SETs on logout slow other users' proxied traffic, and
 how many SETs per second does one worker deliver to a local push receiver?
 
-    .venv/bin/python bench/signals.py [--sessions 2000] [--seconds 10] [--connections 16]
+    .venv/bin/python bench/signals.py [--sessions 2000] [--seconds 10] [--connections 16] [--rate R]
 
 One gateway process (`python -m gateway serve`, one worker) with a public route to a local upstream
 and a push stream to a local receiver (both in this process, aiohttp). Sessions are made beforehand
@@ -96,16 +96,27 @@ async def traffic(url: str, seconds: float, connections: int) -> list[float]:
     return latencies
 
 
-async def revoke_all(admin: str, sids: list[str], parallel: int = 8) -> None:
+async def revoke_all(admin: str, sids: list[str], rate: float | None, parallel: int = 8) -> None:
+    """Revoke every session: as fast as `parallel` clients can, or `rate` per second."""
     queue = list(sids)
     async with aiohttp.ClientSession() as http:
 
+        async def one(sid: str) -> None:
+            async with http.post(f"{admin}/admin/api/sessions/revoke", json={"sid": sid}) as response:
+                await response.read()
+
         async def worker() -> None:
             while queue:
-                async with http.post(f"{admin}/admin/api/sessions/revoke", json={"sid": queue.pop()}) as response:
-                    await response.read()
+                await one(queue.pop())
 
-        await asyncio.gather(*(worker() for _ in range(parallel)))
+        if rate is None:
+            await asyncio.gather(*(worker() for _ in range(parallel)))
+            return
+        started, pending = time.monotonic(), []
+        for n, sid in enumerate(sids):
+            await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+            pending.append(asyncio.create_task(one(sid)))
+        await asyncio.gather(*pending)
 
 
 def summary(name: str, latencies: list[float], seconds: float) -> str:
@@ -159,7 +170,7 @@ async def run(args: argparse.Namespace, upstream_port: int, receiver: Receiver |
         alone = await traffic(url, args.seconds, args.connections)
         if receiver is not None:
             receiver.down = True  # the burst's SETs wait in the outbox; their delivery is measured below
-        revoking = asyncio.create_task(revoke_all(f"http://127.0.0.1:{admin}", sids))
+        revoking = asyncio.create_task(revoke_all(f"http://127.0.0.1:{admin}", sids, args.rate))
         during = await traffic(url, args.seconds, args.connections)
         await revoking
         lines += [summary(f"{name}: no logouts", alone, args.seconds),
@@ -215,4 +226,5 @@ if __name__ == "__main__":
     parser.add_argument("--sessions", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=None, help="logouts per second (default: as fast as possible)")
     asyncio.run(main(parser.parse_args()))
