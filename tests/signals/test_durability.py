@@ -13,10 +13,10 @@ import pytest
 
 from gateway.stores import SqliteStore
 from tests.sessions.conftest import make_settings, mint, open_manager
-from tests.signals.conftest import SECRET, signals_config
+from tests.signals.conftest import AUDIENCE, ISSUER, SECRET, signals_config
 from tests.support.process import GatewayProcess
 from tests.support.set_receiver import running_set_receiver
-from tests.support.sets import unverified_claims
+from tests.support.sets import check_set, unverified_claims
 
 SESSIONS = 1000
 PARALLEL = 16
@@ -107,8 +107,12 @@ async def test_two_workers_deliver_one_stream_once_and_in_order(tmp_path: Path, 
                     assert (await response.json())["revoked"]
             await receiver.wait_for(len(sids), timeout=30)
             await asyncio.sleep(0.5)
+            async with http.get(f"{gateway.url}/ssf/jwks") as response:
+                published = await response.json()
         finally:
             await asyncio.to_thread(gateway.stop)
     subjects = [unverified_claims(t)["sub_id"]["user"]["sub"] for t in receiver.accepted]
     assert subjects == [f"user{n:02d}" for n in range(40)]
     assert len(receiver.got) == len(sids)  # each pushed once: one worker at a time holds the stream
+    for token in receiver.accepted:  # both workers sign with the one key generated in the state folder
+        check_set(token, published, ISSUER, AUDIENCE)
