@@ -145,9 +145,12 @@ class Deliveries:
     def __init__(self, make: Callable[[str], Pusher]) -> None:
         self._make = make
         self._running: dict[str, tuple[Pusher, asyncio.Task[Any]]] = {}
+        self._stopped = False
 
     def sync(self, stream_ids: set[str]) -> None:
-        """Run a pusher for exactly these streams."""
+        """Run a pusher for exactly these streams (none once stopped)."""
+        if self._stopped:
+            return
         for gone in set(self._running) - stream_ids:
             self._running.pop(gone)[1].cancel()
         for new in stream_ids - set(self._running):
@@ -161,7 +164,8 @@ class Deliveries:
             running[0].wake.set()
 
     async def stop(self) -> None:
-        """Cancel every pusher and wait for them."""
+        """Cancel every pusher and wait for them; later syncs start none."""
+        self._stopped = True
         running = list(self._running.values())
         self._running.clear()
         for _, task in running:

@@ -116,9 +116,10 @@ class Signals:
     async def stop(self) -> None:
         """Stop delivering and receiving."""
         self._unsubscribe()
-        await self.deliveries.stop()
+        # The followers first: a stream change arriving now must not start a pusher after the stop.
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.deliveries.stop()
