@@ -13,16 +13,18 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.api import add_admin_routes
-from gateway.capture import install_capture
-from gateway.keys import RUNTIME
+from gateway.admin.drafts import MAKE_SERVICES
+from gateway.admin.metrics import publishing_lifetime
+from gateway.admin.trial import MAIN_URL
+from gateway.capturing.install import install_capture
 from gateway.ops.metrics import Metrics
-from gateway.ops.publish import publishing_lifetime
+from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
-from gateway.runtime import Runtime, make_runtime
+from gateway.runtime import RUNTIME, Runtime, make_runtime
 from gateway.services import Services
+from gateway.session_lifetime import sessions_lifetime
 from gateway.sessions.cookies import COOKIE_HEADER_BYTES
-from gateway.sessions.lifetime import sessions_lifetime
 from gateway.settings import Settings, split_hostport
 from gateway.signals.lifetime import signals_lifetime
 from gateway.stores import MemoryStore, StoreSpec, open_store
@@ -69,6 +71,8 @@ def create_admin_app(runtime: Runtime) -> web.Application:
     """The admin app; its cleanup contexts own every resource of the process."""
     app = web.Application()
     app[RUNTIME] = runtime
+    # Studio drafts are checked with services of their own, built as the serving ones are.
+    app[MAKE_SERVICES] = create_services
     app.cleanup_ctx.append(_http_client)
     for lifetime in runtime.services.lifetimes:
         app.cleanup_ctx.append(lifetime)
@@ -85,10 +89,17 @@ def create_services(settings: Settings) -> Services:
         spec = spec.model_copy(update={"path": Path(settings.state) / "gateway.db"})
     services.lifetimes.append(partial(_stores, spec=spec))
     services.lifetimes.append(sessions_lifetime)
-    services.lifetimes.append(signals_lifetime)
+    services.lifetimes.append(partial(signals_lifetime, services=services))
     install_capture(services)
     services.lifetimes.append(publishing_lifetime)
+    services.lifetimes.append(_authz_audit)
     return services
+
+
+async def _authz_audit(app: web.Application) -> AsyncIterator[None]:
+    # The authorization audit lines still queued are written when the gateway stops.
+    yield
+    audit_log(app[RUNTIME].services).flush()
 
 
 async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:
@@ -100,6 +111,12 @@ async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:
     if services.counters is not services.store:
         await services.counters.close()
     await services.store.close()
+
+
+def _local_url(address: tuple[str, int]) -> str:
+    """An URL this process can reach its main listener at (loopback when it listens everywhere)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address[0], address[0])
+    return f"http://[{host}]:{address[1]}" if ":" in host else f"http://{host}:{address[1]}"
 
 
 @dataclass
@@ -127,7 +144,12 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
     services = create_services(settings)
     runtime = make_runtime(services)
     admin = web.AppRunner(create_admin_app(runtime), access_log=None)
-    await admin.setup()
+    try:
+        await admin.setup()
+    except BaseException:
+        # A start-up that fails (strict routes, a store) closes what it had opened before failing.
+        await admin.cleanup()
+        raise
     server = web.Server(
         Dispatcher(runtime.routes, services), access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES
     )
@@ -135,6 +157,8 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
     await main.setup()
     host, port = split_hostport(settings.listen)
     await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024).start()
+    # The studio's "try it" relays to this address.
+    runtime.extras[MAIN_URL] = _local_url(main.addresses[0])
     admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")
     await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
     return Running(runtime, admin, main)

@@ -24,10 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", help="HOST:PORT of the main listener (default 0.0.0.0:8080)")
     serve.add_argument("--admin", help="HOST:PORT of the admin listener (default 127.0.0.1:8081)")
     serve.add_argument("--workers", type=int, help="processes sharing the port (default 1)")
+    serve.add_argument("--strict", action="store_true", help="refuse to start while any route file fails")
     check = sub.add_parser("check", help="lint route files; exit 1 on any problem")
-    check.add_argument("paths", nargs="*", type=Path, help="route files or folders (default: the routes folder)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, help="route files or folders, policy files (.yaml) (default: the routes folder)"
+    )
     check.add_argument("--config", type=Path, help="also check this gateway.yaml and its heap")
-    sub.add_parser("schema", help="print the JSON Schema of a route file")
+    schema = sub.add_parser("schema", help="print the JSON Schema of a route file")
+    schema.add_argument("--policies", action="store_true", help="the schema of a policy file instead")
     return parser
 
 
@@ -37,6 +41,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "listen": args.listen,
         "admin": {"listen": args.admin} if args.admin else None,
         "workers": args.workers,
+        "routing": {"strict": True} if args.strict else None,
     }
 
 
@@ -51,36 +56,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `gateway` console script."""
     args = _parser().parse_args(argv)
     if args.command == "schema":
-        return _schema()
+        return _schema(args.policies)
     if args.command == "check":
         return _check(args.paths, args.config)
-    from gateway.lint import global_heap_errors
     from gateway.serve import serve
 
     try:
         settings = settings_from_args(args)
     except ConfigErrors as exc:
         return _not_started(exc.errors)
-    # Checked here, once, rather than in every worker.
-    errors = global_heap_errors(settings)
+    errors = _startup_errors(settings)
     return _not_started(errors) if errors else serve(settings)
 
 
-def _schema() -> int:
-    from gateway.heap.schema import route_schema
+def _startup_errors(settings: Settings) -> list[ConfigError]:
+    """Checked here, once, rather than in every worker: the global heap, and in strict mode every route."""
+    from gateway.lint import check_settings, global_heap_errors
 
-    print(json.dumps(route_schema(), indent=2))
+    errors = global_heap_errors(settings)
+    if errors or not settings.routing.strict:
+        return errors
+    return check_settings(settings).errors
+
+
+def _schema(policies: bool = False) -> int:
+    from gateway.policy.compile import policy_schema
+    from gateway.routing.schema import route_schema
+    from gateway.types import TYPES
+
+    print(json.dumps(policy_schema() if policies else route_schema(TYPES), indent=2))
     return 0
 
 
 def _check(paths: list[Path], config: Path | None) -> int:
-    from gateway.lint import check_paths
+    from gateway.lint import check
 
-    errors = check_paths(paths, config)
-    for error in errors:
+    report = check(paths, config)
+    for error in report.errors:
         print(error)
-    print(f"{len(errors)} problem(s)" if errors else "ok", file=sys.stderr)
-    return 1 if errors else 0
+    for warning in report.warnings:
+        print(f"{warning.file}: {warning.path}: warning: {warning.message}")
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    print(f"{len(report.errors)} problem(s){warned}" if report.errors or warned else "ok", file=sys.stderr)
+    return 1 if report.errors else 0
 
 
 def _not_started(errors: list[ConfigError]) -> int:

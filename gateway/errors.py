@@ -9,6 +9,8 @@ class GatewayError(Exception):
     status: int = 500
     code: str = "internal_error"
     public: str = "The gateway could not handle this request."
+    # (label, same-origin URL) a browser's error page offers as the way on, e.g. "Sign in again".
+    link: tuple[str, str] | None = None
 
     def __init__(self, reason: str = "", *, public: str | None = None) -> None:
         super().__init__(reason or self.code)

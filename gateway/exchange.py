@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 if TYPE_CHECKING:
     from gateway.identity import Identity
-    from gateway.routing.route import Route
     from gateway.scope import Scope
+
+
+class RouteRef(Protocol):
+    """The route serving the exchange, as the layers below routing see it (`gateway.routing.route.Route`)."""
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(slots=True, eq=False)
@@ -21,7 +27,7 @@ class Exchange:
 
     request_id: str
     scope: Scope = field(init=False)
-    route: Route | None = None
+    route: RouteRef | None = None
     base_uri: URL | None = None
     identity: Identity | None = None
     session: Any = None

@@ -1,4 +1,4 @@
-"""Typed keys for app and request state, all declared in one place."""
+"""Typed keys for request state; the app key of the runtime is `gateway.runtime.RUNTIME`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,5 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
-    from gateway.runtime import Runtime
 
 EXCHANGE: web.RequestKey[Exchange] = web.RequestKey("exchange")
-RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiohttp import web
+
 from gateway.auth.endpoints import install_auth_endpoints
 from gateway.errors import ConfigErrors
 from gateway.heap.build import Heap
@@ -12,6 +14,7 @@ from gateway.heap.context import BuildContext
 from gateway.routing.reload import RouteSet
 from gateway.services import Services
 from gateway.settings import Settings
+from gateway.types import CATALOG
 
 
 @dataclass(eq=False)
@@ -30,10 +33,13 @@ class Runtime:
         return self.services.settings
 
 
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
+
+
 def build_global_heap(services: Services) -> Heap:
     """Build the config file's heap eagerly, so that its errors stop startup."""
     ctx = BuildContext(services.settings.source, services)
-    ctx.heap = heap = Heap(ctx, services.settings.heap, "$.heap")
+    ctx.heap = heap = Heap(ctx, services.settings.heap, "$.heap", catalog=CATALOG)
     heap.build_all()
     if ctx.errors:
         raise ConfigErrors(ctx.errors)

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
 from gateway.expressions.values import DIRECT_GET
 
 if TYPE_CHECKING:
-    from gateway.exchange import Exchange
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    from gateway.identity import Identity
+
+
+class ExchangeView(Protocol):
+    """What the scope reads of the request's exchange (`gateway.exchange.Exchange`, which holds the scope)."""
+
+    identity: Identity | None
+    session: Any
+    attributes: dict[str, Any]
+
+    def request_headers(self, original: CIMultiDictProxy[str]) -> CIMultiDictProxy[str] | CIMultiDict[str]: ...
 
 
 class _Lazy(Mapping[str, Any]):
@@ -136,10 +148,11 @@ class Scope(_Lazy):
         "session": lambda s: s.exchange.session if s.exchange.session is not None else {},
         "identity": lambda s: s.exchange.identity.as_scope() if s.exchange.identity else {},
         "attributes": lambda s: s.exchange.attributes,
+        "policy": lambda s: s.exchange.decision if s.exchange.decision is not None else {},
         "env": lambda s: os.environ,
     }
 
-    def __init__(self, request: web.BaseRequest, exchange: Exchange, remote: Callable[[], str | None]) -> None:
+    def __init__(self, request: web.BaseRequest, exchange: ExchangeView, remote: Callable[[], str | None]) -> None:
         super().__init__()
         self.request = request
         self.exchange = exchange

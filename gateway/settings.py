@@ -5,19 +5,20 @@ Every setting has a default that works on one machine, so the gateway starts wit
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.errors import ConfigError, ConfigErrors
-from gateway.handlers.forwarding import Network, is_trusted, parse_networks
-from gateway.heap.validation import validation_errors
+from gateway.http.forwarding import Network, is_trusted, parse_networks
 from gateway.sessions.settings import AuthSettings, SessionSettings
-from gateway.signals.settings import SignalsSettings
+from gateway.signals_settings import SignalsSettings
+from gateway.validation import validation_errors
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 # Where a flag's value came from, in error messages about command-line overrides.
@@ -41,7 +42,39 @@ def _hostport(value: str) -> str:
     return value
 
 
+def is_loopback(listen: str) -> bool:
+    """Whether a HOST:PORT listens on loopback only."""
+    host = split_hostport(listen, "127.0.0.1")[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 HostPort = Annotated[str, AfterValidator(_hostport)]
+
+
+# What a route file that fails to load does to traffic (`routing.onBrokenRoute`).
+FAIL_CLOSED: Final = "failClosed"
+SKIP: Final = "skip"
+
+
+class RoutingSettings(BaseModel):
+    """How broken route files are treated at start-up, on reload and by readiness."""
+
+    model_config = ConfigDict(extra="forbid")
+    onBrokenRoute: Literal["failClosed", "skip"] = Field(
+        FAIL_CLOSED,
+        description=(
+            "failClosed: a file whose condition is unknown (bad JSON, a condition that does not compile) "
+            "answers 503 to every request reaching its position; skip: leave it out, so that its traffic "
+            "goes to later routes (logged as a warning)."
+        ),
+    )
+    strict: bool = Field(False, description="Refuse to start while any route file fails (also `serve --strict`).")
+    readyWhileBroken: bool = Field(
+        True, description="/ready stays 200 while some route files fail (they are listed in its body)."
+    )
 
 
 class AdminSettings(BaseModel):
@@ -49,6 +82,18 @@ class AdminSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     listen: HostPort = Field("127.0.0.1:8081", description="HOST:PORT of the admin listener; keep it on loopback.")
+
+
+class StudioSettings(BaseModel):
+    """The studio at /studio/ on the admin listener, and the admin API calls that change routes."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(False, description="Serve the studio; off in production, where routes come from CI.")
+    token: str | None = Field(
+        None,
+        min_length=16,
+        description="Bearer token the studio's API requires; needed when the admin listener is not on loopback.",
+    )
 
 
 class CaptureSettings(BaseModel):
@@ -75,6 +120,7 @@ class Settings(BaseModel):
     listen: HostPort = Field("0.0.0.0:8080", description="HOST:PORT of the main listener.")
     admin: AdminSettings = Field(default_factory=AdminSettings)
     routes: str = Field("routes", description="Folder of route files, tried in file-name order.")
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
     workers: int = Field(1, ge=1, description="Processes sharing the port (SO_REUSEPORT).")
     trustedProxies: list[str] = Field(
         default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."
@@ -83,6 +129,7 @@ class Settings(BaseModel):
         default_factory=dict, description="Shared state: {embedded: {path}} or {redis: {url}}."
     )
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
+    studio: StudioSettings = Field(default_factory=StudioSettings)
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
     heap: list[Any] = Field(default_factory=list, description="Global heap objects routes refer to by name.")
     state: str = Field("state", description="Folder for the embedded store and other local state.")
@@ -103,6 +150,15 @@ class Settings(BaseModel):
             except ValueError as exc:
                 raise ValueError(f"{item!r} is not an address or CIDR: {exc}") from None
         return value
+
+    @model_validator(mode="after")
+    def _studio_exposed(self) -> Settings:
+        if self.studio.enabled and self.studio.token is None and not is_loopback(self.admin.listen):
+            raise ValueError(
+                "studio: the admin listener is not on loopback, so the studio needs a token "
+                "(studio: {token: ${STUDIO_TOKEN}}) or the admin listener on 127.0.0.1"
+            )
+        return self
 
     def model_post_init(self, context: Any) -> None:
         """Parse the trusted networks once."""

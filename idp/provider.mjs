@@ -145,6 +145,7 @@ function providerConfiguration(config) {
     fetch: fetchAllowingLoopback,
     features: {
       devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },

@@ -16,7 +16,8 @@ apt_install() {
     as_root apt-get update -qq
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+  # Another install may hold the dpkg lock for a while: wait for it rather than fail.
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$@" >/dev/null
 }
 
 need_command() {  # need_command COMMAND PACKAGE...
@@ -56,5 +57,21 @@ ensure_node_idp() {
   need_command npm npm
   if [ -f "$ROOT/idp/package.json" ] && [ ! -d "$ROOT/idp/node_modules/oidc-provider" ]; then
     (cd "$ROOT/idp" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_chromium() {
+  # The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+  [ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation
+}
+
+ensure_cerbos() {
+  # The Cerbos PDP (npm @cerbos/cerbos-linux-x64): a third-party AuthZEN PDP for the authorization tests.
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    return 0
+  fi
+  need_command npm npm
+  if [ ! -x "$ROOT/cerbos/node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64" ]; then
+    npm ci --prefix "$ROOT/cerbos" --no-audit --no-fund --loglevel=error
   fi
 }

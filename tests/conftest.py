@@ -10,6 +10,8 @@ import pytest
 
 from tests.support.upstream import Upstream, running_upstream
 
+pytest_plugins = ["tests.support.fixtures"]
+
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[Upstream]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from gateway.heap.registry import TYPES
+from gateway.types import TYPES
 
 TESTS = Path(__file__).resolve().parent
 # Files that name every type without showing any behaviour.

@@ -12,9 +12,9 @@ from typing import Any
 
 from yarl import URL
 
-from tests.auth.provider_tokens import api_jwt
-from tests.oauth.flows import REDIRECT_URI
-from tests.support.idp import API_RESOURCE, IdP, browser, login
+from idp.driver import API_RESOURCE, IdP, browser, login
+from idp.flows import REDIRECT_URI
+from idp.tokens import api_jwt
 
 USER = "bench-user"
 # Long enough for every run of the benchmark: the same token is replayed throughout.

@@ -7,10 +7,12 @@ import os
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from gateway.admin.metrics import scrape
 from gateway.admin.sessions import add_session_routes
 from gateway.admin.signals import add_signal_routes
-from gateway.keys import RUNTIME
-from gateway.ops.publish import scrape
+from gateway.admin.studio import add_studio_routes
+from gateway.admin.summary import describe
+from gateway.runtime import RUNTIME
 
 
 async def health(request: web.Request) -> web.Response:
@@ -19,18 +21,29 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    """200 once the routes are loaded; 503 before, and while the process drains on shutdown."""
+    """200 once the routes are loaded, listing route files that fail; 503 before, and while draining.
+
+    A failing file does not make the process unready (its good routes still serve, and the failure
+    is usually in every instance alike), unless `routing.readyWhileBroken` is false."""
     runtime = request.app[RUNTIME]
+    no_store = {"Cache-Control": "no-store"}
     if not (runtime.ready and runtime.routes.loaded):
-        return web.json_response({"status": "not ready"}, status=503, headers={"Cache-Control": "no-store"})
-    return web.json_response({"status": "ready", "routes": len(runtime.routes.table.routes)})
+        return web.json_response({"status": "not ready"}, status=503, headers=no_store)
+    failed = [
+        {"file": f.file, "state": f.state, "mode": f.mode, "errors": len(f.errors)} for f in runtime.routes.failing()
+    ]
+    body = {"status": "ready", "routes": len(runtime.routes.table.routes), "failedRoutes": failed}
+    if failed and not runtime.settings.routing.readyWhileBroken:
+        return web.json_response({**body, "status": "not ready"}, status=503, headers=no_store)
+    return web.json_response(body, headers=no_store)
 
 
 async def routes(request: web.Request) -> web.Response:
-    """Every route file with its name, order, state, errors, load time and health."""
+    """Every route file: name, order, state, errors, load time, health, condition, capabilities, hash."""
     runtime = request.app[RUNTIME]
     entries = runtime.routes.status()
     runtime.services.metrics.traffic.annotate(entries, runtime.routes.table)
+    describe(entries, runtime.routes.directory, {k: f.digest for k, f in runtime.routes.files.items()})
     return web.json_response({"routes": entries})
 
 
@@ -61,3 +74,4 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics)
     add_session_routes(app)
     add_signal_routes(app)
+    add_studio_routes(app, app[RUNTIME].settings)

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.keys import RUNTIME
+from gateway.runtime import RUNTIME
 from gateway.sessions.manager import SessionManager
 from gateway.stores.base import StoreUnavailable
 

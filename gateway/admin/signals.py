@@ -12,11 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.keys import RUNTIME
 from gateway.oauth import set as sets
+from gateway.runtime import RUNTIME
 from gateway.signals.management import Invalid, from_ssf, patched, to_ssf
-from gateway.signals.service import MANAGEMENT_PATH, STATUS_PATH, VERIFY_PATH, Signals
-from gateway.signals.settings import ManagementClient, StreamSettings
+from gateway.signals.service import MANAGEMENT_PATH, SIGNALS, STATUS_PATH, VERIFY_PATH, Signals
+from gateway.signals_settings import ManagementClient, StreamSettings
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -28,8 +28,8 @@ class _Problem(Exception):
 
 
 def _signals(request: web.Request) -> Signals:
-    signals = request.app[RUNTIME].services.extras.get("signals")
-    if not isinstance(signals, Signals):
+    signals = request.app[RUNTIME].services.feature(SIGNALS)
+    if signals is None:
         raise _Problem(404, "not_found", "security signals are not enabled")
     return signals
 

@@ -19,8 +19,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from gateway.auth.errors import BadLogoutToken
-from gateway.auth.logout_token import LogoutToken, LogoutTokenValidator
 from gateway.oauth.errors import InvalidToken, ProviderError
+from gateway.oauth.logout_token import LogoutToken, LogoutTokenValidator
 from gateway.sessions.manager import sessions_of
 
 if TYPE_CHECKING:

@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.auth.token_cache import TokenCache
 from gateway.identity import Identity
-from gateway.oauth._claims import audiences, check_issuer
 from gateway.oauth.accesstoken import AccessTokenValidator, token_scopes
-from gateway.oauth.errors import BadAudience, BadTokenType, InvalidToken, MissingClaim, ProviderError
-from gateway.oauth.introspection import introspect
+from gateway.oauth.errors import InvalidToken, MissingClaim, ProviderError
+from gateway.oauth.introspection import check_introspected, introspect
 
 if TYPE_CHECKING:
     from gateway.auth.provider import OidcProvider
@@ -36,16 +35,6 @@ METHOD = "bearer"
 def looks_like_jwt(token: str) -> bool:
     """A compact JWS has three segments; the provider's opaque tokens have no dot."""
     return token.count(".") == 2
-
-
-def check_token_type(doc: Mapping[str, Any], *, required: bool) -> None:
-    """Refuse an introspection answer whose `token_type` is not Bearer (any case), or is missing when `required`."""
-    token_type = doc.get("token_type")
-    if token_type is None:
-        if required:
-            raise BadTokenType("the introspection answer names no token_type (a refresh token?)")
-    elif not isinstance(token_type, str) or token_type.lower() != "bearer":
-        raise BadTokenType(f"token_type {token_type!r} is not Bearer")
 
 
 class BearerVerifier:
@@ -119,20 +108,13 @@ class BearerVerifier:
         if endpoint is None:
             raise ProviderError(f"{self.provider.name}: the provider offers no introspection endpoint")
         doc = await introspect(self.provider.http(), endpoint, self.provider.credentials, token, now=self._clock())
-        self._check_introspection(doc)
+        check_introspected(doc, self.provider.config.issuer, self.audience, require_token_type=self.require_token_type)
         subject = doc.get("sub") or doc.get("client_id")
         if not isinstance(subject, str) or not subject:
             raise MissingClaim("introspection names no sub or client_id")
         exp = doc.get("exp")
         expires = float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else math.inf
         return self._identity(doc, subject), min(expires, self._clock() + self.cache_ttl)
-
-    def _check_introspection(self, doc: Mapping[str, Any]) -> None:
-        if "iss" in doc:
-            check_issuer(doc, self.provider.config.issuer)
-        if "aud" in doc and self.audience not in audiences(doc):
-            raise BadAudience(f"aud lacks {self.audience!r}")
-        check_token_type(doc, required=self.require_token_type)
 
     def _identity(self, claims: Mapping[str, Any], subject: str) -> Identity:
         return Identity(

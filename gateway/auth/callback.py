@@ -17,7 +17,9 @@ from aiohttp import web
 
 from gateway.auth.errors import BadCallback, LoginFailed
 from gateway.auth.redirects import safe_return_path
+from gateway.auth.refusals import SIGN_IN_AGAIN
 from gateway.auth.transaction import LIFETIME, Transaction, cookie_name
+from gateway.errors import GatewayError
 from gateway.oauth import tokens
 from gateway.oauth.errors import InvalidToken
 from gateway.sessions.manager import sessions_of
@@ -44,7 +46,12 @@ class Callback:
         provider = self.login.providers.get(tx.provider)
         if provider is None:
             raise BadCallback(f"provider {tx.provider!r} is not configured any more")
-        await _check_answer(request, provider)
+        try:
+            await _check_answer(request, provider)
+        except GatewayError as refused:
+            # Signing in again returns where this attempt was going.
+            refused.link = (SIGN_IN_AGAIN, self.login.chooser_url(safe_return_path(tx.return_to)))
+            raise
         session = await self._session(provider, tx, request.query["code"])
         response = web.Response(status=302, headers={"Location": safe_return_path(tx.return_to)})
         response.headers["Cache-Control"] = "no-store"

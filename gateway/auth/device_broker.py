@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from gateway.oauth.tokens import TokenResponse
     from gateway.services import Services
 
-log = logging.getLogger("gateway.auth.device")
+log = logging.getLogger("gateway.filters.device_flow")
 
 SLOW_DOWN_STEP = 5.0
 # Clocks of instances differ a little; a client on time must not be told to slow down.

@@ -19,15 +19,14 @@ from gateway.auth.device_broker import DeviceBroker, DeviceGrantError
 from gateway.auth.device_limit import DeviceRateLimit
 from gateway.errors import GatewayError
 from gateway.oauth.errors import ProviderError
+from gateway.services import ServiceKey, Services
 from gateway.stores.base import StoreUnavailable
 
 if TYPE_CHECKING:
-    from gateway.services import Services
     from gateway.settings import Settings
 
-log = logging.getLogger("gateway.auth.device")
+log = logging.getLogger("gateway.filters.device_flow")
 
-_EXTRA = "auth.device_broker"
 _FORM = "application/x-www-form-urlencoded"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -48,13 +47,15 @@ class DevicePaths:
         return cls(f"{base}/authorize", f"{base}/token")
 
 
+DEVICE_BROKER = ServiceKey("auth.device_broker", DeviceBroker)
+
+
 def install_device_endpoints(services: Services) -> DeviceBroker:
     """The app's device broker, its endpoints registered on the main listener on first call."""
-    found = services.extras.get(_EXTRA)
-    if isinstance(found, DeviceBroker):
+    found = services.feature(DEVICE_BROKER)
+    if found is not None:
         return found
-    broker = DeviceBroker(services)
-    services.extras[_EXTRA] = broker
+    broker = services.add_feature(DEVICE_BROKER, DeviceBroker(services))
     paths = DevicePaths.from_settings(services.settings)
     services.endpoints[paths.authorize] = DeviceEndpoint(broker.authorize, DeviceRateLimit.from_settings(services))
     services.endpoints[paths.token] = DeviceEndpoint(broker.token)

@@ -11,6 +11,7 @@ from gateway.auth.chooser import Chooser
 from gateway.auth.flow import BrowserLogin, install_browser_login
 from gateway.auth.logout import Logout
 from gateway.auth.provider import OidcProvider
+from gateway.auth.refusals import SIGN_IN_AGAIN, WithWayOn
 
 if TYPE_CHECKING:
     from gateway.heap.build import Heap
@@ -34,8 +35,9 @@ def install_auth_endpoints(services: Services, heap: Heap) -> BrowserLogin | Non
     if login is None:
         return None
     paths = login.paths
-    services.endpoints[paths.callback] = Callback(login)
-    services.endpoints[paths.login] = Chooser(login)
-    services.endpoints[paths.logout] = Logout(login)
+    sign_in = login.chooser_url("/")
+    services.endpoints[paths.callback] = WithWayOn(Callback(login), SIGN_IN_AGAIN, sign_in)
+    services.endpoints[paths.login] = WithWayOn(Chooser(login), SIGN_IN_AGAIN, sign_in)
+    services.endpoints[paths.logout] = WithWayOn(Logout(login), "Sign out again", paths.logout)
     services.endpoints[paths.backchannel] = BackchannelLogout(login)
     return login

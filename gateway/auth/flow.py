@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,16 +15,15 @@ from yarl import URL
 from gateway.auth.redirects import origin, safe_return_path
 from gateway.auth.secrets import AuthKeys
 from gateway.auth.transaction import LIFETIME, Transaction, crowded_out
+from gateway.services import ServiceKey, Services
 from gateway.sessions.keys import session_key
 from gateway.sessions.manager import sessions_of
 
 if TYPE_CHECKING:
     from gateway.auth.provider import OidcProvider
     from gateway.oauth.pkce import Pkce
-    from gateway.services import Services
     from gateway.settings import Settings
 
-_EXTRA = "auth.browser_login"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +94,16 @@ class BrowserLogin:
         return str(URL(self.paths.login).with_query(query))
 
     async def begin(
-        self, request: web.BaseRequest, provider: OidcProvider, scopes: Sequence[str] | None, return_to: str
-    ) -> web.Response:
-        """Redirect the browser to the provider, the transaction in its own cookie."""
+        self, request: web.BaseRequest, provider: OidcProvider, scopes: Sequence[str] | None, return_to: str,
+        extra: Mapping[str, str] | None = None,
+    ) -> web.Response:  # fmt: skip
+        """Redirect the browser to the provider, the transaction in its own cookie; `extra`: more
+        authentication request parameters (e.g. `acr_values` for a step-up)."""
         metadata = await provider.metadata()
         redirect_uri = origin(request, self.services.settings) + self.paths.callback
         tx, pkce = Transaction.new(provider.name, redirect_uri, safe_return_path(return_to))
-        location = URL(metadata.authorization_endpoint).update_query(_authorize_query(provider, tx, pkce, scopes))
+        query = {**_authorize_query(provider, tx, pkce, scopes), **(extra or {})}
+        location = URL(metadata.authorization_endpoint).update_query(query)
         response = web.Response(status=302, headers={"Location": str(location), "Cache-Control": "no-store"})
         for name in crowded_out(request.cookies, self.keys.transactions):
             response.del_cookie(name, path="/")
@@ -132,10 +134,12 @@ def _authorize_query(
     return query
 
 
+BROWSER_LOGIN = ServiceKey("auth.browser_login", BrowserLogin)
+
+
 def browser_login(services: Services) -> BrowserLogin | None:
     """The app's browser login, when the global heap has OpenID providers."""
-    found = services.extras.get(_EXTRA)
-    return found if isinstance(found, BrowserLogin) else None
+    return services.feature(BROWSER_LOGIN)
 
 
 def install_browser_login(services: Services, providers: dict[str, OidcProvider]) -> BrowserLogin | None:
@@ -143,5 +147,4 @@ def install_browser_login(services: Services, providers: dict[str, OidcProvider]
     if not providers:
         return None
     login = BrowserLogin(services, providers, AuthPaths.from_settings(services.settings))
-    services.extras[_EXTRA] = login
-    return login
+    return services.add_feature(BROWSER_LOGIN, login)

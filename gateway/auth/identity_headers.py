@@ -13,10 +13,11 @@ import re
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from gateway.auth.private_responses import PRIVATE, PrivateResponsesConfig
+from gateway.http.headers import normalise_header
 from gateway.keys import EXCHANGE
-from gateway.routing.dispatch import normalise_header
 
 if TYPE_CHECKING:
     from gateway.expressions import Expression
@@ -33,7 +34,7 @@ _RESERVED = frozenset(
 _UNSAFE_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-class IdentityHeadersConfig(BaseModel):
+class IdentityHeadersConfig(PrivateResponsesConfig):
     """The options of every authentication filter that decorate the request for the upstream."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,10 +50,17 @@ class IdentityHeadersConfig(BaseModel):
 class IdentityHeaders:
     """Compiled identity headers of one filter."""
 
-    def __init__(self, headers: tuple[tuple[str, Expression], ...], access_token: bool, id_token: str | None) -> None:
+    def __init__(
+        self,
+        headers: tuple[tuple[str, Expression], ...],
+        access_token: bool,
+        id_token: str | None,
+        cache_control: str | None = PRIVATE,
+    ) -> None:
         self.headers = headers
         self.access_token = access_token
         self.id_token = id_token
+        self.cache_control = cache_control
 
     @classmethod
     def from_config(cls, config: IdentityHeadersConfig, ctx: BuildContext) -> Self:
@@ -63,7 +71,7 @@ class IdentityHeaders:
                 compiled.append((name, ctx.expression(text, f"identityHeaders.{name}")))
         if config.passIdToken is not None:
             _check_name(config.passIdToken, "passIdToken", ctx)
-        return cls(tuple(compiled), config.passAccessToken, config.passIdToken)
+        return cls(tuple(compiled), config.passAccessToken, config.passIdToken, config.cacheControl)
 
     def apply(self, request: web.BaseRequest, access_token: str | None = None, id_token: str | None = None) -> None:
         """Set the headers on the request the upstream will get (after `exchange.identity` is set)."""
@@ -83,6 +91,16 @@ class IdentityHeaders:
                 headers["Authorization"] = f"Bearer {access_token}"
         if self.id_token and id_token:
             headers[self.id_token] = id_token
+
+
+def register_header(name: str, path: str, ctx: BuildContext) -> bool:
+    """Check a header name a filter injects and register it to be stripped from every client request."""
+    return _check_name(name, path, ctx)
+
+
+def safe_value(value: str) -> bool:
+    """Whether a header value holds no control characters."""
+    return not _UNSAFE_VALUE.search(value)
 
 
 def _check_name(name: str, path: str, ctx: BuildContext) -> bool:

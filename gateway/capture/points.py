@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gateway.heap.context import BuildContext
+    from gateway.validation import ErrorSink
 
 DEFAULT_DECORATOR = "capture"
 
@@ -43,7 +43,7 @@ class CaptureSpec:
     points: Point
 
 
-def parse_capture(value: Any, path: str, ctx: BuildContext) -> CaptureSpec | None:
+def parse_capture(value: Any, path: str, ctx: ErrorSink) -> CaptureSpec | None:
     """`"all"`, `["request", "response"]` or `{"decorator": name, "points": [...]}`; None when nothing to do."""
     decorator: Any = DEFAULT_DECORATOR
     if isinstance(value, dict):
@@ -59,7 +59,7 @@ def parse_capture(value: Any, path: str, ctx: BuildContext) -> CaptureSpec | Non
     return CaptureSpec(decorator, points) if points else None
 
 
-def _points(value: Any, path: str, ctx: BuildContext) -> Point:
+def _points(value: Any, path: str, ctx: ErrorSink) -> Point:
     if isinstance(value, str):
         return _point(value, path, ctx)
     if not isinstance(value, list):
@@ -74,7 +74,7 @@ def _points(value: Any, path: str, ctx: BuildContext) -> Point:
     return points
 
 
-def _point(name: str, path: str, ctx: BuildContext) -> Point:
+def _point(name: str, path: str, ctx: ErrorSink) -> Point:
     point = NAMES.get(name.lower())
     if point is None:
         near = difflib.get_close_matches(name.lower(), list(NAMES), n=1)

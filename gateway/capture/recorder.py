@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 from aiohttp.payload import Payload
@@ -19,25 +20,47 @@ from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 
 if TYPE_CHECKING:
-    from gateway.capture.decorator import CaptureDecorator
+    from collections.abc import AsyncIterable
+
+    from multidict import CIMultiDict
+    from yarl import URL
+
     from gateway.capture.points import Point
     from gateway.capture.writer import CaptureWriter
     from gateway.exchange import Exchange
-    from gateway.handlers.proxy import Outgoing
 
 
+class Rendering(Protocol):
+    """What a recorder needs of its decorator (`gateway.filters.capture.CaptureDecorator`)."""
+
+    capture_entity: bool
+    capture_context: bool
+    max_entity: int
+
+    def render(self, message: Message) -> str: ...
+
+
+class Outgoing(Protocol):
+    """The request as sent upstream (`gateway.handlers.client.Outgoing`); a captured body is teed."""
+
+    method: str
+    headers: CIMultiDict[str]
+    body: AsyncIterable[bytes] | None
+
+    @property
+    def url(self) -> URL: ...
+
+
+@dataclass(eq=False)
 class Recorder:
     """Records requests and responses at the points chosen for one decorated object."""
 
-    def __init__(
-        self, decorator: CaptureDecorator, writer: CaptureWriter, source: str, points: Point, inbound: bool
-    ) -> None:
-        self.decorator = decorator
-        self.writer = writer
-        self.source = source
-        self.points = points
-        # The route's own capture shows the request as the client sent it, before any edit.
-        self.inbound = inbound
+    decorator: Rendering
+    writer: CaptureWriter
+    source: str
+    points: Point
+    # The route's own capture shows the request as the client sent it, before any edit.
+    inbound: bool
 
     def request(self, request: web.BaseRequest, point: Point) -> Pending | None:
         """Record the request entering (or leaving) the object; a captured body is teed for the next hop."""
@@ -136,7 +159,10 @@ class Recorder:
 
 def _context(exchange: Exchange) -> str:
     identity = exchange.identity.as_scope() if exchange.identity is not None else None
-    return json.dumps({"identity": identity, "attributes": exchange.attributes}, default=str, sort_keys=True)
+    context = {"identity": identity, "attributes": exchange.attributes}
+    if exchange.decision is not None:
+        context["policy"] = exchange.decision
+    return json.dumps(context, default=str, sort_keys=True)
 
 
 def _replace_body(response: web.Response, payload: Payload) -> None:

@@ -77,6 +77,8 @@ class CaptureWriter:
         self._bytes_in = 0
         self._bytes_out = 0
         self._progress = threading.Condition()
+        # Called in the writer thread with (route, rendered records) after each batch: the studio's live feed.
+        self.listeners: list[Callable[[str, list[str]], None]] = []
 
     def submit(self, route: str, render: Render, message: Message) -> None:
         """Queue one record; drop it when the queue is full."""
@@ -143,3 +145,5 @@ class CaptureWriter:
                 self._files.append(route, "".join(parts).encode("utf-8", "replace"))
             except OSError as exc:
                 self.drops.drop("write_error", len(parts), exc)
+            for listener in self.listeners:
+                listener(route, parts)

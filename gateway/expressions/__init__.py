@@ -16,7 +16,7 @@ from gateway.expressions.values import to_str
 
 __all__ = ["DEFAULT_ROOTS", "Expression", "ExpressionError", "compile_expression"]
 
-DEFAULT_ROOTS: frozenset[str] = frozenset({"request", "contexts", "session", "identity", "attributes", "env"})
+DEFAULT_ROOTS: frozenset[str] = frozenset({"request", "contexts", "session", "identity", "attributes", "env", "policy"})
 
 
 def compile_expression(

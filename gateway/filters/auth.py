@@ -12,15 +12,20 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from gateway.auth.private_responses import PRIVATE, mark_private
 from gateway.keys import EXCHANGE
+from gateway.oauth.rfc6750 import bearer_token
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.identity import Identity
 
 
 class AuthFilter(ABC):
     """Base of every authentication filter: subclasses implement authenticate and challenge."""
+
+    # Given to authenticated responses without one (the filter's `cacheControl`; None: none).
+    cache_control: str | None = PRIVATE
 
     @abstractmethod
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
@@ -59,7 +64,8 @@ class AuthGroup:
             identity = await member.authenticate(request)
             if identity is not None:
                 await member.admit(request, identity)
-                return await member.respond(request, await next(request))
+                response = await member.respond(request, await next(request))
+                return mark_private(response, member.cache_control)
         return await self.members[0].challenge(request)
 
 
@@ -78,3 +84,9 @@ def group_authentication(filters: Sequence[object]) -> list[object]:
     if run:
         out.append(AuthGroup(run) if len(run) > 1 else run[0])
     return out
+
+
+def request_bearer_token(request: web.BaseRequest) -> str | None:
+    """The request's RFC 6750 bearer token, None when it has none; raise BearerRequestError when misplaced."""
+    query = request.query if request.query_string else None
+    return bearer_token(request.headers.getall("Authorization", ()), query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
@@ -12,12 +13,13 @@ from gateway.heap.fields import Values
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
+    from gateway.contract import HandlerFn
     from gateway.expressions import Expression
-    from gateway.filters.base import HandlerFn
     from gateway.heap.context import BuildContext
     from gateway.scope import Scope
 
 
+@dataclass(eq=False)
 class HeaderFilter:
     """Edits headers of one message type; added values may be expressions."""
 
@@ -31,18 +33,14 @@ class HeaderFilter:
             default_factory=dict, description="Headers to add: name → value or list of values (expressions allowed)."
         )
 
-    def __init__(self, on_request: bool, remove: tuple[str, ...], add: list[tuple[str, Expression]]) -> None:
-        self.on_request = on_request
-        self.remove = remove
-        self.add = add
+    on_request: bool
+    remove: tuple[str, ...]
+    add: list[tuple[str, Expression]]
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
         """Compile the added values once."""
-        add = []
-        for name, values in config.add.items():
-            for index, value in enumerate(values):
-                add.append((name, ctx.expression(value, f"add.{name}[{index}]")))
+        add = ctx.expression_lists(config.add, "add")
         return cls(config.messageType.upper() == "REQUEST", tuple(config.remove), add)
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.filters.base import build_chain
+from gateway.filters.auth import group_authentication
 from gateway.heap.fields import Ref
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import Filter, HandlerFn
     from gateway.heap.context import BuildContext
 
 
@@ -38,3 +40,11 @@ class Chain:
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Run the folded chain."""
         return await self._chained(request)
+
+
+def build_chain(filters: Sequence[Filter], handler: HandlerFn) -> HandlerFn:
+    """Wrap `handler` in `filters`, first filter outermost; done once per route load."""
+    chained = handler
+    for item in reversed(group_authentication(filters)):
+        chained = partial(item.filter, next=chained)  # type: ignore[attr-defined]
+    return chained

@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
 from gateway.errors import NoRoute
+from gateway.heap.baseuri import compile_base_uri
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
-from gateway.routing.baseuri import compile_base_uri
 
 if TYPE_CHECKING:
+    from gateway.contract import HandlerFn
     from gateway.expressions import Expression
-    from gateway.filters.base import HandlerFn
     from gateway.heap.context import BuildContext
 
 

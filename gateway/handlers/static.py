@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
+@dataclass(eq=False)
 class StaticResponseHandler:
     """Answers every request itself, without calling an upstream."""
 
@@ -28,21 +30,15 @@ class StaticResponseHandler:
         )
         entity: str | None = Field(None, description="Response body (expressions allowed).")
 
-    def __init__(
-        self, status: int, reason: str | None, headers: list[tuple[str, Expression]], entity: Expression | None
-    ) -> None:
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.entity = entity
+    status: int
+    reason: str | None
+    headers: list[tuple[str, Expression]]
+    entity: Expression | None
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
         """Compile the header and entity expressions."""
-        headers = []
-        for name, values in config.headers.items():
-            for index, value in enumerate(values):
-                headers.append((name, ctx.expression(value, f"headers.{name}[{index}]")))
+        headers = ctx.expression_lists(config.headers, "headers")
         entity = ctx.expression(config.entity, "entity") if config.entity is not None else None
         return cls(config.status, config.reason, headers, entity)
 

@@ -12,7 +12,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from gateway.errors import UpstreamTimeout, UpstreamUnavailable
-from gateway.handlers.forwarding import HOP_BY_HOP, end_to_end
+from gateway.http.forwarding import HOP_BY_HOP, end_to_end
 
 log = logging.getLogger("gateway.websocket")
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from gateway.heap.registry import DEFAULT_OBJECTS, types_by_name
-from gateway.heap.validation import validation_errors
+from gateway.heap.ignored import is_ignored, without_ignored
+from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
-    from gateway.filters.base import Filter, HandlerFn
+    from gateway.contract import Filter, HandlerFn
+    from gateway.heap.catalog import Catalog
     from gateway.heap.context import BuildContext
 
+log = logging.getLogger("gateway.routes")
 T = TypeVar("T")
 _KEYS = {"name", "type", "config", "capture", "comment"}
 
@@ -35,13 +38,19 @@ FAILED = _Failed()
 class Heap:
     """Named objects of one route (or of the global config), built lazily and once each."""
 
-    def __init__(self, ctx: BuildContext, declarations: Any, base: str, parent: Heap | None = None) -> None:
+    def __init__(
+        self, ctx: BuildContext, decls: Any, base: str, parent: Heap | None = None, catalog: Catalog | None = None
+    ) -> None:
         self.parent = parent
+        found = catalog if catalog is not None else parent.catalog if parent is not None else None
+        if found is None:
+            raise ValueError("a heap needs a catalog of types, its own or its parent's")
+        self.catalog: Catalog = found
         self.ctx = ctx
         self._decls: dict[str, tuple[dict[str, Any], str]] = {}
         self._built: dict[str, Any] = {}
         self._building: list[str] = []
-        self._read(declarations, base)
+        self._read(decls, base)
 
     def _read(self, declarations: Any, base: str) -> None:
         if declarations is None:
@@ -65,7 +74,7 @@ class Heap:
 
     def names(self) -> list[str]:
         """Names declared here and in the parents."""
-        return list(self._decls) + (self.parent.names() if self.parent else list(DEFAULT_OBJECTS))
+        return list(self._decls) + (self.parent.names() if self.parent else list(self.catalog.defaults))
 
     def build_all(self) -> None:
         """Build every declared object, so that errors in unreferenced ones are reported too."""
@@ -129,8 +138,8 @@ class Heap:
         if self.parent is not None:
             if name in self.parent.names():
                 return self.parent._get(name, path, ctx)
-        elif name in DEFAULT_OBJECTS:
-            type_name, config = DEFAULT_OBJECTS[name]
+        elif name in self.catalog.defaults:
+            type_name, config = self.catalog.defaults[name]
             self._decls[name] = ({"name": name, "type": type_name, "config": config}, f"<default {name}>")
             return self._get(name, path, ctx)
         near = difflib.get_close_matches(name, self.names(), n=1)
@@ -139,19 +148,20 @@ class Heap:
         return FAILED
 
     def _instantiate(self, decl: Mapping[str, Any], path: str, ctx: BuildContext) -> Any:
-        for key in sorted(decl.keys() - _KEYS):
+        for key in sorted(k for k in decl.keys() - _KEYS if not is_ignored(k)):
             ctx.error(f"{path}.{key}", _unknown_key(key))
         type_name = decl.get("type")
-        cls = types_by_name().get(type_name) if isinstance(type_name, str) else None
+        cls = self.catalog.types.get(type_name) if isinstance(type_name, str) else None
         if cls is None:
-            ctx.error(f"{path}.type", _unknown_type(type_name))
+            ctx.error(f"{path}.type", _unknown_type(type_name, self.catalog.types))
             return FAILED
-        raw = decl.get("config", {})
+        raw = without_ignored(decl.get("config", {}), cls.Config)
         try:
             config = cls.Config.model_validate(raw if raw is not None else {})
         except ValidationError as exc:
             for where, message in validation_errors(exc, cls.Config, f"{path}.config"):
                 ctx.error(where, message)
+            _check_the_rest(cls, raw, exc, ctx.at(f"{path}.config"))
             return FAILED
         before = len(ctx.errors)
         name = decl.get("name")
@@ -162,6 +172,29 @@ class Heap:
         if capture is not None and ctx.services.decorate is not None:
             obj = ctx.services.decorate(obj, capture, f"{path}.capture", ctx, str(decl.get("name", type_name)))
         return obj
+
+
+def _check_the_rest(cls: Any, raw: Any, exc: ValidationError, ctx: BuildContext) -> None:
+    """Build the config without its invalid keys, only to report every other problem at once."""
+    bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    if not isinstance(raw, dict) or not bad:
+        return
+    try:
+        config = cls.Config.model_validate({k: v for k, v in raw.items() if k not in bad})
+    except ValidationError:
+        return  # what is left is incomplete: its problems are the ones already reported
+    before = len(ctx.errors)
+    try:
+        cls.from_config(config, ctx)
+    except Exception as exc:  # best effort: a builder may assume keys that were dropped
+        log.debug("checking the rest of %s raised %r", ctx.base, exc)
+    # Only problems inside the keys that were kept: one about the whole object may stem from the drop.
+    kept = [f"{ctx.base}.{key}" for key in raw if key not in bad]
+    ctx.errors[before:] = [e for e in ctx.errors[before:] if any(_within(e.path, k) for k in kept)]
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
 
 
 def _describe(ref: Any) -> str:
@@ -179,8 +212,8 @@ def _kind(obj: Any) -> str:
     return f"a {type(obj).__name__} ({role})"
 
 
-def _unknown_type(type_name: Any) -> str:
-    known = sorted(types_by_name())
+def _unknown_type(type_name: Any, types: Mapping[str, Any]) -> str:
+    known = sorted(types)
     listing = f"known types: {', '.join(known)}"
     if type_name is None:
         return f"required property is missing ({listing})"

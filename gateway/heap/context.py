@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gateway.durations import to_seconds
 from gateway.errors import ConfigError
 from gateway.expressions import Expression, ExpressionError, compile_expression
 
 if TYPE_CHECKING:
-    from gateway.filters.base import Filter, HandlerFn
-    from gateway.heap.build import Heap
+    from gateway.contract import Filter, HandlerFn
     from gateway.services import Services
 
 T = TypeVar("T")
+
+
+class Heap(Protocol):
+    """Where references resolve: the objects of one route or of the config (`gateway.heap.build.Heap`)."""
+
+    def handler(self, ref: Any, path: str, ctx: BuildContext) -> HandlerFn: ...
+    def filter(self, ref: Any, path: str, ctx: BuildContext) -> Filter: ...
+    def typed(self, ref: Any, path: str, ctx: BuildContext, cls: type[T]) -> T | None: ...
+    @property
+    def parent(self) -> Heap | None:
+        """The enclosing heap (a route's is the global heap's), None for the global heap."""
 
 
 @dataclass(eq=False)
@@ -62,6 +72,14 @@ class BuildContext:
         except ExpressionError as exc:
             self.error(path, f"invalid expression {text!r}: {exc}")
             return compile_expression("")
+
+    def expression_lists(self, values: Mapping[str, Sequence[str]], path: str) -> list[tuple[str, Expression]]:
+        """Each name with each of its values compiled, in order (header names to values, as OpenIG writes them)."""
+        return [
+            (name, self.expression(value, f"{path}.{name}[{index}]"))
+            for name, texts in values.items()
+            for index, value in enumerate(texts)
+        ]
 
     def duration(self, value: str | float, path: str) -> float:
         """Seconds in an OpenIG duration such as "10 s" or a plain number of seconds."""

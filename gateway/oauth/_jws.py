@@ -97,11 +97,13 @@ def _claims(payload: bytes | None) -> dict[str, Any]:
 
 
 class IssuerTokenValidator:
-    """What every validator of one issuer's signed tokens shares: keys, algorithms, clock, `typ`."""
+    """What every validator of one issuer's signed tokens shares: keys, algorithms, clock, `typ`, and the
+    audience its tokens must name (the client for id_tokens and logout tokens, the API for access tokens)."""
 
     def __init__(
         self,
         issuer: str,
+        audience: str,
         keys: JwksCache,
         *,
         algorithms: Iterable[str] = ("RS256",),
@@ -109,6 +111,7 @@ class IssuerTokenValidator:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.issuer = issuer
+        self.audience = audience
         self._verifier = JwtVerifier(keys, algorithms)
         self._leeway = leeway
         self._clock = clock

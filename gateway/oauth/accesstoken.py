@@ -8,33 +8,18 @@ the provider's keys and allowed algorithms.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from gateway.oauth._claims import audiences, check_times, string_claim
 from gateway.oauth._jws import IssuerTokenValidator
 from gateway.oauth.errors import BadAudience
-from gateway.oauth.jwks import JwksCache
 
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 
 
 class AccessTokenValidator(IssuerTokenValidator):
-    """Validate one provider's RFC 9068 access tokens for one audience."""
-
-    def __init__(
-        self,
-        issuer: str,
-        audience: str,
-        keys: JwksCache,
-        *,
-        algorithms: Iterable[str] = ("RS256",),
-        leeway: float = 60.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(issuer, keys, algorithms=algorithms, leeway=leeway, clock=clock)
-        self.audience = audience
+    """Validate one provider's RFC 9068 access tokens for one audience (the API's resource)."""
 
     async def validate(self, token: str) -> dict[str, Any]:
         """Return the claims of a valid access token."""

@@ -35,7 +35,7 @@ class IdTokenValidator(IssuerTokenValidator):
         leeway: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(issuer, keys, algorithms=algorithms, leeway=leeway, clock=clock)
+        super().__init__(issuer, client_id, keys, algorithms=algorithms, leeway=leeway, clock=clock)
         self.client_id = client_id
         self._trusted = frozenset(trusted_audiences) | {client_id}
 

@@ -7,13 +7,15 @@ all mean inactive. Any error of the endpoint denies, never allows.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 
+from gateway.oauth._claims import audiences, check_issuer
 from gateway.oauth._http import post_form
 from gateway.oauth.client import ClientCredentials
-from gateway.oauth.errors import Expired, InactiveToken, ProviderError
+from gateway.oauth.errors import BadAudience, BadTokenType, Expired, InactiveToken, ProviderError
 
 
 async def introspect(
@@ -40,3 +42,22 @@ async def introspect(
     if expired and not isinstance(exp, bool):
         raise Expired("introspection answered an expired token")
     return doc
+
+
+def check_introspected(doc: Mapping[str, Any], issuer: str, audience: str, *, require_token_type: bool) -> None:
+    """Refuse an active token's answer that names another issuer or audience, or is not a bearer token."""
+    if "iss" in doc:
+        check_issuer(doc, issuer)
+    if "aud" in doc and audience not in audiences(doc):
+        raise BadAudience(f"aud lacks {audience!r}")
+    check_token_type(doc, required=require_token_type)
+
+
+def check_token_type(doc: Mapping[str, Any], *, required: bool) -> None:
+    """Refuse an introspection answer whose `token_type` is not Bearer (any case), or is missing when `required`."""
+    token_type = doc.get("token_type")
+    if token_type is None:
+        if required:
+            raise BadTokenType("the introspection answer names no token_type (a refresh token?)")
+    elif not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise BadTokenType(f"token_type {token_type!r} is not Bearer")

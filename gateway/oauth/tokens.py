@@ -1,4 +1,4 @@
-"""Token endpoint requests (RFC 6749 4.1.3, 6), revocation (RFC 7009) and UserInfo (OIDC Core 5.3).
+"""Token endpoint requests (RFC 6749 4.1.3, 4.4, 6), revocation (RFC 7009) and UserInfo (OIDC Core 5.3).
 
 Code exchange always sends the PKCE `code_verifier` (RFC 7636 4.5). Error answers from the
 token endpoint become `TokenRefused` carrying the provider's `error` code (RFC 6749 5.2).
@@ -83,6 +83,19 @@ async def exchange_code(
         "code_verifier": code_verifier,
     }
     return await token_request(session, endpoint, client, _with(form, resource=resource))
+
+
+async def client_credentials(
+    session: aiohttp.ClientSession,
+    endpoint: str,
+    client: ClientCredentials,
+    *,
+    scope: str | None = None,
+    resource: str | None = None,
+) -> TokenResponse:
+    """An access token for the client itself (RFC 6749 4.4), e.g. to call a PDP."""
+    form = _with({"grant_type": "client_credentials"}, scope=scope, resource=resource)
+    return await token_request(session, endpoint, client, form)
 
 
 async def refresh(

@@ -9,6 +9,14 @@ from aiohttp import web
 
 from gateway.errors import GatewayError
 
+# The page loads nothing and posts nothing; its one link is a plain same-origin navigation.
+_HTML_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
 
 def prefers_html(accept: str) -> bool:
     """Whether the client is a browser: it asks for HTML before JSON."""
@@ -22,11 +30,16 @@ def error_response(request: web.BaseRequest, error: GatewayError, request_id: st
     """A short, safe answer naming the stable code and the request id (the reason goes to the log)."""
     headers = {"Cache-Control": "no-store", "X-Request-Id": request_id, **error.headers}
     if prefers_html(request.headers.get("Accept", "")):
-        code, message, rid = html.escape(error.code), html.escape(error.public), html.escape(request_id)
-        body = (
-            f"<!doctype html><html><head><meta charset=utf-8><title>{error.status} {code}</title></head>"
-            f"<body><h1>{error.status}</h1><p>{message}</p><p><small>{code} · request {rid}</small></p></body></html>"
-        )
-        return web.Response(status=error.status, text=body, content_type="text/html", headers=headers)
+        text = _page(error, request_id)
+        return web.Response(status=error.status, text=text, content_type="text/html", headers=_HTML_HEADERS | headers)
     payload = {"error": error.code, "message": error.public, "request_id": request_id}
     return web.Response(status=error.status, text=json.dumps(payload), content_type="application/json", headers=headers)
+
+
+def _page(error: GatewayError, request_id: str) -> str:
+    code, message, rid = html.escape(error.code), html.escape(error.public), html.escape(request_id)
+    link = f'<p><a href="{html.escape(error.link[1])}">{html.escape(error.link[0])}</a></p>' if error.link else ""
+    return (
+        f"<!doctype html><html><head><meta charset=utf-8><title>{error.status} {code}</title></head>"
+        f"<body><h1>{error.status}</h1><p>{message}</p>{link}<p><small>{code} · request {rid}</small></p></body></html>"
+    )

@@ -11,7 +11,7 @@ import time
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object."""
 
-    _EXTRA = ("request_id", "route", "code")
+    _EXTRA = ("request_id", "route", "code", "file", "path")
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a JSON line."""

@@ -10,22 +10,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from gateway.ops.multiproc import multiprocess_enabled
-from gateway.ops.traffic import Traffic
+from gateway.ops.traffic import BatchedHistogram, Traffic
 
 # Seconds until the response head is ready: from a cached answer to a slow report.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-
-
-class BatchedHistogram(Histogram):
-    """A histogram that also takes observations counted per bucket elsewhere (see `gateway.ops.traffic`)."""
-
-    def add(self, buckets: list[int], total: float) -> None:
-        """Add `buckets[i]` observations to bucket i (the last is +Inf), whose values sum to `total`."""
-        # prometheus-client observes one value at a time; its children hold one value per bucket and the sum.
-        for index, count in enumerate(buckets):
-            if count:
-                self._buckets[index].inc(count)
-        self._sum.inc(total)
 
 
 class Metrics:
@@ -55,6 +43,10 @@ class Metrics:
         self.routes = Gauge(
             "gateway_routes", "Route files by load state.", ["state"], registry=r, multiprocess_mode="livemax"
         )
+        self.route_failures = Gauge(
+            "gateway_route_failures", "1 while the route file's current content fails to load (0 once fixed).",
+            ["file"], registry=r, multiprocess_mode="livemax",
+        )  # fmt: skip
         self.route_healthy = Gauge(
             "gateway_route_healthy", "1 unless more than half of the route's last-minute responses failed (5xx).",
             ["route"], registry=r, multiprocess_mode="livemin",
@@ -91,6 +83,14 @@ class Metrics:
         self.store_errors = Counter(
             "gateway_store_errors", "Store operations that failed, by feature.", ["feature"], registry=r
         )
+        self.authz_decisions = Counter(
+            "gateway_authz_decisions", "Authorization decisions by route, decision (permit, deny, error) and source.",
+            ["route", "decision", "source"], registry=r,
+        )  # fmt: skip
+        self.pdp_latency = Histogram(
+            "gateway_pdp_latency_seconds", "Seconds a PDP took to answer, by PDP.", ["pdp"], registry=r,
+            buckets=DURATION_BUCKETS,
+        )  # fmt: skip
         self.capture_dropped = Counter(
             "gateway_capture_dropped", "Capture records dropped (queue full, write failure), by reason.", ["reason"],
             registry=r,

@@ -10,15 +10,53 @@ on the same probe.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+from prometheus_client import Counter, Gauge, Histogram
 
 from gateway.ops.rates import Recent
 from gateway.ops.statistics import RouteStatistics, monitored_percentiles
 
-if TYPE_CHECKING:
-    from gateway.ops.metrics import Metrics
-    from gateway.routing.route import Route, RouteTable
+
+class BatchedHistogram(Histogram):
+    """A histogram that also takes observations counted per bucket elsewhere (by the route probes below)."""
+
+    def add(self, buckets: list[int], total: float) -> None:
+        """Add `buckets[i]` observations to bucket i (the last is +Inf), whose values sum to `total`."""
+        # prometheus-client observes one value at a time; its children hold one value per bucket and the sum.
+        for index, count in enumerate(buckets):
+            if count:
+                self._buckets[index].inc(count)
+        self._sum.inc(total)
+
+
+class Metrics(Protocol):
+    """The Prometheus families that traffic feeds (`gateway.ops.metrics.Metrics` has them all)."""
+
+    requests: Counter
+    active: Gauge
+    duration: BatchedHistogram
+    upstream_errors: Counter
+    route_healthy: Gauge
+
+
+class Route(Protocol):
+    """A route as telemetry sees it (`gateway.routing.route.Route`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def monitor(self) -> Any: ...
+
+
+class RouteTable(Protocol):
+    """The routes being served (`gateway.routing.route.RouteTable`)."""
+
+    @property
+    def routes(self) -> Iterable[Route]: ...
+
 
 # Any other method is labelled "other", so that clients cannot grow the label set.
 STANDARD_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"})

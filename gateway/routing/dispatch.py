@@ -12,15 +12,16 @@ from aiohttp import web
 
 from gateway.errors import GatewayError, NoRoute
 from gateway.exchange import Exchange
-from gateway.handlers.forwarding import client_address
+from gateway.http.forwarding import client_address
+from gateway.http.headers import normalise_header
+from gateway.http.paths import check_path
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
-from gateway.routing.paths import check_path
 from gateway.scope import Scope
 
 if TYPE_CHECKING:
-    from gateway.filters.base import HandlerFn
+    from gateway.contract import HandlerFn
     from gateway.routing.reload import RouteSet
     from gateway.routing.route import Route
     from gateway.services import Services
@@ -125,11 +126,6 @@ def _delivered(request: web.BaseRequest, response: web.StreamResponse | None) ->
     if response is None or (request.transport is None and not response.prepared):
         return 0
     return response.status
-
-
-def normalise_header(name: str) -> str:
-    """`X_User`, `x-user` and `X-USER` are one header to an upstream that folds names."""
-    return name.lower().replace("_", "-")
 
 
 def _strip(request: web.BaseRequest, exchange: Exchange, names: frozenset[str]) -> None:

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from gateway.errors import ConfigError, RouteFailClosed
+from gateway.errors import ConfigError
+from gateway.heap.baseuri import compile_base_uri
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
-from gateway.heap.validation import validation_errors
+from gateway.heap.ignored import without_ignored
 from gateway.keys import EXCHANGE
-from gateway.routing.baseuri import compile_base_uri
 from gateway.routing.model import RouteFile
 from gateway.routing.route import Route
 from gateway.routing.source import parse_json
+from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from gateway.contract import HandlerFn
     from gateway.expressions import Expression
-    from gateway.filters.base import HandlerFn
     from gateway.services import Services
+
+log = logging.getLogger("gateway.routes")
 
 
 @dataclass
@@ -34,6 +38,7 @@ class LoadResult:
     errors: list[ConfigError] = field(default_factory=list)
     name: str | None = None
     condition: Expression | None = None
+    # Whether the condition is known: it compiled, or the file has none (which takes every request).
     condition_ok: bool = False
 
 
@@ -47,15 +52,34 @@ def load_route(
         return LoadResult(None, errors)
     if not isinstance(data, dict):
         return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object {name, condition, ...}", file)])
+    data = without_ignored(data, RouteFile)
     try:
         model = RouteFile.model_validate(data)
     except ValidationError as exc:
         errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")]
-        return _invalid(data, path, file, services, errors)
-    result = _build(model, path, file, services, parent)
+        salvaged = _without_bad_keys(data, exc)
+        if salvaged is None:
+            return _invalid(data, path, file, services, errors)
+        model = salvaged
+    try:
+        result = _build(model, path, file, services, parent)
+    except Exception as exc:  # a bug in one type's builder fails this file, never the whole reload
+        log.exception("%s: building the route raised", file)
+        error = ConfigError("$", f"the route could not be built: {type(exc).__name__}: {exc}", file)
+        return _invalid(data, path, file, services, [*errors, error])
     if errors:
         result = _invalid(data, path, file, services, errors + result.errors)
     return result
+
+
+def _without_bad_keys(data: dict[str, Any], exc: ValidationError) -> RouteFile | None:
+    """The route without the top-level keys that failed, so that the rest is still built and every
+    problem of the file is reported at once; None if what is left is not a route (no handler)."""
+    bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    try:
+        return RouteFile.model_validate({k: v for k, v in data.items() if k not in bad})
+    except ValidationError:
+        return None
 
 
 def _invalid(data: dict[str, Any], path: Path, file: str, services: Services, errors: list[ConfigError]) -> LoadResult:
@@ -67,7 +91,10 @@ def _invalid(data: dict[str, Any], path: Path, file: str, services: Services, er
     if not isinstance(text, str):
         return LoadResult(None, errors, name)
     ctx = BuildContext(file, services)
-    condition = ctx.expression(text, "$.condition")
+    try:
+        condition = ctx.expression(text, "$.condition")
+    except Exception as exc:  # e.g. RecursionError on absurd nesting: the condition stays unknown
+        return LoadResult(None, [*errors, ConfigError("$.condition", f"cannot compile: {exc!r}", file)], name)
     if ctx.errors:
         return LoadResult(None, _merge(errors, ctx.errors), name)
     return LoadResult(None, errors, name, condition, True)
@@ -116,18 +143,3 @@ def _with_entry(route: Route) -> Route:
         route.name, route.file, route.condition, entry, base, False, route.monitor, route.injected_headers
     )
     return route_ref
-
-
-def fail_closed_route(result: LoadResult, file: str) -> Route:
-    """A route that takes its traffic and refuses it, so that it never falls through to a looser route."""
-    reason = "; ".join(str(e) for e in result.errors[:5])
-    name = result.name or Path(file).stem
-
-    async def refuse(request: web.BaseRequest) -> web.StreamResponse:
-        request[EXCHANGE].route = route
-        raise RouteFailClosed(
-            reason, public=f"Route '{name}' is unavailable: its configuration failed to load: {reason}"
-        )
-
-    route = Route(name, file, result.condition, refuse, fail_closed=True)
-    return route

@@ -36,4 +36,4 @@ class RouteFile(BaseModel):
         None, description=f"Capture points for the route's messages: {', '.join(CAPTURE_POINTS)}."
     )
     monitor: bool | MonitorConfig | None = Field(None, description="Collect statistics for this route.")
-    comment: str | None = Field(None, description="Free text for humans; ignored.")
+    comment: Any = Field(None, description="Notes for humans, any value; ignored (as are `comments` and `_...` keys).")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway.errors import ConfigError
-from gateway.routing.loader import LoadResult, fail_closed_route, load_route
+from gateway.errors import ConfigError, ConfigErrors
+from gateway.routing.failclosed import fail_closed_route
+from gateway.routing.loader import LoadResult, load_route
 from gateway.routing.route import Route, RouteTable
+from gateway.routing.shadow import UNKNOWN, shadowing, takes_everything
+from gateway.routing.state import FAIL_CLOSED, FAILED, LOADED, FileState
+from gateway.settings import SKIP
 
 if TYPE_CHECKING:
     from gateway.heap.build import Heap
@@ -29,32 +32,6 @@ def is_route_file(path: Path) -> bool:
     return path.suffix == ".json" and not path.name.startswith(".")
 
 
-@dataclass
-class FileState:
-    """What one route file currently contributes."""
-
-    file: str
-    state: str  # loaded | failed | fail-closed
-    route: Route | None
-    errors: list[ConfigError] = field(default_factory=list)
-    loaded_at: float = 0.0
-    last_good_at: float | None = None
-    # Hash of the content last loaded, so that an unchanged file is not rebuilt.
-    digest: str | None = None
-
-    def as_json(self, order: int) -> dict[str, Any]:
-        """The file's state for /admin/api/routes."""
-        return {
-            "file": self.file,
-            "name": self.route.name if self.route else Path(self.file).stem,
-            "order": order,
-            "state": self.state,
-            "errors": [e.as_dict() for e in self.errors],
-            "loadedAt": self.loaded_at,
-            "lastGoodAt": self.last_good_at,
-        }
-
-
 class RouteSet:
     """Route files of one folder; `table` is the immutable snapshot requests use."""
 
@@ -67,11 +44,18 @@ class RouteSet:
         self.loaded = False
 
     def load_all(self) -> None:
-        """Load every route file in the folder."""
+        """Load every route file in the folder; in strict mode, raise ConfigErrors if any fails."""
         if not self.directory.is_dir():
             log.warning("routes folder %s does not exist; serving no routes", self.directory)
         self.refresh()
+        errors = [e for f in self.failing() for e in f.errors]
+        if errors and self.services.settings.routing.strict:
+            raise ConfigErrors(errors)
         self.loaded = True
+
+    def failing(self) -> list[FileState]:
+        """The files whose current content failed to load, in order."""
+        return [self.files[k] for k in sorted(self.files) if self.files[k].failing]
 
     def refresh(self) -> None:
         """Reload the files whose content changed, drop the removed ones, and swap the table once.
@@ -86,7 +70,8 @@ class RouteSet:
         self._swap()
 
     def _remove(self, key: str) -> None:
-        del self.files[key]
+        if self.files.pop(key).failing:
+            self.services.metrics.route_failures.labels(key).set(0)
         log.info("route file removed: %s", key)
         self.services.metrics.route_reloads.labels("removed").inc()
 
@@ -104,7 +89,11 @@ class RouteSet:
         digest = hashlib.sha256(text.encode()).hexdigest()
         if key in self.files and self.files[key].digest == digest:
             return
-        result = load_route(path, text, self.services, self.heap, display=key)
+        try:
+            result = load_route(path, text, self.services, self.heap, display=key)
+        except Exception as exc:  # never expected; the file fails closed rather than stopping the reload
+            log.exception("%s: loading raised", key)
+            result = LoadResult(None, [ConfigError("$", f"the route could not be loaded: {exc!r}", key)])
         if result.route is not None:
             result = self._unique(key, result)
             # A clash depends on the other file too: retry on every refresh until it is resolved.
@@ -126,33 +115,63 @@ class RouteSet:
 
     def _loaded(self, key: str, route: Route, digest: str) -> None:
         now = time.time()
-        self.files[key] = FileState(key, "loaded", route, [], now, now, digest)
+        previous = self.files.get(key)
+        self.files[key] = FileState(key, LOADED, route, [], now, now, digest)
+        if previous is not None and previous.failing:
+            self.services.metrics.route_failures.labels(key).set(0)
         log.info("route loaded: %s (%s)", route.name, key)
         self.services.metrics.route_reloads.labels("loaded").inc()
 
     def _failed(self, key: str, result: LoadResult, digest: str | None) -> None:
-        previous, now, errors = self.files.get(key), time.time(), result.errors
-        for error in errors:
-            log.error("route file error: %s", error)
+        for error in result.errors:
+            extra = {"file": key, "path": error.path, "code": "route_load_failed"}
+            log.error("route file error: %s", error, extra=extra)
+        state = self._stand_in(key, result)
+        state.errors, state.loaded_at, state.digest = result.errors, time.time(), digest
+        self.files[key] = state
+        self.services.metrics.route_failures.labels(key).set(1)
+        self.services.metrics.route_reloads.labels(state.state.replace("-", "_")).inc()
+
+    def _stand_in(self, key: str, result: LoadResult) -> FileState:
+        """What serves in a failing file's place: its last good version, else a route refusing its
+        condition's requests, else (condition unknown) one refusing all that reach it, or with skip nothing."""
+        previous = self.files.get(key)
         if previous is not None and previous.route is not None and not previous.route.fail_closed:
-            self.files[key] = FileState(key, "failed", previous.route, errors, now, previous.last_good_at, digest)
             log.warning("%s: keeping the last good version serving", key)
-        elif result.condition_ok:
-            self.files[key] = FileState(key, "fail-closed", fail_closed_route(result, key), errors, now, None, digest)
-            log.warning("%s: installed fail-closed (503) until it is fixed", key)
-        else:
-            self.files[key] = FileState(key, "failed", None, errors, now, None, digest)
-            log.warning("%s: not installed; its condition is unknown", key)
-        self.services.metrics.route_reloads.labels(self.files[key].state.replace("-", "_")).inc()
+            return FileState(key, FAILED, previous.route, last_good_at=previous.last_good_at, mode="last-good")
+        if result.condition_ok:
+            log.warning("%s: installed fail-closed (503 on its condition's requests) until it is fixed", key)
+            return FileState(key, FAIL_CLOSED, fail_closed_route(result, key), mode="refuse-condition")
+        if self.services.settings.routing.onBrokenRoute == SKIP:
+            log.warning("%s: not installed (routing.onBrokenRoute: skip): its traffic goes to later routes", key)
+            return FileState(key, FAILED, None, mode="skipped")
+        log.warning("%s: condition unknown: 503 to every request reaching its position until it is fixed", key)
+        return FileState(key, FAIL_CLOSED, fail_closed_route(result, key), mode="refuse-position")
 
     def _swap(self) -> None:
         ordered = [self.files[k] for k in sorted(self.files)]
         routes = tuple(f.route for f in ordered if f.route is not None)
         injected = frozenset().union(*(r.injected_headers for r in routes))
         self.table = RouteTable(routes, injected)
-        for state in ("loaded", "failed", "fail-closed"):
+        for state in (LOADED, FAILED, FAIL_CLOSED):
             self.services.metrics.routes.labels(state).set(sum(1 for f in ordered if f.state == state))
+        self._mark_shadowed(ordered)
+
+    def _mark_shadowed(self, ordered: list[FileState]) -> None:
+        """Record (and log once) the files an earlier catch-all keeps from ever being reached."""
+        entries = [(f.file, _takes_everything(f)) for f in ordered if f.route is not None]
+        found = shadowing(entries)
+        for entry in ordered:
+            by = found.get(entry.file)
+            if by is not None and entry.shadowed_by != by[0]:
+                log.warning("%s is never reached: %s comes first and takes every request (%s)", entry.file, *by)
+            entry.shadowed_by = by[0] if by else None
 
     def status(self) -> list[dict[str, Any]]:
         """Every file with its order, state, errors and load time."""
         return [self.files[k].as_json(i) for i, k in enumerate(sorted(self.files))]
+
+
+def _takes_everything(entry: FileState) -> str | None:
+    assert entry.route is not None
+    return UNKNOWN if entry.mode == "refuse-position" else takes_everything(entry.route.condition)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from yarl import URL
 
+    from gateway.contract import HandlerFn
     from gateway.expressions import Expression
-    from gateway.filters.base import HandlerFn
     from gateway.scope import Scope
 
 

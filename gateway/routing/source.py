@@ -1,4 +1,4 @@
-"""Read a route file's JSON, reporting bad syntax by line and column and repeated keys by JSON path."""
+"""Read a route file, reporting bad syntax by line and column and repeated keys by JSON path."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from gateway.errors import ConfigError
-from gateway.heap.validation import json_path
+from gateway.routing.json5text import parse_json5
+from gateway.validation import json_path
 
 
 class _Object(dict[str, Any]):
@@ -42,9 +43,14 @@ def _repeated(node: Any, path: tuple[int | str, ...], file: str) -> list[ConfigE
 
 
 def parse_json(text: str, file: str) -> tuple[Any, list[ConfigError]]:
-    """The JSON document, or errors naming the line and column of bad syntax or the path of a repeated key."""
+    """The document, or errors naming the line and column of bad syntax or the path of a repeated key.
+
+    Plain JSON (raw line breaks inside strings allowed) is read by the standard parser; anything
+    else as OpenIG reads it (comments, single quotes: see `json5text`)."""
     try:
-        data = json.loads(text, object_pairs_hook=_object)
-    except json.JSONDecodeError as exc:
-        return None, [ConfigError("$", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file)]
+        data = json.loads(text, object_pairs_hook=_object, strict=False)
+    except json.JSONDecodeError:
+        return parse_json5(text, file)
+    except RecursionError:
+        return None, [ConfigError("$", "invalid JSON: arrays or objects nested too deeply", file)]
     return data, _repeated(data, (), file)

@@ -12,7 +12,7 @@ import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from aiohttp import web
 
@@ -30,11 +30,26 @@ from gateway.sessions.revocation import RevocationList
 from gateway.stores.base import StoreUnavailable
 
 if TYPE_CHECKING:
-    from gateway.services import Services
-    from gateway.settings import Settings
+    from gateway.sessions.settings import SessionSettings
 
 log = logging.getLogger("gateway.sessions")
 _CACHE_LIMIT = 4096
+
+
+class SessionConfig(Protocol):
+    """What sessions read of the settings (`gateway.settings.Settings`)."""
+
+    @property
+    def sessions(self) -> SessionSettings: ...
+
+    def is_trusted_proxy(self, address: str | None) -> bool: ...
+
+
+class HasSessions(Protocol):
+    """Anything holding the running manager (`gateway.services.Services`)."""
+
+    @property
+    def sessions(self) -> SessionManager | None: ...
 
 
 class _Ending(NamedTuple):
@@ -50,7 +65,13 @@ class SessionManager:
     """Sessions over the shared store; `key` is the master key (`keys.session_key`)."""
 
     def __init__(
-        self, store: Any, settings: Settings, events: EventBus, key: bytes, *, clock: Callable[[], float] = time.time
+        self,
+        store: Any,
+        settings: SessionConfig,
+        events: EventBus,
+        key: bytes,
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         config = settings.sessions
         self.store = store
@@ -328,7 +349,7 @@ def _check(reason: str, initiator: str) -> None:
         raise ValueError(f"initiator must be one of {sorted(INITIATORS)}, not {initiator!r}")
 
 
-def sessions_of(services: Services) -> SessionManager:
+def sessions_of(services: HasSessions) -> SessionManager:
     """The running SessionManager; SessionsUnavailable (503) before startup or after shutdown."""
     if services.sessions is None:
         raise SessionsUnavailable("sessions are not started")

@@ -11,13 +11,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from gateway.sessions.errors import SessionExpired
 
 if TYPE_CHECKING:
-    from gateway.sessions.manager import SessionManager
     from gateway.sessions.model import Session, Tokens
+    from gateway.sessions.records import SessionRecords
 
 T = TypeVar("T")
 Refresher = Callable[["Session"], Awaitable["Tokens"]]
@@ -49,7 +49,19 @@ class SingleFlight:
             task.exception()  # retrieved here, in case every caller went away
 
 
-async def refresh_shared(manager: SessionManager, session: Session, refresher: Refresher) -> Session:
+class Sessions(Protocol):
+    """What a shared refresh uses of the manager (`gateway.sessions.manager.SessionManager`)."""
+
+    store: Any
+    records: SessionRecords
+
+    def is_revoked(self, session: Session) -> bool: ...
+    def adopt(self, session: Session, tokens: Tokens) -> Session: ...
+    async def end_session(self, session: Session, *, reason: str, initiator: str) -> bool: ...
+    async def update_tokens(self, session: Session, tokens: Tokens) -> Session: ...
+
+
+async def refresh_shared(manager: Sessions, session: Session, refresher: Refresher) -> Session:
     """Refresh once across the processes sharing the store."""
     lock = f"sessions:refresh:{session.id}"
     deadline = time.monotonic() + 2 * REFRESH_LOCK_TTL
@@ -68,7 +80,7 @@ async def refresh_shared(manager: SessionManager, session: Session, refresher: R
         await asyncio.sleep(_PAUSE)
 
 
-async def _saved(manager: SessionManager, session: Session) -> Session | None:
+async def _saved(manager: Sessions, session: Session) -> Session | None:
     """The session with tokens saved by a refresh it has not seen yet; raises if it ended."""
     if manager.is_revoked(session) or await manager.records.is_ended(session.id):
         raise SessionExpired(f"session {session.id} has ended")
@@ -78,7 +90,7 @@ async def _saved(manager: SessionManager, session: Session) -> Session | None:
     return manager.adopt(session, tokens)
 
 
-async def _refresh(manager: SessionManager, session: Session, refresher: Refresher) -> Session:
+async def _refresh(manager: Sessions, session: Session, refresher: Refresher) -> Session:
     try:
         tokens = await refresher(session)
     except Exception as exc:

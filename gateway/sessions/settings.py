@@ -75,6 +75,12 @@ class AuthSettings(BaseModel):
     )
     loginPath: str = Field("/oauth2/login", pattern=_PATH, description="Login page listing the providers.")
     devicePath: str = Field("/oauth2/device", pattern=_PATH, description="Device flow: PATH/authorize and PATH/token.")
+    clearSiteData: list[Literal["cache", "cookies", "storage"]] = Field(
+        ["cache", "cookies"],
+        description="Clear-Site-Data the browser gets when a logout it asked for is over and it is back here. "
+        '"cookies" clears every host of the registrable domain (and, for an IP address, every port): '
+        'leave it out when other apps share the domain. [] sends nothing.',
+    )
     deviceAuthorizeRate: DeviceAuthorizeRate | None = Field(
         default_factory=DeviceAuthorizeRate,
         description="Device authorizations one client address may start (POST PATH/authorize): each one calls "

@@ -23,7 +23,7 @@ from gateway.signals.failures import FailedDeliveries
 from gateway.signals.metrics import SignalMetrics
 from gateway.signals.outbox import Outbox, Pending
 from gateway.signals.push import Outcome, backoff, push
-from gateway.signals.settings import SignalsSettings, StreamSettings
+from gateway.signals_settings import SignalsSettings, StreamSettings
 from gateway.stores.base import StoreUnavailable
 
 log = logging.getLogger("gateway.signals")

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gateway.errors import ConfigError, ConfigErrors
-from gateway.signals.settings import SignalsSettings, StreamSettings
+from gateway.signals_settings import SignalsSettings, StreamSettings
 
 PREFIX = "GATEWAY_SIGNALS_"
 # Variable suffix → (i2scim name, where it goes in the signals section).

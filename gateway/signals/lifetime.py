@@ -8,16 +8,15 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from gateway.errors import ConfigError, ConfigErrors
-from gateway.keys import RUNTIME
+from gateway.services import Services
 from gateway.signals.environment import load_stream_file, with_environment
-from gateway.signals.service import Signals
-
-EXTRA = "signals"
+from gateway.signals.service import SIGNALS, Signals
 
 
-async def signals_lifetime(app: web.Application) -> AsyncIterator[None]:
-    """Start security signals when enabled (gateway.yaml or GATEWAY_SIGNALS_ENABLE); stop them at shutdown."""
-    services = app[RUNTIME].services
+async def signals_lifetime(app: web.Application, services: Services) -> AsyncIterator[None]:
+    """Start security signals when enabled (gateway.yaml or GATEWAY_SIGNALS_ENABLE); stop them at shutdown.
+
+    `services` is bound by the composition root (functools.partial), so that this layer needs no app key."""
     config = with_environment(services.settings.signals, os.environ)
     if not config.enabled:
         yield
@@ -27,7 +26,7 @@ async def signals_lifetime(app: web.Application) -> AsyncIterator[None]:
     streams = [*config.streams, *(load_stream_file(path) for path in config.streamFiles)]
     signals = Signals(services, config, streams)
     await signals.start()
-    services.extras[EXTRA] = signals
+    services.add_feature(SIGNALS, signals)
     yield
-    services.extras.pop(EXTRA, None)
+    services.drop_feature(SIGNALS)
     await signals.stop()

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from gateway.oauth import set as sets
 from gateway.oauth.ssf import POLL, PUSH
-from gateway.signals.settings import StreamSettings
+from gateway.signals_settings import StreamSettings
 
 EVENTS_SUPPORTED = [sets.SESSION_REVOKED]
 # Members a receiver may set (SSF §8.1.1); the transmitter sets the others.

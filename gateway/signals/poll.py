@@ -24,7 +24,7 @@ from gateway.signals.failures import FailedDeliveries
 from gateway.signals.metrics import SignalMetrics
 from gateway.signals.outbox import Outbox
 from gateway.signals.push_receiver import error_response
-from gateway.signals.settings import StreamSettings
+from gateway.signals_settings import StreamSettings
 
 log = logging.getLogger("gateway.signals")
 DEFAULT_MAX = 100

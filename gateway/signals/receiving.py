@@ -18,7 +18,7 @@ from gateway.oauth.jwks import JwksCache
 from gateway.oauth.set_verify import KeySource, KeysUnavailable, SetRejected, SetVerifier, StaticKeys
 from gateway.signals.push import backoff
 from gateway.signals.receiver import Receiver
-from gateway.signals.settings import PollSource, SignalsSettings
+from gateway.signals_settings import PollSource, SignalsSettings
 
 if TYPE_CHECKING:
     from gateway.services import Services

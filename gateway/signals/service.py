@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.oauth import ssf
 from gateway.oauth.set import SetSigner
+from gateway.services import ServiceKey
 from gateway.signals.delivery import Deliveries, Pusher
 from gateway.signals.failures import FailedDeliveries
 from gateway.signals.keys import signing_key
@@ -20,10 +21,10 @@ from gateway.signals.poll import Bell, PollEndpoint
 from gateway.signals.published import JsonDocument
 from gateway.signals.push_receiver import PushReceiver
 from gateway.signals.receiving import build_receiver, http_client, start_pollers
-from gateway.signals.settings import SignalsSettings, StreamSettings
 from gateway.signals.streams import CHANGED, Streams
 from gateway.signals.transmitter import Transmitter
 from gateway.signals.wrapping import encryption_keys
+from gateway.signals_settings import SignalsSettings, StreamSettings
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -123,3 +124,7 @@ class Signals:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.deliveries.stop()
+
+
+# The running signals of this process, while the app runs (`lifetime.signals_lifetime` puts them there).
+SIGNALS = ServiceKey("signals", Signals)

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from gateway.signals.settings import StreamSettings
+from gateway.signals_settings import StreamSettings
 
 log = logging.getLogger("gateway.signals")
 CHANGED = "signals:streams:changed"

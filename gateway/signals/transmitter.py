@@ -18,7 +18,7 @@ from gateway.oauth import set as sets
 from gateway.oauth.subject_ids import complex_subject, email, iss_sub, opaque
 from gateway.sessions.model import SessionEnded
 from gateway.signals.outbox import Outbox
-from gateway.signals.settings import StreamSettings
+from gateway.signals_settings import StreamSettings
 
 log = logging.getLogger("gateway.signals")
 

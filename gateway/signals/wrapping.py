@@ -12,7 +12,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
 from gateway.errors import ConfigError
-from gateway.signals.settings import StreamSettings
+from gateway.signals_settings import StreamSettings
 
 log = logging.getLogger("gateway.signals")
 

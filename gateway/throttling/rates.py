@@ -45,6 +45,7 @@ class Rate:
         return cls(config.numberOfRequests, period, name)
 
 
+@dataclass(eq=False)
 class MappedThrottlingPolicy:
     """Chooses a rate per request: an expression's value looked up in a table, else a default."""
 
@@ -54,10 +55,9 @@ class MappedThrottlingPolicy:
         throttlingRatesMapping: dict[str, RateConfig] = Field(description="Value of the mapper → rate.")
         defaultRate: RateConfig | None = Field(None, description="Rate when the value is not mapped; none = unlimited.")
 
-    def __init__(self, mapper: Expression, rates: dict[str, Rate], default: Rate | None) -> None:
-        self.mapper = mapper
-        self.rates = rates
-        self.default = default
+    mapper: Expression
+    rates: dict[str, Rate]
+    default: Rate | None
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 import httptools
 from aiohttp import StreamReader
@@ -13,7 +13,15 @@ from gateway.errors import GatewayError, UpstreamTimeout, UpstreamUnavailable
 from gateway.upstream.response import UpstreamResponse
 
 if TYPE_CHECKING:
-    from gateway.upstream.pool import Origin, UpstreamPool
+    from gateway.upstream.origin import Origin
+
+
+class Owner(Protocol):
+    """The pool a connection returns to (`gateway.upstream.pool.UpstreamPool`)."""
+
+    # Keep the connection for another request, or forget it: it is closed or closing.
+    def release(self, conn: UpstreamConnection) -> None: ...
+    def discard(self, conn: UpstreamConnection) -> None: ...
 
 
 # What an upstream may send before its headers end (interim responses included); llhttp has no limit.
@@ -31,7 +39,7 @@ class BrokenOff(UpstreamUnavailable):
 class UpstreamConnection(asyncio.Protocol):
     """A transport plus the response in flight on it; returns itself to the pool when the answer is whole."""
 
-    def __init__(self, pool: UpstreamPool, origin: Origin, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, pool: Owner, origin: Origin, loop: asyncio.AbstractEventLoop) -> None:
         self.pool = pool
         self.origin = origin
         self.loop = loop

@@ -13,33 +13,12 @@ from yarl import URL
 from gateway.errors import BadRequest, UpstreamTimeout, UpstreamUnavailable
 from gateway.upstream.connection import Disconnected, UpstreamConnection
 from gateway.upstream.head import HeaderInjection, request_head
+from gateway.upstream.origin import Origin
 from gateway.upstream.response import UpstreamResponse
 
 # A request that met a closed keep-alive connection is sent again on a new one only if repeating
 # it is harmless (RFC 9110 §9.2.2) and it has no body to replay.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-# A ws:// or wss:// baseURI serves plain requests too, over the matching http scheme.
-_SCHEMES = {"http": "http", "ws": "http", "https": "https", "wss": "https"}
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where connections go: scheme, host and port, and the Host header that names them."""
-
-    scheme: str
-    host: str
-    port: int
-    host_header: str
-
-    @classmethod
-    def of(cls, url: URL) -> Origin:
-        """The origin of an absolute http(s) URL."""
-        scheme = _SCHEMES.get(url.scheme)
-        if scheme is None or not url.host:
-            raise ValueError(f"{url} is not an absolute http(s) or ws(s) URL")
-        port = url.port or _DEFAULT_PORTS[scheme]
-        return cls(scheme, url.host, port, url.host_port_subcomponent or url.host)
 
 
 @dataclass(frozen=True, slots=True)

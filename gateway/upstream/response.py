@@ -5,14 +5,24 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httptools
 
 from gateway.errors import GatewayError, UpstreamUnavailable
 
-if TYPE_CHECKING:
-    from gateway.upstream.connection import UpstreamConnection
+
+class Carrier(Protocol):
+    """The connection a response arrives on (`gateway.upstream.connection.UpstreamConnection`)."""
+
+    loop: asyncio.AbstractEventLoop
+
+    # The response is whole (or abandoned); `reusable` when the connection can carry another.
+    def finished(self, response: UpstreamResponse, reusable: bool) -> None: ...
+    # Flow control: the client is slower than the upstream, or caught up.
+    def pause_reading(self) -> None: ...
+    def resume_reading(self) -> None: ...
+    def close(self) -> None: ...
 
 # The upstream socket stops being read while this much body waits for a slow client, and resumes
 # once half of it is gone: memory stays bounded whatever the sizes.
@@ -43,7 +53,7 @@ class UpstreamResponse:
         "until_eof",
     )
 
-    def __init__(self, connection: UpstreamConnection, head: bool) -> None:
+    def __init__(self, connection: Carrier, head: bool) -> None:
         self._conn = connection
         self._head = head
         self.parser = httptools.HttpResponseParser(self)

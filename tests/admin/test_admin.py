@@ -12,8 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.admin.api import add_admin_routes
 from gateway.app import create_services, start
-from gateway.keys import RUNTIME
-from gateway.runtime import make_runtime
+from gateway.runtime import RUNTIME, make_runtime
 from gateway.settings import Settings
 from tests.routing.conftest import static_route
 from tests.routing.holding import holding_upstream
@@ -49,7 +48,7 @@ async def test_ready_is_503_until_the_routes_are_loaded(routes_dir: Path) -> Non
 async def test_ready_is_200_once_a_gateway_has_started(routes_dir: Path, http: aiohttp.ClientSession) -> None:
     write_route(routes_dir, "10-a.json", static_route("/a", "a"))
     async with running_gateway(routes_dir) as gateway, http.get(f"{gateway.admin}/ready") as response:
-        assert (response.status, await response.json()) == (200, {"status": "ready", "routes": 1})
+        assert (response.status, await response.json()) == (200, {"status": "ready", "routes": 1, "failedRoutes": []})
 
 
 async def test_ready_turns_503_while_requests_in_flight_drain(routes_dir: Path, http: aiohttp.ClientSession) -> None:
@@ -95,9 +94,10 @@ async def test_metrics_count_reloads_and_route_states(routes_dir: Path, http: ai
         text = await response.text()
     for sample in (
         'gateway_route_reloads_total{result="loaded"} 1.0',
-        'gateway_route_reloads_total{result="failed"} 1.0',
+        'gateway_route_reloads_total{result="fail_closed"} 1.0',
         'gateway_routes{state="loaded"} 1.0',
-        'gateway_routes{state="failed"} 1.0',
-        'gateway_routes{state="fail-closed"} 0.0',
+        'gateway_routes{state="failed"} 0.0',
+        'gateway_routes{state="fail-closed"} 1.0',
+        'gateway_route_failures{file="20-b.json"} 1.0',
     ):
         assert sample in text

@@ -4,24 +4,21 @@ side effect."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import pytest
 
-from gateway.auth.logout_token import EVENT
+from gateway.oauth.logout_token import EVENT
 from gateway.sessions.model import SessionEnded
-from tests.auth.fake_login import fake_gateway, walk
-from tests.auth.fake_op import CLIENT_ID, FakeOp, running_op
-from tests.auth.login_support import BACKCHANNEL, COOKIE, html_browser
-from tests.oauth.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
+from tests.support.fake_login import walk
+from tests.support.fake_op import CLIENT_ID, FakeOp
 from tests.support.gateway import GatewayHandle
-from tests.support.upstream import Upstream
+from tests.support.login_support import BACKCHANNEL, COOKIE, html_browser, refused_within_a_second, session_alive
+from tests.support.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
 
 
 def logout_claims(op: FakeOp, **overrides: Any) -> dict[str, Any]:
@@ -69,18 +66,6 @@ def _with_own_key(op: FakeOp) -> str:
 
 
 @pytest.fixture
-async def op() -> AsyncIterator[FakeOp]:
-    async with running_op() as server:
-        yield server
-
-
-@pytest.fixture
-async def gateway(tmp_path: Path, upstream: Upstream, op: FakeOp) -> AsyncIterator[GatewayHandle]:
-    async with fake_gateway(tmp_path, upstream.url, op) as handle:
-        yield handle
-
-
-@pytest.fixture
 async def cookie(gateway: GatewayHandle) -> str:
     """A logged-in browser's session cookie (provider session `op.sid`)."""
     async with html_browser() as browser:
@@ -89,34 +74,18 @@ async def cookie(gateway: GatewayHandle) -> str:
         return "; ".join(f"{c.key}={c.value}" for c in browser.cookie_jar if c.key.startswith(COOKIE))
 
 
-async def _alive(gateway: GatewayHandle, cookie: str) -> bool:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
-        headers = {"Cookie": cookie, "Accept": "application/json"}
-        async with client.get(gateway.url + "/app/check", headers=headers) as response:
-            assert response.status in (200, 401)
-            return response.status == 200
-
-
 async def _post(gateway: GatewayHandle, form: dict[str, str]) -> tuple[int, dict[str, str]]:
     async with aiohttp.ClientSession() as client, client.post(gateway.url + BACKCHANNEL, data=form) as response:
         return response.status, dict(response.headers)
 
 
-async def _refused_within_a_second(gateway: GatewayHandle, cookie: str) -> bool:
-    for _ in range(20):
-        if not await _alive(gateway, cookie):
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 async def test_a_valid_logout_token_ends_the_session_it_names(gateway: GatewayHandle, op: FakeOp, cookie: str) -> None:
-    assert await _alive(gateway, cookie)
+    assert await session_alive(gateway, cookie)
     ended: list[SessionEnded] = []
     gateway.runtime.services.events.subscribe(ended.append)
     status, headers = await _post(gateway, {"logout_token": logout_token(op)})
     assert status == 200 and headers["Cache-Control"] == "no-store"
-    assert await _refused_within_a_second(gateway, cookie)
+    assert await refused_within_a_second(gateway, cookie)
     assert [(e.subject, e.reason, e.initiator) for e in ended] == [("alice", "backchannel_logout", "system")]
 
 
@@ -125,7 +94,7 @@ async def test_a_logout_token_with_only_sub_ends_the_subjects_sessions(
 ) -> None:
     status, _ = await _post(gateway, {"logout_token": logout_token(op, sid=DROP)})
     assert status == 200
-    assert await _refused_within_a_second(gateway, cookie)
+    assert await refused_within_a_second(gateway, cookie)
 
 
 async def test_a_logout_token_for_another_provider_session_leaves_this_one(
@@ -133,7 +102,7 @@ async def test_a_logout_token_for_another_provider_session_leaves_this_one(
 ) -> None:
     status, _ = await _post(gateway, {"logout_token": logout_token(op, sid="another-op-session")})
     assert status == 200
-    assert await _alive(gateway, cookie)
+    assert await session_alive(gateway, cookie)
 
 
 async def test_a_replayed_logout_token_is_refused(gateway: GatewayHandle, op: FakeOp, cookie: str) -> None:
@@ -149,7 +118,7 @@ async def test_an_invalid_logout_token_is_refused_with_no_side_effect(
 ) -> None:
     status, headers = await _post(gateway, {"logout_token": forge(op)})
     assert status == 400 and headers["Cache-Control"] == "no-store"
-    assert await _alive(gateway, cookie)
+    assert await session_alive(gateway, cookie)
 
 
 async def test_a_request_without_a_logout_token_is_refused(gateway: GatewayHandle) -> None:

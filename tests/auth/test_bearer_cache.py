@@ -13,24 +13,9 @@ from gateway.auth.provider import OidcProvider
 from gateway.auth.token_cache import TokenCache
 from gateway.services import Services
 from gateway.settings import Settings
-from tests.auth.signer_issuer import AUDIENCE, SignerIssuer
-from tests.oauth.conftest import ServerFactory
-from tests.support.idp import WEB_CLIENT_ID
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from idp.driver import WEB_CLIENT_ID
+from tests.support.fixtures import Clock
+from tests.support.signer_issuer import AUDIENCE, SignerIssuer
 
 
 def test_entry_is_served_until_its_own_expiry(clock: Clock) -> None:
@@ -61,14 +46,6 @@ def test_least_recently_used_entry_goes_past_the_bound(clock: Clock) -> None:
 @pytest.mark.parametrize(("token", "jwt"), [("a.b.c", True), ("opaque_TOKEN-1", False), ("a.b", False)])
 def test_jwt_shape(token: str, jwt: bool) -> None:
     assert looks_like_jwt(token) is jwt
-
-
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
 
 
 @pytest.fixture

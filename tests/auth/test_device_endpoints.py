@@ -9,8 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.auth.auth_routes import auth_route, provider
-from tests.auth.device_client import AUTHORIZE, DEVICE_GRANT, TOKEN, post
+from tests.support.auth_routes import auth_route, provider
+from tests.support.device_client import AUTHORIZE, DEVICE_GRANT, TOKEN, post
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.upstream import Upstream, raw_request
 

@@ -18,13 +18,12 @@ from yarl import URL
 from gateway.auth.device_limit import client_group
 from gateway.errors import ConfigErrors
 from gateway.settings import Settings, load_settings
-from tests.auth.device_client import AUTHORIZE, device_gateway
-from tests.auth.idp_proxy import CountingProxy, proxied_idp
-from tests.auth.provider_tokens import metadata_of
-from tests.oauth.flows import REDIRECT_URI
+from idp.driver import IdP
+from idp.flows import REDIRECT_URI
+from idp.tokens import metadata_of
+from tests.support.device_client import AUTHORIZE, device_gateway, sharing_instances
 from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP
-from tests.support.redis_server import RedisServer
+from tests.support.idp_proxy import CountingProxy, proxied_idp
 from tests.support.upstream import Upstream
 
 HOUR_LIMIT = {"numberOfRequests": 2, "duration": "1 hour"}
@@ -35,6 +34,11 @@ def provider_proxy() -> Iterator[tuple[IdP, CountingProxy]]:
     """One real provider for the module, behind a proxy counting the requests it gets."""
     with proxied_idp(redirect_uris=[REDIRECT_URI]) as pair:
         yield pair
+
+
+@pytest.fixture(scope="module")
+def idp(provider_proxy: tuple[IdP, CountingProxy]) -> IdP:
+    return provider_proxy[0]
 
 
 async def _device_auth_calls(idp: IdP, proxy: CountingProxy) -> int:
@@ -80,13 +84,8 @@ async def test_authorizations_past_the_rate_get_slow_down_and_reach_neither_prov
 
 
 async def test_each_client_address_has_its_own_allowance(
-    provider_proxy: tuple[IdP, CountingProxy],
-    upstream: Upstream,
-    routes_dir: Path,
-    tmp_path: Path,
-    http: aiohttp.ClientSession,
+    idp: IdP, upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
-    idp = provider_proxy[0]
     settings = {"auth": {"deviceAuthorizeRate": {"numberOfRequests": 1, "duration": "1 hour"}}}
     settings["trustedProxies"] = ["127.0.0.1/32"]
     async with device_gateway(routes_dir, tmp_path / "state", upstream.url, {"idp": idp}, **settings) as gateway:
@@ -107,26 +106,11 @@ async def test_each_client_address_has_its_own_allowance(
 
 @pytest.mark.parametrize("kind", ["embedded", "redis"])
 async def test_instances_sharing_a_store_share_the_allowance(
-    kind: str,
-    provider_proxy: tuple[IdP, CountingProxy],
-    upstream: Upstream,
-    tmp_path: Path,
-    http: aiohttp.ClientSession,
+    kind: str, idp: IdP, upstream: Upstream, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
-    idp = provider_proxy[0]
     async with AsyncExitStack() as stack:
-        settings: dict[str, Any] = {"auth": {"deviceAuthorizeRate": HOUR_LIMIT}}
-        if kind == "redis":
-            settings["store"] = {"redis": {"url": stack.enter_context(RedisServer()).url}}
-        else:
-            settings["store"] = {"embedded": {"path": str(tmp_path / "shared.db")}}
-        instances = []
-        for name in ("a", "b"):
-            routes = tmp_path / f"routes-{name}"
-            routes.mkdir()
-            gateway = device_gateway(routes, tmp_path / f"state-{name}", upstream.url, {"idp": idp}, **settings)
-            instances.append(await stack.enter_async_context(gateway))
-        a, b = instances
+        limit = {"deviceAuthorizeRate": HOUR_LIMIT}
+        a, b = await sharing_instances(stack, kind, tmp_path, upstream.url, idp, auth=limit)
         statuses = [(await _authorize(http, instance))[0] for instance in (a, b, a, b)]
     assert statuses == [200, 200, 429, 429]
 

@@ -3,32 +3,18 @@ per attempt, and a missing, foreign or replayed state refused before any token r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import aiohttp
-import pytest
 from yarl import URL
 
 from gateway.auth.transaction import COOKIE_PREFIX, MAX_PENDING
-from tests.auth.fake_login import callback_hop, fake_gateway, walk
-from tests.auth.fake_op import FakeOp, running_op
-from tests.auth.login_support import CALLBACK, html_browser, session_cookie_set
+from tests.support.fake_login import callback_hop, walk
+from tests.support.fake_op import FakeOp
 from tests.support.gateway import GatewayHandle
+from tests.support.login_support import CALLBACK, html_browser, session_cookie_set
 from tests.support.upstream import Upstream
-
-
-@pytest.fixture
-async def op() -> AsyncIterator[FakeOp]:
-    async with running_op() as server:
-        yield server
-
-
-@pytest.fixture
-async def gateway(tmp_path: Path, upstream: Upstream, op: FakeOp) -> AsyncIterator[GatewayHandle]:
-    async with fake_gateway(tmp_path, upstream.url, op) as handle:
-        yield handle
 
 
 async def _start(browser: aiohttp.ClientSession, url: str) -> tuple[URL, aiohttp.ClientResponse]:
@@ -146,24 +132,25 @@ async def test_a_replayed_callback_is_refused_before_any_token_request(gateway: 
     assert op.token_calls == 1
 
 
-async def test_a_provider_error_ends_the_attempt_without_a_session(gateway: GatewayHandle, op: FakeOp) -> None:
+async def _altered_callback(gateway: GatewayHandle, alter: Callable[[URL], URL]) -> tuple[int, str]:
+    """Status and page of a callback the provider's answer was altered on the way: no session may come of it."""
     async with html_browser() as browser:
         callback = await _authorized(browser, gateway, "/app/page")
-        denied = callback.with_query(state=callback.query["state"], error="access_denied")
-        async with browser.get(denied, allow_redirects=False) as response:
-            assert response.status == 401
-            assert "login_failed" in await response.text()
+        async with browser.get(alter(callback), allow_redirects=False) as response:
             assert not session_cookie_set(response.headers)
+            return response.status, await response.text()
+
+
+async def test_a_provider_error_ends_the_attempt_without_a_session(gateway: GatewayHandle, op: FakeOp) -> None:
+    denied = "access_denied"
+    status, page = await _altered_callback(gateway, lambda url: url.with_query(state=url.query["state"], error=denied))
+    assert status == 401 and "login_failed" in page
     assert op.token_calls == 0
 
 
 async def test_an_answer_naming_another_issuer_is_refused(gateway: GatewayHandle, op: FakeOp) -> None:
-    async with html_browser() as browser:
-        callback = await _authorized(browser, gateway, "/app/page")
-        mixed_up = callback.update_query(iss="https://other-issuer.example")
-        async with browser.get(mixed_up, allow_redirects=False) as response:
-            assert response.status == 400
-            assert not session_cookie_set(response.headers)
+    status, _ = await _altered_callback(gateway, lambda url: url.update_query(iss="https://other-issuer.example"))
+    assert status == 400
     assert op.token_calls == 0
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from yarl import URL
 
-from tests.auth.login_support import (
+from idp.driver import IdP, login
+from tests.support.gateway import GatewayHandle
+from tests.support.login_support import (
     IDENTITY_HEADERS,
     LOGIN,
     html_browser,
@@ -20,19 +22,11 @@ from tests.auth.login_support import (
     login_route,
     real_idp,
 )
-from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login
-from tests.support.process import free_port
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
 
 _BUTTON = re.compile(r'<a class=idp href="([^"]+)">([^<]+)</a>')
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,15 @@ acting as the provider: every bad token is refused and no session is created."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from tests.auth.fake_login import callback_hop, fake_gateway, walk
-from tests.auth.fake_op import CLIENT_ID, FakeOp, running_op
-from tests.auth.login_support import COOKIE, html_browser, session_cookie_set
-from tests.oauth.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
+from tests.support.fake_login import callback_hop, walk
+from tests.support.fake_op import CLIENT_ID, FakeOp
 from tests.support.gateway import GatewayHandle
+from tests.support.login_support import COOKIE, html_browser, session_cookie_set
+from tests.support.signer import DROP, hs256_with_public_key, rsa_key, sign, unsigned
 from tests.support.upstream import Upstream
 
 ATTACKER = rsa_key("key-1")  # claims the provider's kid
@@ -59,18 +58,6 @@ CASES: list[tuple[str, Forge, str]] = [
     ("unknown kid", lambda op, n: sign(op.claims(n), rsa_key("nobody-serves-this")), "unknown_kid"),
     ("an access token type", lambda op, n: sign(op.claims(n), op.key, typ="at+jwt"), "bad_token_type"),
 ]
-
-
-@pytest.fixture
-async def op() -> AsyncIterator[FakeOp]:
-    async with running_op() as server:
-        yield server
-
-
-@pytest.fixture
-async def gateway(tmp_path: Path, upstream: Upstream, op: FakeOp) -> AsyncIterator[GatewayHandle]:
-    async with fake_gateway(tmp_path, upstream.url, op) as handle:
-        yield handle
 
 
 async def _refused_without_session(gateway: GatewayHandle, upstream: Upstream) -> str:

@@ -11,8 +11,10 @@ import aiohttp
 import pytest
 
 from gateway.sessions.model import SessionEnded
-from tests.auth.idp_proxy import CountingProxy, proxied_idp
-from tests.auth.login_support import (
+from idp.driver import IdP, login, web_client_metadata
+from tests.support.gateway import GatewayHandle
+from tests.support.idp_proxy import CountingProxy, proxied_idp
+from tests.support.login_support import (
     BACKCHANNEL,
     CALLBACK,
     LOGOUT,
@@ -21,8 +23,6 @@ from tests.auth.login_support import (
     login_gateway,
     login_route,
 )
-from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login, web_client_metadata
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 

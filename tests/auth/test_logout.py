@@ -3,7 +3,6 @@ CSRF token, the local session ended, the provider's session ended, same-origin r
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -12,7 +11,9 @@ import pytest
 from yarl import URL
 
 from gateway.sessions.model import SessionEnded
-from tests.auth.login_support import (
+from idp.driver import IdP, confirm_logout, login, parse_forms
+from tests.support.gateway import GatewayHandle
+from tests.support.login_support import (
     COOKIE,
     LOGOUT,
     has_login_form,
@@ -22,18 +23,12 @@ from tests.auth.login_support import (
     login_route,
     public_route,
     real_idp,
+    refused_within_a_second,
+    session_alive,
 )
-from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, confirm_logout, login, parse_forms
-from tests.support.process import free_port
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def port() -> int:
-    return free_port()
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +57,6 @@ def _cookie(browser: aiohttp.ClientSession) -> str:
     return "; ".join(f"{c.key}={c.value}" for c in browser.cookie_jar if c.key.startswith(COOKIE) and c.value)
 
 
-async def _alive(gateway: GatewayHandle, cookie: str) -> bool:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
-        headers = {"Cookie": cookie, "Accept": "application/json"}
-        async with client.get(gateway.url + "/app/check", headers=headers) as response:
-            return response.status == 200
-
-
 async def _logout_form(browser: aiohttp.ClientSession, gateway: GatewayHandle, rd: str = "/") -> dict[str, str]:
     async with browser.get(URL(gateway.url + LOGOUT).with_query(rd=rd)) as response:
         assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
@@ -95,7 +83,7 @@ async def test_logout_ends_the_session_here_and_at_the_provider(
     assert str(to_provider).startswith(idp.issuer)
     assert to_provider.query["post_logout_redirect_uri"] == gateway.url + LOGOUT
     assert to_provider.query["id_token_hint"].count(".") == 2 and to_provider.query["state"]
-    assert not await _alive(gateway, cookie)
+    assert not await session_alive(gateway, cookie)
     final = await confirm_logout(browser, to_provider, stop_at=gateway.url + "/app")
     assert final == URL(gateway.url + "/app/bye")
     async with browser.get(gateway.url + "/app/again") as response:
@@ -108,7 +96,7 @@ async def test_logout_without_the_csrf_token_is_refused(gateway: GatewayHandle, 
     for forged in ({**form, "csrf": "0" * 64}, {"rd": "/"}):
         async with browser.post(gateway.url + LOGOUT, data=forged, allow_redirects=False) as response:
             assert response.status == 403
-    assert await _alive(gateway, _cookie(browser))
+    assert await session_alive(gateway, _cookie(browser))
 
 
 async def test_logout_is_idempotent(gateway: GatewayHandle, browser: aiohttp.ClientSession) -> None:
@@ -143,17 +131,10 @@ async def test_logout_at_the_provider_ends_the_gateway_session_by_back_channel(
     gateway: GatewayHandle, idp: IdP, browser: aiohttp.ClientSession
 ) -> None:
     cookie = _cookie(browser)
-    assert await _alive(gateway, cookie)
+    assert await session_alive(gateway, cookie)
     ended: list[SessionEnded] = []
     gateway.runtime.services.events.subscribe(ended.append)
     await confirm_logout(browser, URL(idp.issuer) / "session" / "end")
-    assert await _refused_within_a_second(gateway, cookie)
+    assert await refused_within_a_second(gateway, cookie)
     assert [(e.subject, e.reason, e.initiator) for e in ended] == [("alice", "backchannel_logout", "system")]
 
-
-async def _refused_within_a_second(gateway: GatewayHandle, cookie: str) -> bool:
-    for _ in range(20):
-        if not await _alive(gateway, cookie):
-            return True
-        await asyncio.sleep(0.05)
-    return False

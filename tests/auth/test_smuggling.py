@@ -11,10 +11,10 @@ import aiohttp
 import pytest
 
 from gateway.auth.transaction import COOKIE_PREFIX
-from tests.auth.fake_login import walk
-from tests.auth.fake_op import CLIENT_ID, CLIENT_SECRET, FakeOp, running_op
-from tests.auth.login_support import COOKIE, html_browser, login_gateway, login_route, provider, public_route
+from tests.support.fake_login import walk
+from tests.support.fake_op import CLIENT_ID, CLIENT_SECRET, FakeOp
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.login_support import COOKIE, html_browser, login_gateway, login_route, provider, public_route
 from tests.support.upstream import Upstream, raw_request, running_upstream
 
 SMUGGLED = [
@@ -26,12 +26,6 @@ SMUGGLED = [
     ("X-Id-Token", "forged"),
 ]
 INJECTED = {"x-user", "x-email", "x-groups", "x-id-token"}
-
-
-@pytest.fixture
-async def op() -> AsyncIterator[FakeOp]:
-    async with running_op() as server:
-        yield server
 
 
 @pytest.fixture

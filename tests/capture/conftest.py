@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from gateway.capturing.install import CAPTURE
 from tests.support.gateway import GatewayHandle
+from tests.support.upstream import on_loopback
 
 HEAD = re.compile(r"^(?:--- \((?P<rq>\w+)\) id:(?P<rid>\S+) --->|<--- \((?P<rs>\w+)\) id:(?P<sid>\S+) ---)$")
 TEXT = "The quick brown fox jumps over the lazy dog. "
@@ -75,7 +77,9 @@ def capture_file(folder: Path, route: str) -> Path:
 
 async def settled(gw: GatewayHandle) -> None:
     """Wait until the capture writer has written everything queued so far."""
-    await asyncio.to_thread(gw.runtime.services.extras["capture"].writer.drain)
+    capture = gw.runtime.services.feature(CAPTURE)
+    assert capture is not None
+    await asyncio.to_thread(capture.writer.drain)
 
 
 async def read_file(gw: GatewayHandle, path: Path, count: int) -> str:
@@ -140,15 +144,8 @@ async def text_upstream() -> AsyncIterator[str]:
     app = web.Application(client_max_size=0)
     app.router.add_get("/text", _text)
     app.router.add_post("/echo", _echo)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    async with on_loopback(app) as url:
+        yield url
 
 
 def captured_route(base_uri: str, **extra: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from gateway.app import create_services
-from gateway.capture.wrap import CapturedAuthFilter
+from gateway.capturing.wrap import CapturedAuthFilter
 from gateway.filters.auth import AuthFilter, AuthGroup, group_authentication
 from gateway.identity import Identity
 from gateway.routing.loader import LoadResult, load_route

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import aiohttp
 from yarl import URL
 
 from tests.capture.conftest import TEXT, captured_route, text_records
-from tests.support.gateway import running_gateway, write_route
+from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.upstream import Upstream
 
 BARE = ("Accept", "Accept-Encoding", "User-Agent")
@@ -19,11 +20,18 @@ def settings(folder: Path) -> dict[str, Any]:
     return {"capture": {"dir": str(folder)}}
 
 
+def capturing(
+    routes_dir: Path, base_uri: str, folder: Path, **extra: Any
+) -> AbstractAsyncContextManager[GatewayHandle]:
+    """A gateway whose route `app` proxies to `base_uri`, captured in the text format into `folder`."""
+    write_route(routes_dir, "10-app.json", captured_route(base_uri, **extra))
+    return running_gateway(routes_dir, **settings(folder))
+
+
 async def test_route_and_client_capture_write_four_records_sharing_one_id(
     routes_dir: Path, upstream: Upstream, capture_dir: Path, http: aiohttp.ClientSession
 ) -> None:
-    write_route(routes_dir, "10-app.json", captured_route(upstream.url))
-    async with running_gateway(routes_dir, **settings(capture_dir)) as gw:
+    async with capturing(routes_dir, upstream.url, capture_dir) as gw:
         async with http.get(f"{gw.url}/orders/7?page=2", headers={"X-Test": "yes"}, skip_auto_headers=BARE) as r:
             assert r.status == 200
             await r.read()
@@ -66,8 +74,7 @@ async def test_route_and_client_capture_write_four_records_sharing_one_id(
 async def test_each_request_gets_its_own_id(
     routes_dir: Path, upstream: Upstream, capture_dir: Path, http: aiohttp.ClientSession
 ) -> None:
-    write_route(routes_dir, "10-app.json", captured_route(upstream.url))
-    async with running_gateway(routes_dir, **settings(capture_dir)) as gw:
+    async with capturing(routes_dir, upstream.url, capture_dir) as gw:
         for _ in range(3):
             async with http.get(f"{gw.url}/x") as r:
                 await r.read()
@@ -96,8 +103,7 @@ async def test_text_entities_are_written_in_both_directions(
 async def test_a_message_without_body_has_no_entity_line(
     routes_dir: Path, upstream: Upstream, capture_dir: Path, http: aiohttp.ClientSession
 ) -> None:
-    write_route(routes_dir, "10-app.json", captured_route(upstream.url, decorator={"captureEntity": True}))
-    async with running_gateway(routes_dir, **settings(capture_dir)) as gw:
+    async with capturing(routes_dir, upstream.url, capture_dir, decorator={"captureEntity": True}) as gw:
         async with http.get(f"{gw.url}/nocontent") as r:
             assert r.status == 204
         records = await text_records(gw, capture_dir, "app", 4)
@@ -121,8 +127,7 @@ async def test_binary_entities_are_marked_not_written(
 async def test_compressed_text_counts_as_binary(
     routes_dir: Path, upstream: Upstream, capture_dir: Path, http: aiohttp.ClientSession
 ) -> None:
-    write_route(routes_dir, "10-app.json", captured_route(upstream.url, decorator={"captureEntity": True}))
-    async with running_gateway(routes_dir, **settings(capture_dir)) as gw:
+    async with capturing(routes_dir, upstream.url, capture_dir, decorator={"captureEntity": True}) as gw:
         async with http.get(f"{gw.url}/gzip?size=1000") as r:
             assert r.headers["Content-Encoding"] == "gzip"
             await r.read()
@@ -187,8 +192,7 @@ async def test_streamed_request_body_is_teed_on_its_way_upstream(
 async def test_upstream_failure_is_recorded_with_its_reason(
     routes_dir: Path, capture_dir: Path, http: aiohttp.ClientSession
 ) -> None:
-    write_route(routes_dir, "10-app.json", captured_route("http://127.0.0.1:9"))
-    async with running_gateway(routes_dir, **settings(capture_dir)) as gw:
+    async with capturing(routes_dir, "http://127.0.0.1:9", capture_dir) as gw:
         async with http.get(f"{gw.url}/down", headers={"Accept": "application/json"}) as r:
             assert r.status == 502
             await r.read()

@@ -15,7 +15,8 @@ def test_the_example_routes_pass_with_the_demo_config() -> None:
 
 
 def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path: Path) -> None:
-    (tmp_path / "10-good.json").write_text(json.dumps({"handler": "ClientHandler"}))
+    good = {"condition": "${request.uri.path == '/good'}", "handler": "ClientHandler"}
+    (tmp_path / "10-good.json").write_text(json.dumps(good))
     (tmp_path / "20-bad.json").write_text(
         json.dumps({"condition": "${request.uri.path ==}", "handler": {"type": "Chian"}})
     )
@@ -26,12 +27,14 @@ def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path:
     expected = [
         f"{bad}: $.condition: invalid expression '${{request.uri.path ==}}': unexpected end of expression at column 21",
         f"{bad}: $.handler.type: unknown type 'Chian'; did you mean 'Chain'? (known types: ",
-        f"{worse}: $: invalid JSON at line 1 column 2: Expecting property name",
+        f"{worse}: $: invalid JSON: the file ends before the object opened at line 1 column 1 is closed",
+        # A file whose condition is unknown answers 503 to everything after it.
+        f"{worse}: $: warning: never reached: {bad} comes first and takes every request (its condition is unknown",
     ]
     lines = result.stdout.splitlines()
     assert len(lines) == len(expected)
     assert all(line.startswith(prefix) for line, prefix in zip(lines, expected, strict=True)), lines
-    assert "3 problem(s)" in result.stderr
+    assert "3 problem(s), 1 warning(s)" in result.stderr
 
 
 def test_files_and_folders_may_be_mixed_and_a_missing_one_is_a_problem(tmp_path: Path) -> None:
@@ -74,3 +77,29 @@ def test_routes_may_use_the_global_heap_of_the_config(tmp_path: Path) -> None:
     (tmp_path / "10-a.json").write_text(json.dumps({"baseURI": "http://app:8080", "handler": "upstream"}))
     assert gateway("check", "--config", str(config), str(tmp_path)).returncode == 0
     assert gateway("check", str(tmp_path)).returncode == 1
+
+
+def test_a_file_with_five_distinct_mistakes_prints_five_messages(tmp_path: Path) -> None:
+    route = {
+        "condtion": "${true}",
+        "baseURI": "app:8080",
+        "heap": [
+            {"name": "up", "type": "ClientHandlr"},
+            {"name": "slow", "type": "ClientHandler", "config": {"soTimeout": "10 q"}},
+        ],
+        "handler": {"type": "Chain", "config": {"filters": [], "handler": "upstream"}},
+    }
+    (tmp_path / "10-five.json").write_text(json.dumps(route))
+    result = gateway("check", str(tmp_path))
+    assert result.returncode == 1
+    paths = [line.split(": ")[1] for line in result.stdout.splitlines()]
+    expected = ["$.condtion", "$.baseURI", "$.heap[0].type", "$.heap[1].config.soTimeout", "$.handler.config.handler"]
+    assert sorted(paths) == sorted(expected)
+    assert "5 problem(s)" in result.stderr
+
+
+def test_a_file_that_is_not_utf8_is_a_problem_as_when_serving(tmp_path: Path) -> None:
+    (tmp_path / "10-latin1.json").write_bytes(b'{"handler": "ClientHandler", "comment": "caf\xe9"}')
+    result = gateway("check", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{tmp_path / '10-latin1.json'}: $: cannot read the file: 'utf-8' codec")

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gateway.heap.registry import TYPES
-from gateway.heap.schema import route_schema
+from gateway.routing.schema import route_schema
+from gateway.types import TYPES
 from tests.cli.run import ROOT, gateway
 
 
@@ -22,7 +22,7 @@ def validator() -> jsonschema.Draft202012Validator:
 
 
 def test_the_schema_declares_draft_2020_12() -> None:
-    assert route_schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert route_schema(TYPES)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "routes").glob("*.json")), ids=lambda p: p.name)
@@ -49,7 +49,7 @@ def test_a_broken_route_does_not_validate(validator: jsonschema.Draft202012Valid
 
 
 def test_every_type_and_config_property_is_described() -> None:
-    defs = route_schema()["$defs"]
+    defs = route_schema(TYPES)["$defs"]
     for cls in TYPES:
         config = defs[f"{cls.__name__}Config"]
         undescribed = [name for name, prop in config.get("properties", {}).items() if not prop.get("description")]
@@ -58,6 +58,15 @@ def test_every_type_and_config_property_is_described() -> None:
 
 
 def test_nested_references_point_at_heap_objects() -> None:
-    chain = route_schema()["$defs"]["ChainConfig"]["properties"]
+    chain = route_schema(TYPES)["$defs"]["ChainConfig"]["properties"]
     assert chain["handler"]["$ref"] == "#/$defs/Reference"
     assert chain["filters"]["items"] == {"$ref": "#/$defs/Reference"}
+
+
+def test_keys_openig_ignores_validate_and_typos_still_do_not(validator: jsonschema.Draft202012Validator) -> None:
+    noted = {
+        "comments": ["any value"], "comment": {"a": 1}, "_condition": "${false}",
+        "handler": {"type": "StaticResponseHandler", "comment": ["x"], "config": {"_status": 1, "comments": 2}},
+    }  # fmt: skip
+    assert [e.message for e in validator.iter_errors(noted)] == []
+    assert not validator.is_valid({**noted, "condtion": "${true}"})

@@ -63,8 +63,8 @@ def test_a_non_string_template_is_an_expression_error() -> None:
         compile_expression(42)  # type: ignore[arg-type]
 
 
-def test_default_roots_are_the_openig_implicit_objects() -> None:
-    assert frozenset({"request", "contexts", "session", "identity", "attributes", "env"}) == DEFAULT_ROOTS
+def test_default_roots_are_the_openig_implicit_objects_and_the_policy_decision() -> None:
+    assert frozenset({"request", "contexts", "session", "identity", "attributes", "env", "policy"}) == DEFAULT_ROOTS
 
 
 SAFETY = [

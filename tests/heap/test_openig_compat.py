@@ -6,7 +6,7 @@ import json
 
 import aiohttp
 
-from tests.heap.conftest import Serve
+from tests.support.fixtures import Serve
 from tests.support.upstream import Upstream
 
 # As exported by OpenIG Studio: a heap ClientHandler with capture, the route's own capture and monitor.

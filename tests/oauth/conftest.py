@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.flows import POST_LOGOUT_URI, REDIRECT_URI
-from tests.oauth.signer import JwksServer, rsa_key
-from tests.support.idp import IdP, browser
-
-ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
+from idp.driver import IdP, browser
+from idp.flows import POST_LOGOUT_URI, REDIRECT_URI
+from tests.support.fixtures import ServerFactory
+from tests.support.signer import JwksServer, rsa_key
 
 
 @pytest.fixture(scope="session")

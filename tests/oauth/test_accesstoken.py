@@ -11,7 +11,7 @@ from joserfc.jwk import RSAKey
 from gateway.oauth.accesstoken import AccessTokenValidator, token_scopes
 from gateway.oauth.errors import InvalidToken
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.signer import DROP, ISSUER, JwksServer, claims, rsa_key, sign, tamper, unsigned
+from tests.support.signer import DROP, ISSUER, JwksServer, claims, rsa_key, sign, tamper, unsigned
 
 API = "urn:gateway:api"
 

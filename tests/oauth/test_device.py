@@ -20,8 +20,8 @@ from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.errors import ProviderError, TokenRefused
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.conftest import ServerFactory
-from tests.support.idp import IdP, approve_device, browser
+from idp.driver import IdP, approve_device, browser
+from tests.support.fixtures import ServerFactory
 
 SCOPE = "openid email groups offline_access"
 

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.oauth.discovery import ProviderMetadata, check_url, discover
 from gateway.oauth.errors import BadIssuerUrl, DiscoveryFailed, IssuerMismatch
-from tests.support.idp import IdP
+from idp.driver import IdP
 
 
 async def test_discovery_of_the_real_provider_finds_its_endpoints(idp: IdP, session: aiohttp.ClientSession) -> None:

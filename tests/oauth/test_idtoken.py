@@ -13,7 +13,7 @@ from joserfc.jwk import ECKey, RSAKey
 from gateway.oauth.errors import InvalidToken
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.signer import (
+from tests.support.signer import (
     CLIENT_ID,
     DROP,
     ISSUER,

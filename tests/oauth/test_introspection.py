@@ -14,7 +14,7 @@ from aiohttp import web
 from gateway.oauth.client import ClientCredentials
 from gateway.oauth.errors import InvalidToken, ProviderError
 from gateway.oauth.introspection import introspect
-from tests.oauth.conftest import ServerFactory
+from tests.support.fixtures import ServerFactory
 
 CLIENT = ClientCredentials("gateway:web", "s3cr:t é&=")
 

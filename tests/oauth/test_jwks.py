@@ -11,22 +11,8 @@ import pytest
 from gateway.oauth.errors import InvalidToken, ProviderError
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.signer import CLIENT_ID, ISSUER, NONCE, JwksServer, claims, rsa_key, sign
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from tests.support.fixtures import Clock
+from tests.support.signer import CLIENT_ID, ISSUER, NONCE, JwksServer, claims, rsa_key, sign
 
 
 @pytest.fixture

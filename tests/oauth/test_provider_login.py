@@ -13,9 +13,9 @@ from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.errors import InvalidToken, TokenRefused
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.conftest import ServerFactory
-from tests.oauth.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
-from tests.support.idp import IdP, browser, confirm_logout
+from idp.driver import IdP, browser, confirm_logout
+from idp.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
+from tests.support.fixtures import ServerFactory
 
 
 def _validator(idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata) -> IdTokenValidator:

@@ -12,9 +12,9 @@ from gateway.oauth.discovery import ProviderMetadata
 from gateway.oauth.errors import InvalidToken, ProviderError
 from gateway.oauth.introspection import introspect
 from gateway.oauth.jwks import JwksCache
-from tests.oauth.flows import code_flow
-from tests.oauth.signer import tamper
-from tests.support.idp import API_RESOURCE, IdP
+from idp.driver import API_RESOURCE, IdP
+from idp.flows import code_flow
+from tests.support.signer import tamper
 
 
 def _validator(

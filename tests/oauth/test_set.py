@@ -14,17 +14,17 @@ from joserfc import jws, jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import RSAKey
 
-from gateway.auth.logout_token import LogoutTokenValidator
 from gateway.oauth import set as sets
 from gateway.oauth import ssf, subject_ids
 from gateway.oauth.accesstoken import AccessTokenValidator
 from gateway.oauth.errors import InvalidToken
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
+from gateway.oauth.logout_token import LogoutTokenValidator
 from gateway.oauth.set_verify import SetRejected, SetVerifier, StaticKeys
-from tests.oauth.signer import CLIENT_ID, JwksServer
-from tests.oauth.signer import ISSUER as signer_issuer
 from tests.support.sets import check_set
+from tests.support.signer import CLIENT_ID, JwksServer
+from tests.support.signer import ISSUER as signer_issuer
 
 ISS = "https://gw-a.example.com"
 AUD = "https://gw-b.example.com"

@@ -8,10 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.heap.conftest import serve
 from tests.support.gateway import GatewayHandle, running_gateway
-
-__all__ = ["Get", "serve", "static_route"]
 
 Get = Callable[[str], Awaitable[tuple[int, str]]]
 

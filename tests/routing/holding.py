@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.support.upstream import on_loopback
+
 
 @dataclass
 class Holding:
@@ -31,12 +33,9 @@ async def holding_upstream() -> AsyncIterator[Holding]:
 
     app = web.Application()
     app.router.add_get("/hold", hold)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    holding.url = "http://{}:{}".format(*runner.addresses[0][:2])
-    try:
-        yield holding
-    finally:
-        holding.release.set()
-        await runner.cleanup()
+    async with on_loopback(app) as url:
+        holding.url = url
+        try:
+            yield holding
+        finally:
+            holding.release.set()

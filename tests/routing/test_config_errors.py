@@ -223,6 +223,22 @@ MISTAKES = [
         ],
     ),
     Mistake(
+        "a bad key does not hide a problem in another key of the same object",
+        {"handler": static(stauts=200, entity="${requst.method}")},
+        [
+            ("$.handler.config.stauts", "did you mean 'status'?"),
+            ("$.handler.config.entity", "unknown name 'requst'"),
+        ],
+    ),
+    Mistake(
+        "a bad top-level key does not hide the problems of the rest",
+        {"condtion": "${true}", "handler": static(entity="${requst.method}")},
+        [
+            ("$.condtion", "did you mean 'condition'?"),
+            ("$.handler.config.entity", "unknown name 'requst'"),
+        ],
+    ),
+    Mistake(
         "several problems in one file",
         {
             "baseURI": "nope",

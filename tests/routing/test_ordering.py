@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.heap.conftest import Serve
+from tests.support.fixtures import Serve
 
 
 def static(entity: str, condition: str | None = None, name: str | None = None) -> dict[str, object]:

@@ -18,6 +18,7 @@ from gateway.sessions.cookies import Cookie
 from gateway.sessions.keys import session_key
 from gateway.settings import Settings
 from gateway.stores import SqliteStore
+from tests.support.gateway import GatewayHandle
 from tests.support.redis_server import redis_server
 
 __all__ = ["redis_server"]
@@ -105,6 +106,13 @@ def cookie_header(cookies: list[Cookie]) -> dict[str, str]:
 def request_with(cookies: list[Cookie], headers: dict[str, str] | None = None) -> web.Request:
     """A request carrying `cookies`, for the functions that read them."""
     return make_mocked_request("GET", "/private", headers={**cookie_header(cookies), **(headers or {})})
+
+
+def manager_of(gw: GatewayHandle) -> SessionManager:
+    """The running gateway's session manager."""
+    manager = gw.runtime.services.sessions
+    assert manager is not None
+    return manager
 
 
 def private_route(entity: str = "${identity.sub}") -> dict[str, Any]:

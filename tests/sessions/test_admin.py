@@ -9,8 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.sessions import SessionManager
-from tests.sessions.conftest import ISSUER, SECRET, cookie_header, mint, private_route
+from tests.sessions.conftest import ISSUER, SECRET, cookie_header, manager_of, mint, private_route
 from tests.sessions.polling import eventually
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 
@@ -20,12 +19,6 @@ async def gateway(routes_dir: Path, state: Path) -> AsyncIterator[GatewayHandle]
     write_route(routes_dir, "10-private.json", private_route())
     async with running_gateway(routes_dir, state=str(state), sessions={"secret": SECRET}) as gw:
         yield gw
-
-
-def sessions(gw: GatewayHandle) -> SessionManager:
-    manager = gw.runtime.services.sessions
-    assert manager is not None
-    return manager
 
 
 async def revoke(http: aiohttp.ClientSession, gw: GatewayHandle, body: Any) -> tuple[int, dict[str, Any]]:
@@ -41,8 +34,8 @@ async def status(http: aiohttp.ClientSession, gw: GatewayHandle, cookies: Any) -
 async def test_listing_shows_a_subjects_sessions_without_tokens(
     gateway: GatewayHandle, http: aiohttp.ClientSession
 ) -> None:
-    mine = {(await mint(sessions(gateway))).id for _ in range(2)}
-    await mint(sessions(gateway), "bob")
+    mine = {(await mint(manager_of(gateway))).id for _ in range(2)}
+    await mint(manager_of(gateway), "bob")
     async with http.get(f"{gateway.admin}/admin/api/sessions", params={"sub": "alice", "iss": ISSUER}) as response:
         assert response.status == 200
         text = await response.text()
@@ -52,7 +45,7 @@ async def test_listing_shows_a_subjects_sessions_without_tokens(
 
 
 async def test_revoking_a_session_by_id_refuses_its_cookie(gateway: GatewayHandle, http: aiohttp.ClientSession) -> None:
-    manager = sessions(gateway)
+    manager = manager_of(gateway)
     session, other = await mint(manager), await mint(manager)
     cookies, kept = manager.cookies_for(session, secure=False), manager.cookies_for(other, secure=False)
     assert await status(http, gateway, cookies) == 200
@@ -67,7 +60,7 @@ async def test_revoking_a_session_by_id_refuses_its_cookie(gateway: GatewayHandl
 
 
 async def test_revoking_a_subject_ends_all_its_sessions(gateway: GatewayHandle, http: aiohttp.ClientSession) -> None:
-    manager = sessions(gateway)
+    manager = manager_of(gateway)
     alice = [manager.cookies_for(await mint(manager), secure=False) for _ in range(3)]
     bob = manager.cookies_for(await mint(manager, "bob"), secure=False)
     assert await revoke(http, gateway, {"sub": "alice", "iss": ISSUER}) == (200, {"revoked": 3})

@@ -11,12 +11,13 @@ import aiohttp
 import pytest
 from multidict import CIMultiDict
 
-from gateway.sessions import SessionManager, SessionTooLarge
+from gateway.sessions import SessionTooLarge
 from gateway.sessions.cookies import CHUNK_BYTES, CookieCodec
 from tests.sessions.conftest import (
     SECRET,
     cookie_header,
     make_settings,
+    manager_of,
     mint,
     open_manager,
     private_route,
@@ -34,19 +35,13 @@ async def gateway(routes_dir: Path, state: Path) -> AsyncIterator[GatewayHandle]
         yield gw
 
 
-def sessions(gw: GatewayHandle) -> SessionManager:
-    manager = gw.runtime.services.sessions
-    assert manager is not None
-    return manager
-
-
 async def fetch(http: aiohttp.ClientSession, gw: GatewayHandle, headers: dict[str, str]) -> tuple[int, str]:
     async with http.get(f"{gw.url}/private", headers=headers) as response:
         return response.status, await response.text()
 
 
 async def test_a_session_cookie_admits_its_holder(gateway: GatewayHandle, http: aiohttp.ClientSession) -> None:
-    manager = sessions(gateway)
+    manager = manager_of(gateway)
     session = await mint(manager, groups=["staff"])
     status, body = await fetch(http, gateway, cookie_header(manager.cookies_for(session, secure=False)))
     assert (status, body) == (200, "alice 1")
@@ -61,8 +56,8 @@ async def test_a_request_without_a_session_cookie_is_refused(
 
 
 async def test_the_cookie_shows_neither_the_subject_nor_the_tokens(gateway: GatewayHandle) -> None:
-    session = await mint(sessions(gateway), "carol-the-subject")
-    [(_, value, attrs)] = sessions(gateway).cookies_for(session, secure=False)[:1]
+    session = await mint(manager_of(gateway), "carol-the-subject")
+    [(_, value, attrs)] = manager_of(gateway).cookies_for(session, secure=False)[:1]
     decoded = b"".join(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)) for part in value.split("."))
     for secret in (b"carol-the-subject", b"access-carol", b"refresh-carol", b"carol-the-subject@example.com"):
         assert secret not in decoded and secret.decode() not in value
@@ -70,7 +65,7 @@ async def test_the_cookie_shows_neither_the_subject_nor_the_tokens(gateway: Gate
 
 
 async def test_a_tampered_cookie_is_refused_and_cleared(gateway: GatewayHandle, http: aiohttp.ClientSession) -> None:
-    manager = sessions(gateway)
+    manager = manager_of(gateway)
     [(name, value, _)] = manager.cookies_for(await mint(manager), secure=False)[:1]
     header, key, iv, ciphertext, tag = value.split(".")
     flipped = ciphertext[:5] + ("A" if ciphertext[5] != "A" else "B") + ciphertext[6:]
@@ -84,7 +79,7 @@ async def test_a_cookie_sealed_with_another_key_is_refused(
     gateway: GatewayHandle, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     other = make_settings(tmp_path / "other", secret="another secret of at least thirty-two chars")
-    async with open_manager(sessions(gateway).store, other) as foreign:
+    async with open_manager(manager_of(gateway).store, other) as foreign:
         cookies = foreign.cookies_for(await mint(foreign), secure=False)
     assert (await fetch(http, gateway, cookie_header(cookies)))[0] == 401
 
@@ -92,7 +87,7 @@ async def test_a_cookie_sealed_with_another_key_is_refused(
 async def test_a_large_session_is_split_across_cookies_and_reassembled(
     gateway: GatewayHandle, http: aiohttp.ClientSession
 ) -> None:
-    manager = sessions(gateway)
+    manager = manager_of(gateway)
     groups = [f"group-{i:05d}-with-a-long-name" for i in range(800)]
     cookies = manager.cookies_for(await mint(manager, groups=groups), secure=False)
     written = [(name, value) for name, value, attrs in cookies if attrs["max_age"] != 0]
@@ -105,7 +100,7 @@ async def test_a_large_session_is_split_across_cookies_and_reassembled(
 async def test_stale_chunks_of_a_larger_session_are_deleted_and_ignored(
     gateway: GatewayHandle, http: aiohttp.ClientSession
 ) -> None:
-    manager = sessions(gateway)
+    manager = manager_of(gateway)
     big = manager.cookies_for(await mint(manager, "big", groups=["g" * 40] * 600), secure=False)
     smaller = await mint(manager, "small", groups=["g" * 40] * 150)
     cookies = manager.cookies_for(smaller, secure=False, request=request_with(big))
@@ -120,7 +115,7 @@ async def test_stale_chunks_of_a_larger_session_are_deleted_and_ignored(
 
 
 async def test_a_session_too_large_for_the_browser_is_refused_never_truncated(gateway: GatewayHandle) -> None:
-    manager = sessions(gateway)
+    manager = manager_of(gateway)
     session = await mint(manager, groups=[f"g{i:06d}" for i in range(12_000)])
     with pytest.raises(SessionTooLarge):
         manager.cookies_for(session, secure=False)
@@ -146,7 +141,7 @@ async def test_refreshed_cookies_are_secure_only_over_https_or_a_trusted_proxy(
     write_route(routes_dir, "10-private.json", private_route())
     config = {"state": str(state), "sessions": {"secret": SECRET}, "trustedProxies": trusted}
     async with running_gateway(routes_dir, **config) as gw:
-        manager = sessions(gw)
+        manager = manager_of(gw)
         session = await mint(manager)
         cookies = manager.cookies_for(session, secure=False)
         session.last_seen = time.time() - 2 * manager.touch_interval  # due for a touch, far from idle
@@ -170,7 +165,7 @@ async def test_the_upstream_gets_the_site_cookies_but_never_the_session_cookies(
     route["handler"]["config"]["handler"] = "ClientHandler"
     write_route(routes_dir, "10-private.json", route)
     async with running_gateway(routes_dir, state=str(state), sessions={"secret": SECRET}) as gw:
-        manager = sessions(gw)
+        manager = manager_of(gw)
         cookies = manager.cookies_for(await mint(manager, groups=["g" * 40] * 200), secure=False)
         header = {"Cookie": "theme=dark; " + cookie_header(cookies)["Cookie"] + "; lang=en"}
         async with http.get(f"{gw.url}/private/page", headers=header) as response:

@@ -19,19 +19,10 @@ from gateway.settings import Settings
 from gateway.stores import RedisStore, SqliteStore
 from tests.sessions.conftest import ISSUER, Recorder, make_settings, mint, open_manager, request_with
 from tests.sessions.polling import eventually
+from tests.support.fixtures import Clock
 from tests.support.gateway import running_gateway
 
 WORKERS = 3
-
-
-class Clock:
-    """Wall-clock time that the test moves by hand (store lifetimes stay real)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -79,7 +70,7 @@ async def sweep_together(team: list[Worker], rounds: int = 3) -> int:
 async def test_a_session_idle_and_never_presented_again_ends_once(
     kind: str, state: Path, request: pytest.FixtureRequest
 ) -> None:
-    clock = Clock()
+    clock = Clock(time.time())
     async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
         session = await mint(team[0].manager)
         clock.now += 9.9
@@ -100,7 +91,7 @@ async def test_a_session_idle_and_never_presented_again_ends_once(
 async def test_a_session_past_its_lifetime_ends_once_as_expired(
     kind: str, state: Path, request: pytest.FixtureRequest
 ) -> None:
-    clock = Clock()
+    clock = Clock(time.time())
     settings = make_settings(state, idleTimeout="1 hour", maxLifetime="1 minute")
     async with workers(kind, state, settings, clock, request) as team:
         sessions = [await mint(team[i % WORKERS].manager, f"user-{i}") for i in range(7)]
@@ -130,7 +121,7 @@ async def test_a_session_that_expired_while_nobody_swept_is_still_reported(
 async def test_a_session_in_use_is_not_ended_and_ends_once_left_idle(
     kind: str, state: Path, request: pytest.FixtureRequest
 ) -> None:
-    clock = Clock()
+    clock = Clock(time.time())
     async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
         session = await mint(team[0].manager)
         clock.now += 8
@@ -146,7 +137,7 @@ async def test_a_session_in_use_is_not_ended_and_ends_once_left_idle(
 async def test_a_session_ended_before_its_deadline_is_not_reported_again(
     kind: str, state: Path, request: pytest.FixtureRequest
 ) -> None:
-    clock = Clock()
+    clock = Clock(time.time())
     async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
         session = await mint(team[0].manager)
         assert await team[2].manager.end_session(session, reason="logout", initiator="user")
@@ -158,7 +149,7 @@ async def test_a_session_ended_before_its_deadline_is_not_reported_again(
 async def test_sweepers_and_requests_noticing_together_report_once(
     kind: str, state: Path, request: pytest.FixtureRequest
 ) -> None:
-    clock = Clock()
+    clock = Clock(time.time())
     async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
         minted = [await mint(team[0].manager, f"user-{i}") for i in range(5)]
         cookies = [team[0].manager.cookies_for(session, secure=False) for session in minted]
@@ -174,7 +165,7 @@ async def test_sweepers_and_requests_noticing_together_report_once(
 async def test_an_idle_session_ended_by_a_sweep_is_refused_everywhere(
     kind: str, state: Path, request: pytest.FixtureRequest
 ) -> None:
-    clock = Clock()
+    clock = Clock(time.time())
     async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
         session = await mint(team[0].manager, method="device")
         token = await team[0].manager.issue_token(session)

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from gateway.sessions import Session, SessionManager, Tokens
+from gateway.signals.service import SIGNALS, Signals
 from tests.support.gateway import GatewayHandle, running_gateway
 from tests.support.set_receiver import SetReceiver, running_set_receiver
 
@@ -62,6 +63,13 @@ def manager_of(gateway: GatewayHandle) -> SessionManager:
     manager = gateway.runtime.services.sessions
     assert manager is not None
     return manager
+
+
+def signals_of(gateway: GatewayHandle) -> Signals:
+    """The gateway's running signals."""
+    signals = gateway.runtime.services.feature(SIGNALS)
+    assert signals is not None
+    return signals
 
 
 async def login(gateway: GatewayHandle, subject: str = "alice", sid: str | None = "idp-sid-1") -> Session:

@@ -13,7 +13,7 @@ from gateway.errors import ConfigError, ConfigErrors
 from gateway.settings import Settings
 from gateway.signals.environment import VARIABLES, load_stream_file, with_environment
 from gateway.signals.keys import signing_key
-from gateway.signals.settings import SignalsSettings
+from gateway.signals_settings import SignalsSettings
 from tests.signals.conftest import ISSUER, SECRET, login, manager_of
 from tests.support.gateway import running_gateway
 from tests.support.set_receiver import SetReceiver

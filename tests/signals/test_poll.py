@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.signals.conftest import AUDIENCE, ISSUER, POLL_TOKEN, jwks, login, manager_of
+from tests.signals.conftest import AUDIENCE, ISSUER, POLL_TOKEN, jwks, login, manager_of, signals_of
 from tests.support.gateway import GatewayHandle
 from tests.support.sets import check_set
 
@@ -92,7 +92,7 @@ async def test_set_errors_are_answered_and_recorded(http: aiohttp.ClientSession,
     errs = {jti: {"err": "invalid_key", "description": "cannot check"}}
     status, doc = await poll(http, gateway, {"setErrs": errs, "returnImmediately": True})
     assert (status, doc["sets"]) == (200, {})
-    failed = await gateway.runtime.services.extras["signals"].failures.list("poll-b")
+    failed = await signals_of(gateway).failures.list("poll-b")
     assert [(f["jti"], f["err"]) for f in failed] == [(jti, "invalid_key")]
 
 

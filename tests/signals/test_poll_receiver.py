@@ -19,7 +19,7 @@ from gateway.oauth.set_verify import SetVerifier, StaticKeys
 from gateway.signals.metrics import SignalMetrics
 from gateway.signals.receiver import Receiver
 from gateway.signals.receiving import poll_forever
-from gateway.signals.settings import PollSource
+from gateway.signals_settings import PollSource
 from gateway.stores import MemoryStore
 
 ISS, ME = "https://tx.example.com", "https://me.example.com"

@@ -22,6 +22,7 @@ from tests.signals.conftest import (
     login,
     manager_of,
     signals_config,
+    signals_of,
 )  # fmt: skip
 from tests.support.gateway import GatewayHandle, running_gateway
 from tests.support.set_receiver import SetReceiver, running_set_receiver
@@ -124,7 +125,7 @@ async def test_a_400_is_parked_without_retry_and_the_next_set_goes_on(
     await asyncio.sleep(0.3)
     assert len(receiver.got) == 2  # the refused one was not sent again
     assert _claims(token)["sub_id"]["user"]["sub"] == "bob"
-    failed = await gateway.runtime.services.extras["signals"].failures.list("push-b")
+    failed = await signals_of(gateway).failures.list("push-b")
     assert [(f["err"], f["description"]) for f in failed] == [("invalid_audience", "not us")]
 
 

@@ -14,7 +14,11 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from tests.auth.login_support import (
+from idp.driver import IdP, login, parse_forms, web_client_metadata
+from tests.sessions.conftest import Recorder
+from tests.signals.conftest import signals_of
+from tests.support.gateway import GatewayHandle
+from tests.support.login_support import (
     BACKCHANNEL,
     CALLBACK,
     LOGOUT,
@@ -24,9 +28,6 @@ from tests.auth.login_support import (
     provider,
     public_route,
 )  # fmt: skip
-from tests.sessions.conftest import Recorder
-from tests.support.gateway import GatewayHandle
-from tests.support.idp import IdP, login, parse_forms, web_client_metadata
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 
@@ -131,7 +132,7 @@ async def test_logout_at_one_gateway_ends_the_session_at_the_other_within_a_seco
     await asyncio.sleep(1.0)  # time for any echo to come back
     assert [(e.subject, e.reason) for e in ended[at].events] == [("alice", "logout")]
     assert [(e.subject, e.reason) for e in ended[other].events] == [("alice", "signal")]
-    signals_a = gateways["a"].runtime.services.extras["signals"]
+    signals_a = signals_of(gateways["a"])
     polled = signals_a.metrics.deliveries.labels("poll-b", "acked")._value.get()
     assert polled == (1 if at == "a" else 0)  # B polled A's SET and acknowledged it
     assert await signals_a.outbox.peek("poll-b", 10) == []

@@ -193,14 +193,21 @@ async def running_upstream() -> AsyncIterator[Upstream]:
     """An upstream on a free loopback port."""
     upstream = Upstream("")
     # Cancel handlers whose client went away, so that a slow answer the gateway gave up on ends at once.
-    runner = web.AppRunner(_app(upstream), access_log=None, handler_cancellation=True, shutdown_timeout=1)
+    async with on_loopback(_app(upstream), handler_cancellation=True, shutdown_timeout=1) as url:
+        upstream.url = url
+        yield upstream
+
+
+@asynccontextmanager
+async def on_loopback(app: web.Application, **options: Any) -> AsyncIterator[str]:
+    """Serve `app` on a free loopback port: its base URL, until the block ends."""
+    runner = web.AppRunner(app, access_log=None, **options)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    upstream.url = f"http://{host}:{port}"
     try:
-        yield upstream
+        yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
 

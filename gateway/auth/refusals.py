@@ -1,0 +1,31 @@
+"""Refusals of the login endpoints show the way on: a browser's error page links to signing in
+again (or to the sign-out page, for a stale sign-out form) instead of leaving the user stuck."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from gateway.errors import GatewayError
+
+Endpoint = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+
+SIGN_IN_AGAIN = "Sign in again"
+
+
+class WithWayOn:
+    """An endpoint whose refusals (4xx) link to `href`, labelled `label`."""
+
+    def __init__(self, endpoint: Endpoint, label: str, href: str) -> None:
+        self.endpoint = endpoint
+        self.link = (label, href)
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Run the endpoint; a refusal leaves with the link attached."""
+        try:
+            return await self.endpoint(request)
+        except GatewayError as error:
+            if error.status < 500 and error.link is None:
+                error.link = self.link
+            raise

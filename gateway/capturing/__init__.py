@@ -1,0 +1,1 @@
+"""Capture applied to heap objects and routes: the build hook and the wrappers it puts around them."""

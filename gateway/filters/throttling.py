@@ -1,0 +1,132 @@
+"""ThrottlingFilter: OpenIG's rate limiting as token buckets, answering 429 with Retry-After and the
+IETF RateLimit-Policy / RateLimit fields (draft-ietf-httpapi-ratelimit-headers)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.errors import GatewayError
+from gateway.keys import EXCHANGE
+from gateway.stores.base import StoreUnavailable
+from gateway.throttling.rates import MappedThrottlingPolicy, Rate, RateConfig
+
+if TYPE_CHECKING:
+    from gateway.contract import HandlerFn
+    from gateway.expressions import Expression
+    from gateway.heap.context import BuildContext
+    from gateway.services import Services
+
+log = logging.getLogger("gateway.throttling")
+
+# After a store failure the filter decides locally for this long, so a dead Redis costs one timeout
+# per second instead of one per request.
+_BREAKER_SECONDS = 1.0
+
+
+class Throttled(GatewayError):
+    """The caller went over its rate."""
+
+    status = 429
+    code = "rate_limited"
+    public = "Too many requests; retry later."
+
+
+class ThrottlingUnavailable(GatewayError):
+    """The counters cannot be reached and the route says to deny."""
+
+    status = 503
+    code = "rate_limit_unavailable"
+    public = "The service is temporarily unavailable; retry later."
+
+
+@dataclass(eq=False)
+class ThrottlingFilter:
+    """Limits requests per group (an expression, e.g. the client address) with a token bucket."""
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        requestGroupingPolicy: str = Field(
+            "", description="Expression naming the bucket; empty = one bucket per route."
+        )
+        rate: RateConfig | None = Field(None, description="The rate for every group.")
+        throttlingRatePolicy: str | dict[str, Any] | None = Field(
+            None, description="A MappedThrottlingPolicy (name or inline) choosing the rate per request."
+        )
+        cleaningInterval: str | float = Field("5 minutes", description="Accepted for OpenIG compatibility.")
+        onStoreError: Literal["allow", "deny"] = Field("allow", description="What to do when the store is unreachable.")
+
+    services: Services
+    key: str
+    group: Expression | None
+    rate: Rate | None
+    policy: MappedThrottlingPolicy | None
+    deny_on_error: bool
+    # Until when the store counts as down: requests take the onStoreError answer without waiting on it.
+    _down_until: float = field(default=0.0, init=False)
+
+    @classmethod
+    def from_config(cls, config: Config, ctx: BuildContext) -> Self:
+        """Compile the grouping expression and the rate or policy."""
+        if (config.rate is None) == (config.throttlingRatePolicy is None):
+            ctx.error("", "give exactly one of 'rate' or 'throttlingRatePolicy'")
+        rate = Rate.compile(config.rate, "rate", ctx) if config.rate else None
+        policy = None
+        if config.throttlingRatePolicy is not None:
+            policy = ctx.resolve(config.throttlingRatePolicy, "throttlingRatePolicy", MappedThrottlingPolicy)
+        ctx.duration(config.cleaningInterval, "cleaningInterval")
+        group = (
+            ctx.expression(config.requestGroupingPolicy, "requestGroupingPolicy")
+            if config.requestGroupingPolicy
+            else None
+        )
+        key = f"throttle:{ctx.file}:{ctx.base}"
+        return cls(ctx.services, key, group, rate, policy, config.onStoreError == "deny")
+
+    async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
+        """Take a token or answer 429."""
+        exchange = request[EXCHANGE]
+        rate = self.rate if self.policy is None else self.policy.rate(exchange.scope)
+        if rate is None:
+            return await next(request)
+        group = self.group.as_str(exchange.scope) if self.group is not None else ""
+        take = await self._take(f"{self.key}:{rate.name}:{group}", rate)
+        if take is None:
+            return await next(request)
+        policy = rate.policy
+        state = f'"{rate.name}";r={take.remaining};t={math.ceil(take.reset)}'
+        if not take.allowed:
+            route = exchange.route.name if exchange.route else "-"
+            self.services.metrics.throttled.labels(route).inc()
+            error = Throttled(f"group {group!r} over {rate.requests} per {rate.period:g} s")
+            error.headers = {
+                "Retry-After": str(max(1, math.ceil(take.retry_after))),
+                "RateLimit-Policy": policy,
+                "RateLimit": state,
+            }
+            raise error
+        response = await next(request)
+        response.headers["RateLimit-Policy"] = policy
+        response.headers["RateLimit"] = state
+        return response
+
+    async def _take(self, key: str, rate: Rate) -> Any:
+        now = time.monotonic()
+        if now >= self._down_until:
+            try:
+                return await self.services.counters.take(key, rate.requests, rate.period)
+            except StoreUnavailable as exc:
+                self._down_until = now + _BREAKER_SECONDS
+                log.warning(
+                    "throttling store unavailable (%s); onStoreError=%s", exc, "deny" if self.deny_on_error else "allow"
+                )
+        self.services.metrics.store_errors.labels("throttling").inc()
+        if self.deny_on_error:
+            raise ThrottlingUnavailable("the throttling store is unreachable")
+        return None

@@ -1,0 +1,21 @@
+"""The heap types a heap may build, handed to it by the composition root (`gateway.types`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Heap types by JSON type name, and the objects every heap has without declaring them."""
+
+    types: Mapping[str, Any]
+    # name -> (type name, config), as OpenIG's implicit `ClientHandler` and `capture`.
+    defaults: Mapping[str, tuple[str, dict[str, Any]]]
+
+    @classmethod
+    def of(cls, types: Iterable[Any], defaults: Mapping[str, tuple[str, dict[str, Any]]]) -> Catalog:
+        """A catalog keyed by class name, which is the JSON `type`."""
+        return cls({kind.__name__: kind for kind in types}, defaults)

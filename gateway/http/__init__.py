@@ -1,0 +1,1 @@
+"""HTTP foundations shared by every layer: header rules, paths; plain functions, no web framework."""

@@ -1,0 +1,1 @@
+"""Authorization: the built-in PDP, the PDP clients (AuthZEN, OpenAM), the decision cache and audit."""
