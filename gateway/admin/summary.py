@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from gateway.admin.files import digest, read_text
+from gateway.routing.source import parse_json
 
 # Heap types by the capability they provide; a type not listed here provides none of them.
 CAPABILITIES = {
@@ -62,10 +62,8 @@ def describe(entries: list[dict[str, Any]], folder: Path, digests: dict[str, str
             text = read_text(folder / entry["file"])
         except (OSError, UnicodeDecodeError):
             text = None
-        try:
-            route = json.loads(text) if text is not None else None
-        except ValueError:
-            route = None
+        # Read as serving reads it (OpenIG syntax too); a file that does not parse has no details.
+        route = parse_json(text, entry["file"])[0] if text is not None else None
         entry["condition"] = condition(route)
         entry["capabilities"] = capabilities(route)
         entry["hash"] = digest(text) if text is not None else None
