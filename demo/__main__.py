@@ -1,11 +1,12 @@
-"""`python -m demo`: the echo upstream, the demo OpenID provider and the gateway with the example
-routes, until Ctrl-C."""
+"""`python -m demo`: the echo upstream, the demo signals receiver, the demo OpenID provider and the
+gateway with the example routes, until Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
 import errno
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ECHO_PORT = 8090
+RECEIVER_PORT = 8091
 IDP_PORT = 9000
 # The port the demo provider's client registration is written for; replaced by the one in use.
 REGISTERED_PORT = 8080
@@ -64,6 +66,7 @@ def main() -> int:
         (args.port, "the gateway", "--port"),
         (args.admin_port, "the admin listener", "--admin-port"),
         (ECHO_PORT, "the demo upstream", None),
+        (RECEIVER_PORT, "the demo signals receiver", None),
         (IDP_PORT, "the demo OpenID provider", None),
     ):
         _check_free(port, what, flag)
@@ -87,18 +90,24 @@ def main() -> int:
 
 
 def _start(port: int, admin: int, folder: Path, procs: list[subprocess.Popen[bytes]]) -> None:
-    """Start the upstream, the provider and the gateway, each once the one before listens."""
+    """Start the upstream, the receiver, the provider and the gateway, each once the one before listens."""
     python = sys.executable
     echo = subprocess.Popen([python, "-m", "demo.echo", "--port", str(ECHO_PORT)], cwd=ROOT)
     procs.append(echo)
     _wait_port(ECHO_PORT, echo, "the demo upstream")
+    jwks = f"http://127.0.0.1:{port}/ssf/jwks"
+    receiver = subprocess.Popen([python, "-m", "demo.receiver", "--port", str(RECEIVER_PORT), "--jwks", jwks], cwd=ROOT)
+    procs.append(receiver)
+    _wait_port(RECEIVER_PORT, receiver, "the demo signals receiver")
     provider = ["node", "idp/provider.mjs", "--port", str(IDP_PORT), "--issuer", f"http://127.0.0.1:{IDP_PORT}"]
     config = ["--config", str(_idp_config(port, folder))]
     idp = subprocess.Popen(provider + config, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs.append(idp)
     _wait_port(IDP_PORT, idp, "the demo OpenID provider")
     serve = ["serve", "--config", "demo/gateway.yaml", "--listen", f"127.0.0.1:{port}", "--admin", f"127.0.0.1:{admin}"]
-    gateway = subprocess.Popen([python, "-m", "gateway", *serve], cwd=ROOT)
+    # The SETs name the gateway on the port in use as their issuer.
+    env = {**os.environ, "DEMO_SIGNALS_ISSUER": f"http://127.0.0.1:{port}"}
+    gateway = subprocess.Popen([python, "-m", "gateway", *serve], cwd=ROOT, env=env)
     procs.append(gateway)
     _wait_port(port, gateway, "the gateway")
     _wait_port(admin, gateway, "the gateway's admin listener")
@@ -116,7 +125,9 @@ The gateway is up. Try:
   {base}/captured/x         a captured route: read capture/route-captured.log
   {base}/limited            a throttled route: the 4th request within 10 s gets 429
   {base}/app/               a protected app: log in at the demo provider with any name and password,
-                            then "Sign out" on the page ends the session here and at the provider
+                            then "Sign out" on the page ends the session here and at the provider,
+                            and the demo receiver prints the signed session-revoked event (SET)
+                            the gateway pushed to it
   {base}/device-api/        an API for clients without a browser: device flow login (README, Login)
 Studio (build, try and deploy routes in the browser):
   http://127.0.0.1:{admin}/studio/

@@ -26,6 +26,7 @@ from gateway.services import Services
 from gateway.session_lifetime import sessions_lifetime
 from gateway.sessions.cookies import COOKIE_HEADER_BYTES
 from gateway.settings import Settings, split_hostport
+from gateway.signals.lifetime import signals_lifetime
 from gateway.stores import MemoryStore, StoreSpec, open_store
 from gateway.stores.spec import DEFAULT_PATH
 from gateway.upstream.pool import UpstreamPool
@@ -88,6 +89,7 @@ def create_services(settings: Settings) -> Services:
         spec = spec.model_copy(update={"path": Path(settings.state) / "gateway.db"})
     services.lifetimes.append(partial(_stores, spec=spec))
     services.lifetimes.append(sessions_lifetime)
+    services.lifetimes.append(partial(signals_lifetime, services=services))
     install_capture(services)
     services.lifetimes.append(publishing_lifetime)
     services.lifetimes.append(_authz_audit)

@@ -81,3 +81,7 @@ class Services:
         """Put a feature's object under `key` (one per process) and return it."""
         self._features[key.name] = value
         return value
+
+    def drop_feature(self, key: ServiceKey[T]) -> None:
+        """Remove the object under `key`, when its feature stops."""
+        self._features.pop(key.name, None)

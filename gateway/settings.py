@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.forwarding import Network, is_trusted, parse_networks
 from gateway.sessions.settings import AuthSettings, SessionSettings
+from gateway.signals_settings import SignalsSettings
 from gateway.validation import validation_errors
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
@@ -134,6 +135,7 @@ class Settings(BaseModel):
     state: str = Field("state", description="Folder for the embedded store and other local state.")
     sessions: SessionSettings = Field(default_factory=SessionSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    signals: SignalsSettings = Field(default_factory=SignalsSettings)
     logFormat: str = Field("auto", pattern="^(auto|json|text)$", description="Log lines as json, text, or auto.")
 
     _networks: tuple[Network, ...] = ()

@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from gateway.admin.metrics import scrape
 from gateway.admin.sessions import add_session_routes
+from gateway.admin.signals import add_signal_routes
 from gateway.admin.studio import add_studio_routes
 from gateway.admin.summary import describe
 from gateway.runtime import RUNTIME
@@ -72,4 +73,5 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_get("/admin/api/routes/{name}/monitoring", monitoring)
     app.router.add_get("/metrics", metrics)
     add_session_routes(app)
+    add_signal_routes(app)
     add_studio_routes(app, app[RUNTIME].settings)

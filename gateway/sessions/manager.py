@@ -11,7 +11,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from aiohttp import web
@@ -58,6 +58,7 @@ class _Ending(NamedTuple):
     issuer: str
     email: str | None
     expires: float
+    provider_sid: str | None = None
 
 
 class SessionManager:
@@ -90,6 +91,9 @@ class SessionManager:
         # Decrypting costs more than hashing; keyed by digest so that large cookies cost little memory.
         self._decoded: Bounded[bytes, Session] = Bounded(_CACHE_LIMIT)
         self._ended: Bounded[str, bool] = Bounded(_CACHE_LIMIT)
+        # Called with each ending (and how long to remember it) before the session is marked ended;
+        # it may be called again for a session already ended, and must then do nothing.
+        self.before_end: Callable[[SessionEnded, float], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         """Load the revocation list and follow its changes."""
@@ -213,7 +217,8 @@ class SessionManager:
             await self.revocations.revoke_sid(session_id, self.clock() + self.max_lifetime)
             return False
         email, expires = (summary or {}).get("email"), (summary or {}).get("expires")
-        ending = _Ending(session_id, subject, issuer, email, expires or self.clock() + self.max_lifetime)
+        deadline = expires or self.clock() + self.max_lifetime
+        ending = _Ending(session_id, subject, issuer, email, deadline, (summary or {}).get("provider_sid"))
         return await self._finish(ending, summary, reason, initiator, revoke=True)
 
     async def end_session(self, session: Session, *, reason: str, initiator: str) -> bool:
@@ -221,7 +226,9 @@ class SessionManager:
         _check(reason, initiator)
         # An expired session's summary too, so that its index entries go with it.
         summary = await self.records.summary(session.id, expired=True)
-        ending = _Ending(session.id, session.subject, session.issuer, session.email, session.expires)
+        ending = _Ending(
+            session.id, session.subject, session.issuer, session.email, session.expires, session.provider_sid
+        )
         # An expired session needs no revocation entry: its own expiry time refuses it.
         return await self._finish(ending, summary, reason, initiator, revoke=reason != "expired")
 
@@ -229,8 +236,9 @@ class SessionManager:
         """End a session the sweeper found past a deadline (initiator system); True for the call that ended it."""
         _check(reason, "system")
         ending = _Ending(
-            summary["sid"], summary["subject"], summary["issuer"], summary.get("email"), summary["expires"]
-        )
+            summary["sid"], summary["subject"], summary["issuer"], summary.get("email"), summary["expires"],
+            summary.get("provider_sid"),
+        )  # fmt: skip
         return await self._finish(ending, dict(summary), reason, "system", revoke=reason != "expired")
 
     async def end_subject(
@@ -251,7 +259,8 @@ class SessionManager:
         for one in sids:
             summary = await self.records.summary(one)
             if summary is not None and subject in (None, summary["subject"]):
-                ending = _Ending(one, summary["subject"], issuer, summary.get("email"), summary["expires"])
+                email, expires, provider_sid = summary.get("email"), summary["expires"], summary.get("provider_sid")
+                ending = _Ending(one, summary["subject"], issuer, email, expires, provider_sid)
                 ended += await self._finish(ending, summary, reason, initiator, revoke=sid is not None)
         return ended
 
@@ -311,6 +320,11 @@ class SessionManager:
     ) -> bool:
         # Kept past the session's expiry, so that its cookie presented later is not reported again.
         keep = max(ending.expires - self.clock(), 0.0) + self.max_lifetime
+        at, psid = self.clock(), ending.provider_sid
+        event = SessionEnded(ending.sid, ending.subject, ending.issuer, ending.email, reason, initiator, at, psid)
+        if self.before_end is not None:
+            # A journal (the signals outbox) writes first, so that a crash right after marking loses nothing.
+            await self.before_end(event, keep)
         if not await self.records.mark_ended(ending.sid, reason, keep):
             return False
         self._ended.put(ending.sid, True)
@@ -320,7 +334,6 @@ class SessionManager:
         await self.records.forget(ending.sid, summary)
         self.devices.forget(ending.sid)
         log.info("session %s of %s ended: %s by %s", ending.sid, ending.subject, reason, initiator)
-        event = SessionEnded(ending.sid, ending.subject, ending.issuer, ending.email, reason, initiator, self.clock())
         await self.events.publish(event)
         return True
 

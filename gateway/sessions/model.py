@@ -9,7 +9,9 @@ from typing import Any
 from gateway.identity import Identity
 
 METHODS = frozenset({"browser", "device"})
-REASONS = frozenset({"logout", "admin_revoked", "backchannel_logout", "refresh_failed", "expired", "idle_timeout"})
+REASONS = frozenset(
+    {"logout", "admin_revoked", "backchannel_logout", "refresh_failed", "expired", "idle_timeout", "signal"}
+)
 INITIATORS = frozenset({"user", "admin", "policy", "system"})
 # What expressions see as `session.*`; tokens stay out of reach of headers and capture.
 _SCOPE_KEYS = ("id", "sid", "sub", "iss", "provider", "method", "claims", "created", "last_seen", "expires")
@@ -135,3 +137,5 @@ class SessionEnded:
     reason: str
     initiator: str
     at: float
+    # The provider's session id (`sid`), which a CAEP complex subject names.
+    provider_sid: str | None = None

@@ -42,6 +42,8 @@ class SessionRecords:
         await self._index(_subject_key(session.subject, session.issuer), session.id, session.expires)
         if session.provider_sid:
             await self._index(_provider_key(session.issuer, session.provider_sid), session.id, session.expires)
+        if session.email:
+            await self._index(_email_key(session.email), session.id, session.expires)
 
     async def save_summary(self, session: Session, handle: str | None = None) -> None:
         """The summary: who, how, when, and the device handle's hash."""
@@ -75,6 +77,10 @@ class SessionRecords:
         """Ids of the sessions made from one provider session."""
         return self._live(_json(await self.store.get(_provider_key(issuer, provider_sid))))
 
+    async def email_sessions(self, email: str) -> list[str]:
+        """Ids of the live sessions whose subject has this email (domain compared case-insensitively)."""
+        return self._live(_json(await self.store.get(_email_key(email))))
+
     async def forget(self, sid: str, summary: dict[str, Any] | None) -> None:
         """Remove an ended session's records, index entries and deadline."""
         await self.store.delete(f"sessions:summary:{sid}")
@@ -87,6 +93,8 @@ class SessionRecords:
         await self._unindex(_subject_key(summary["subject"], summary["issuer"]), sid)
         if summary.get("provider_sid"):
             await self._unindex(_provider_key(summary["issuer"], summary["provider_sid"]), sid)
+        if summary.get("email"):
+            await self._unindex(_email_key(summary["email"]), sid)
 
     async def save_device(self, handle: str, session: Session) -> None:
         """A device session, whole, under the hash of its bearer token."""
@@ -163,6 +171,12 @@ def _subject_key(subject: str, issuer: str) -> str:
 
 def _provider_key(issuer: str, provider_sid: str) -> str:
     return f"sessions:provider-sid:{digest(issuer, provider_sid)}"
+
+
+def _email_key(email: str) -> str:
+    # RFC 9493 3.2.2: the domain is case-insensitive; the local part is kept as given.
+    local, _, domain = email.strip().rpartition("@")
+    return f"sessions:email:{digest(local + '@' + domain.lower())}"
 
 
 def _json(data: bytes | None) -> Any:

@@ -107,3 +107,17 @@ async def test_unknown_reasons_and_initiators_are_refused(manager: SessionManage
         await manager.end(session.id, reason="bored", initiator="user")
     with pytest.raises(ValueError, match="initiator"):
         await manager.end(session.id, reason="logout", initiator="cat")
+
+
+async def test_before_end_sees_each_ending_before_the_session_is_marked_ended(manager: SessionManager) -> None:
+    seen: list[tuple[str, str | None, bool]] = []
+
+    async def journal(event: Any, keep: float) -> None:
+        seen.append((event.reason, event.provider_sid, await manager.records.is_ended(event.session_id)))
+
+    manager.before_end = journal
+    session = await mint(manager, raw={"sid": "idp-sid"})
+    assert await manager.end_session(session, reason="logout", initiator="user")
+    assert not await manager.end_session(session, reason="logout", initiator="user")
+    # Called again for the repeated end (the session is then already marked): the hook must dedupe.
+    assert seen == [("logout", "idp-sid", False), ("logout", "idp-sid", True)]

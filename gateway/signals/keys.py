@@ -1,0 +1,78 @@
+"""The transmitter's SET signing key: a PKCS#8 PEM from a file or a value (i2scim's `pub.pem.path`
+and `pub.pem.value`), else an RSA key generated once and kept in the state folder, so that every
+worker and every restart signs with the key its JWKS publishes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import warnings
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc.errors import JoseError, SecurityWarning
+from joserfc.jwk import RSAKey
+
+from gateway.errors import ConfigError
+
+log = logging.getLogger("gateway.signals")
+KEY_FILE = "signals-signing.pem"
+_BEGIN = "-----BEGIN PRIVATE KEY-----"
+_END = "-----END PRIVATE KEY-----"
+
+
+def signing_key(pem_path: str | None, pem_value: str | None, state: str | Path) -> RSAKey:
+    """The RSA signing key from the configured PEM, or the state folder's (created once)."""
+    if pem_path:
+        try:
+            return _import(Path(pem_path).read_text(encoding="ascii"), "$.signals.signing.pemPath")
+        except OSError as exc:
+            raise ConfigError("$.signals.signing.pemPath", f"cannot read {pem_path}: {exc}") from None
+    if pem_value:
+        text = pem_value if _BEGIN in pem_value else f"{_BEGIN}\n{pem_value.strip()}\n{_END}\n"
+        return _import(text, "$.signals.signing.pemValue")
+    return _import(_load_or_create(Path(state) / KEY_FILE), str(Path(state) / KEY_FILE))
+
+
+def _import(pem: str, where: str) -> RSAKey:
+    try:
+        with warnings.catch_warnings():
+            # joserfc warns about small keys; the check below refuses them with a config error.
+            warnings.simplefilter("ignore", SecurityWarning)
+            key = RSAKey.import_key(pem)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise ConfigError(where, f"not a PKCS#8 PEM RSA private key: {exc}") from None
+    private = key.private_key
+    if private is None or private.key_size < 2048:
+        raise ConfigError(where, "the SET signing key must be an RSA private key of at least 2048 bits")
+    return key
+
+
+def _load_or_create(path: Path) -> str:
+    """Read the key file; when missing, create it so that racing workers all agree on one key."""
+    try:
+        return path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # A complete private file under a unique name, linked into place: the first process wins.
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            path.hardlink_to(draft)
+            log.info("created a new SET signing key in %s", path)
+        except FileExistsError:
+            pass
+    finally:
+        draft.unlink()
+    return path.read_text(encoding="ascii")
