@@ -91,3 +91,27 @@ def throttled_route(path: str, limit: int = 2) -> dict[str, Any]:
             },
         },
     }
+
+
+# Notes: anyone may read; nobody may delete (no policy allows it, and only a permit forwards).
+NOTES_POLICIES = """\
+resourceTypes:
+  route:
+    patterns: ["/notes", "/notes/{noteId}"]
+    actions: [GET, DELETE]
+policySets:
+  - name: notes
+    resourceTypes: [route]
+    policies:
+      - name: anyone-reads-notes
+        resources: ["/notes", "/notes/{noteId}"]
+        actions: {GET: allow}
+        subjects: [{}]
+"""
+
+
+def notes_pdp(tmp_path: Path, name: str = "policies") -> dict[str, Any]:
+    """A global-heap built-in PDP (in-process, not served) with the notes policies."""
+    file = tmp_path / "notes-policies.yaml"
+    file.write_text(NOTES_POLICIES, encoding="utf-8")
+    return {"name": name, "type": "PolicyDecisionPoint", "config": {"file": str(file)}}
