@@ -1,5 +1,5 @@
 // The authorization panel's share of the route: a PolicyEnforcementFilter's config <-> form fields.
-// Keys the form does not show (action, subjectId, context, login, OpenIG's OpenAM fields, cache.size)
+// Keys the form does not show (action, subjectId, context, OpenIG's OpenAM fields, cache.size)
 // are kept as they were.
 
 const lines = (text) => (text || "").split("\n").map((l) => l.trim()).filter(Boolean);
@@ -31,7 +31,7 @@ export function authorizationFields(on, cfg) {
     resources: (cfg.resources || []).join("\n"), resourceType: cfg.resourceType || "",
     claims: (cfg.claims || []).join(", "),
     requirements: (cfg.requirements || []).map(requirementLine).join("\n"),
-    onError: cfg.onError == null ? "" : String(cfg.onError),
+    onError: cfg.onError == null ? "" : String(cfg.onError), stepUp: cfg.login != null,
     decisionCache: cache.enabled !== false,
     cacheTtl: cache.ttl == null ? "" : String(cache.ttl), cacheDenyTtl: cache.denyTtl == null ? "" : String(cache.denyTtl),
     policyHeaders: Object.entries(cfg.headers || {}).map(([k, v]) => `${k}: ${v}`).join("\n"),
@@ -45,8 +45,9 @@ function headerPairs(text) {
   }));
 }
 
-// The filter's config keys from the form; `old` is the config as it was (its other keys stay).
-export function authorizationConfig(f, old) {
+// The filter's config keys from the form; `old` is the config as it was (its other keys stay), and
+// `login` the name of the route's browser login, through which a step-up goes.
+export function authorizationConfig(f, old, login) {
   const cache = { ...(old.cache && typeof old.cache === "object" ? old.cache : {}) };
   const put = (key, value) => { if (value === undefined) delete cache[key]; else cache[key] = value; };
   put("enabled", f.decisionCache ? undefined : false);
@@ -60,6 +61,7 @@ export function authorizationConfig(f, old) {
     claims: list(f.claims).length ? list(f.claims) : undefined,
     requirements: lines(f.requirements).length ? lines(f.requirements).map(parseRequirement) : undefined,
     onError: f.onError === "" ? undefined : Number(f.onError),
+    login: !f.stepUp ? undefined : old.login != null ? old.login : login,
     cache: Object.keys(cache).length ? cache : undefined,
     headers: Object.keys(headers).length ? headers : undefined,
   };

@@ -103,7 +103,7 @@ const CONFIG_FIELD = {
   masks: "masks", captureEntity: "captureEntity", audience: "audience", scopes: "scopes",
   identityHeaders: "identityHeaders", add: "addHeaders", remove: "removeHeaders",
   pdp: "pdp", resources: "resources", resourceType: "resourceType", claims: "claims", requirements: "requirements",
-  onError: "onError", "cache.ttl": "cacheTtl", "cache.denyTtl": "cacheDenyTtl", cache: "decisionCache",
+  onError: "onError", login: "stepUp", "cache.ttl": "cacheTtl", "cache.denyTtl": "cacheDenyTtl", cache: "decisionCache",
   headers: "policyHeaders",
 };
 const PROVIDER_FIELD = { OidcLoginFilter: "loginProvider", BearerTokenFilter: "bearerProvider", DeviceFlowFilter: "deviceProvider" };

@@ -87,7 +87,7 @@ function setKey(obj, key, value) {
 }
 
 // Config of one capability from the form; keys the form does not know stay as they were.
-function configs(f, old) {
+function configs(f, old, loginName) {
   const rates = Object.fromEntries(lines(f.mappedRates).map((l) => {
     const m = /^(.+?)\s*=\s*(\d+)\s*\/\s*(.+)$/.exec(l);
     return m ? [m[1], { numberOfRequests: Number(m[2]), duration: m[3] }] : [l, {}];
@@ -106,7 +106,7 @@ function configs(f, old) {
     bearer: { provider: f.bearerProvider, audience: f.audience || undefined,
       scopes: list(f.scopes).length ? list(f.scopes) : undefined, identityHeaders: idh },
     device: { provider: f.deviceProvider, identityHeaders: idh },
-    authorization: authorizationConfig(f, old.authorization),
+    authorization: authorizationConfig(f, old.authorization, loginName),
     headers: { messageType: (old.headers.messageType) || "REQUEST",
       add: Object.keys(pairs(f.addHeaders, ":")).length ? Object.fromEntries(Object.entries(pairs(f.addHeaders, ":")).map(([k, v]) => [k, [v]])) : undefined,
       remove: list(f.removeHeaders).length ? list(f.removeHeaders) : undefined },
@@ -116,7 +116,7 @@ function configs(f, old) {
 function applyHeap(route, f) {
   const heap = Array.isArray(route.heap) ? route.heap : [];
   const old = Object.fromEntries(Object.keys(OWNED).map((k) => [k, (heapItem(route, k) || {}).config || {}]));
-  const fresh = configs(f, old);
+  const fresh = configs(f, old, (heapItem(route, "login") || OWNED.login).name);
   const on = { capture: f.capture && (f.captureEntity || f.maxEntityLength !== "" || list(f.masks).length > 0),
     throttling: f.throttling, login: f.login, bearer: f.bearer, device: f.device, headers: f.headers,
     authorization: f.authorization };

@@ -99,6 +99,16 @@ async def test_the_json_moves_the_panel_and_its_mistakes_show_at_the_field(
     assert config["requirements"] == [{"action": "GET", "resourceType": "route", "resourceId": "/notes"}]
     assert config["cache"] == {"size": 50, "ttl": "30 s"}  # the size, which the form does not show, survives
 
+    # A step-up names the route's browser login: with none switched on, the linter says so at the box.
+    await page.get_by_role("checkbox", name="Step up through the browser login").check()
+    await expect(page.locator("#e-authorization")).to_contain_text("$.heap[0].config.login")
+    await expect(page.get_by_role("checkbox", name="Step up through the browser login")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    assert json.loads(await page.locator("#json").input_value())["heap"][0]["config"]["login"] == "login"
+    await page.get_by_role("checkbox", name="Step up through the browser login").uncheck()
+    await expect(page.locator("#json-errors")).to_contain_text("No problems")
+
     # A PDP in the route's own heap is offered beside the global one; naming none is an error at the field.
     route["heap"].append({"name": "local", "type": "PolicyDecisionPoint", "config": {"file": str(policies)}})
     await page.locator("#json").fill(json.dumps(route, indent=2))

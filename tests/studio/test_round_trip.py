@@ -52,6 +52,7 @@ def authorized_by_hand() -> dict[str, Any]:
             {"action": "read", "resourceType": "list", "resourceId": "${request.uri.path}"},
         ],
         "onError": 403,
+        "login": "signin",
         "cache": {"enabled": False, "ttl": 30, "denyTtl": "2 s", "size": 100},
         "headers": {"X-Role": "${policy.attributes.role[0]}"},
         "context": {"clientAddress": "${contexts.client.remoteAddress}"},
