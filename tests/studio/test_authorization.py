@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.gateway import GatewayHandle
-from tests.support.studio import notes_pdp, studio_gateway
+from tests.support.studio import notes_pdp, shot, studio_gateway
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
@@ -58,6 +58,7 @@ async def test_an_authorized_route_built_in_the_form_denies_and_permits(
         }
     ]
     assert route["handler"]["config"]["filters"] == ["authorize"]
+    await shot(page, "authorization", "#authorization-panel")
 
     await page.get_by_role("button", name="Deploy", exact=True).click()
     await expect(page.locator("#deploy-status")).to_contain_text("Deployed 60-notes.json: loaded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from playwright.async_api import Page
 
 from tests.support.gateway import GatewayHandle, running_gateway
 
@@ -115,3 +117,11 @@ def notes_pdp(tmp_path: Path, name: str = "policies") -> dict[str, Any]:
     file = tmp_path / "notes-policies.yaml"
     file.write_text(NOTES_POLICIES, encoding="utf-8")
     return {"name": name, "type": "PolicyDecisionPoint", "config": {"file": str(file)}}
+
+
+async def shot(page: Page, name: str, at: str = "header") -> None:
+    """Keep a screenshot (scrolled to `at`) when STUDIO_SCREENSHOTS names a folder."""
+    folder = os.environ.get("STUDIO_SCREENSHOTS")
+    if folder:
+        await page.locator(at).scroll_into_view_if_needed()
+        await page.screenshot(path=str(Path(folder) / f"studio-{name}.png"), full_page=False)
