@@ -55,7 +55,8 @@ export function authorizationConfig(f, old, login) {
   put("denyTtl", duration(f.cacheDenyTtl));
   const headers = headerPairs(f.policyHeaders);
   return {
-    pdp: f.pdp || undefined,
+    // "As written" keeps a PDP declared inline in the filter (an object, not a name).
+    pdp: f.pdp || (old.pdp && typeof old.pdp === "object" ? old.pdp : undefined),
     resources: lines(f.resources).length ? lines(f.resources) : undefined,
     resourceType: f.resourceType || undefined,
     claims: list(f.claims).length ? list(f.claims) : undefined,

@@ -83,8 +83,8 @@ export function setPdps(form, global, route) {
     .map((p) => ({ name: p.name, label: `${p.name} (${p.type})` }));
   const select = $("select.pdps", form);
   const value = select.value;
-  // "None" keeps a filter that names no PDP (OpenIG's openamUrl and its fields) as it was written.
-  const none = new Option("None (OpenAM fields written in the JSON)", "");
+  // The empty choice keeps what the JSON says instead: an inline PDP, or OpenIG's openamUrl fields.
+  const none = new Option("As written in the JSON (inline, or OpenIG's openamUrl)", "");
   select.replaceChildren(none, ...own.concat(shared).map((p) => new Option(p.label, p.name)));
   if (value) setSelect(select, value);
 }

@@ -69,9 +69,24 @@ def authorized_by_hand() -> dict[str, Any]:
     }
 
 
+def authorized_inline() -> dict[str, Any]:
+    """A PDP declared inside the filter rather than named."""
+    pdp = {"type": "AuthZenPdp", "config": {"url": "http://127.0.0.1:9"}}
+    config = {"pdp": pdp, "resources": ["/todos"]}
+    return {
+        "name": "authorized-inline",
+        "heap": [{"name": "authorize", "type": "PolicyEnforcementFilter", "config": config}],
+        "handler": {"type": "Chain", "config": {"filters": ["authorize"], "handler": "ClientHandler"}},
+    }
+
+
 def examples() -> dict[str, dict[str, Any]]:
     found = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))}
-    return found | {"hand-written": hand_written(), "authorized-by-hand": authorized_by_hand()}
+    return found | {
+        "hand-written": hand_written(),
+        "authorized-by-hand": authorized_by_hand(),
+        "authorized-inline": authorized_inline(),
+    }
 
 
 async def test_form_round_trip_keeps_every_route_as_written(
