@@ -38,8 +38,11 @@ async def build_notes_route(page: Page, upstream: Upstream) -> None:
 
 
 async def status(http: aiohttp.ClientSession, method: str, url: str) -> int:
+    """The status, and for a refusal, that it is the PDP's deny (onError is 403 too)."""
     async with http.request(method, url) as response:
-        await response.read()
+        body = await response.read()
+        if response.status == 403:
+            assert json.loads(body)["error"] == "access_denied", body
         return response.status
 
 
