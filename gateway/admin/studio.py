@@ -20,6 +20,7 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+PDP_TYPES = ("PolicyDecisionPoint", "AuthZenPdp", "OpenAmPdp")
 _TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 _HEADERS = {
     "Content-Security-Policy": CSP,
@@ -55,14 +56,24 @@ def _providers(settings: Settings) -> list[dict[str, Any]]:
     return found
 
 
+def _pdps(settings: Settings) -> list[dict[str, Any]]:
+    # The global heap's policy decision points, which a route's PolicyEnforcementFilter may name.
+    return [
+        {"name": item["name"], "type": item["type"]}
+        for item in settings.heap
+        if isinstance(item, dict) and item.get("type") in PDP_TYPES and isinstance(item.get("name"), str)
+    ]
+
+
 def context(guard: Guard) -> Any:
-    """`GET /admin/api/studio`: the CSRF token, the providers routes may use, the main listener."""
+    """`GET /admin/api/studio`: the CSRF token, the providers and PDPs routes may use, the main listener."""
 
     async def answer(request: web.Request) -> web.Response:
         runtime = request.app[RUNTIME]
         body = {
             "csrf": guard.csrf,
             "providers": _providers(runtime.settings),
+            "pdps": _pdps(runtime.settings),
             "main": runtime.extras.get(MAIN_URL),
         }
         return web.json_response(body, headers={"Cache-Control": "no-store"})

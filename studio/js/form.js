@@ -51,6 +51,8 @@ export const DEFAULTS = {
   throttling: { numberOfRequests: "10", duration: "1 minute", grouping: "${contexts.client.remoteAddress}" },
   monitor: { percentiles: "0.5, 0.9, 0.99" },
   login: { identityHeaders: "X-User: ${identity.sub}" },
+  // The first PDP offered: a route with authorization on almost always wants one.
+  authorization: { decisionCache: true, pdp: (form) => ([...$("select.pdps", form).options].find((o) => o.value) || {}).value },
 };
 
 export function applyDefaults(form, key) {
@@ -59,7 +61,7 @@ export function applyDefaults(form, key) {
   const state = readForm(form);
   for (const [field, value] of Object.entries(wanted)) {
     const empty = Array.isArray(state[field]) ? state[field].length === 0 : !state[field];
-    if (empty) state[field] = value;
+    if (empty) state[field] = typeof value === "function" ? value(form) : value;
   }
   fillForm(form, state);
 }
@@ -70,17 +72,39 @@ export function setProviders(form, providers) {
   }
 }
 
+// The PDPs a route may name: the global heap's (from the gateway) and the route's own heap objects.
+export const PDP_TYPES = ["PolicyDecisionPoint", "AuthZenPdp", "OpenAmPdp"];
+
+export function setPdps(form, global, route) {
+  const own = (Array.isArray(route && route.heap) ? route.heap : [])
+    .filter((h) => h && PDP_TYPES.includes(h.type) && typeof h.name === "string")
+    .map((h) => ({ name: h.name, label: `${h.name} (${h.type}, this route)` }));
+  const shared = global.filter((p) => !own.some((o) => o.name === p.name))
+    .map((p) => ({ name: p.name, label: `${p.name} (${p.type})` }));
+  const select = $("select.pdps", form);
+  const value = select.value;
+  // The empty choice keeps what the JSON says instead: an inline PDP, or OpenIG's openamUrl fields.
+  const none = new Option("As written in the JSON (inline, or OpenIG's openamUrl)", "");
+  select.replaceChildren(none, ...own.concat(shared).map((p) => new Option(p.label, p.name)));
+  if (value) setSelect(select, value);
+}
+
 // Which form element and which panel's message an error path belongs to.
 const TYPE_PANEL = {
   CaptureDecorator: "capture", ThrottlingFilter: "throttling", MappedThrottlingPolicy: "throttling",
   OidcLoginFilter: "authentication", BearerTokenFilter: "authentication", DeviceFlowFilter: "authentication",
   HeaderFilter: "headers",
+  PolicyEnforcementFilter: "authorization", PolicyDecisionPoint: "authorization", AuthZenPdp: "authorization",
+  OpenAmPdp: "authorization",
 };
 const CONFIG_FIELD = {
   "rate.numberOfRequests": "numberOfRequests", "rate.duration": "duration", rate: "numberOfRequests",
   requestGroupingPolicy: "grouping", throttlingRatePolicy: "rateMapper", maxEntityLength: "maxEntityLength",
   masks: "masks", captureEntity: "captureEntity", audience: "audience", scopes: "scopes",
   identityHeaders: "identityHeaders", add: "addHeaders", remove: "removeHeaders",
+  pdp: "pdp", resources: "resources", resourceType: "resourceType", claims: "claims", requirements: "requirements",
+  onError: "onError", login: "stepUp", "cache.ttl": "cacheTtl", "cache.denyTtl": "cacheDenyTtl", cache: "decisionCache",
+  headers: "policyHeaders",
 };
 const PROVIDER_FIELD = { OidcLoginFilter: "loginProvider", BearerTokenFilter: "bearerProvider", DeviceFlowFilter: "deviceProvider" };
 
@@ -97,7 +121,7 @@ export function placeError(route, path) {
   const panel = TYPE_PANEL[item.type] || null;
   const sub = heap[2] || "";
   const field = sub.startsWith("provider") ? PROVIDER_FIELD[item.type]
-    : CONFIG_FIELD[Object.keys(CONFIG_FIELD).find((k) => sub === k || sub.startsWith(`${k}.`)) || ""] || null;
+    : CONFIG_FIELD[Object.keys(CONFIG_FIELD).find((k) => sub === k || sub.startsWith(`${k}.`) || sub.startsWith(`${k}[`)) || ""] || null;
   return { panel, field };
 }
 

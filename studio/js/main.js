@@ -2,7 +2,7 @@
 // validation as you type, export, deploy and undeploy, try a request, and the live view.
 
 import { ApiError, call, start } from "./api.js";
-import { applyDefaults, fillForm, readForm, setProviders, showErrors, showPanels } from "./form.js";
+import { applyDefaults, fillForm, readForm, setPdps, setProviders, showErrors, showPanels } from "./form.js";
 import { applyForm, fromRoute } from "./model.js";
 import { lineOf, pathLines, render } from "./text.js";
 import { Watch } from "./watch.js";
@@ -13,6 +13,8 @@ const json = $("#json");
 const watch = new Watch();
 // The route being edited, the file it goes to, and the hash of that file when it was opened.
 const state = { route: {}, file: "", hash: null, fileTouched: false, checked: null, errors: [] };
+// The global heap's PDPs, as the gateway lists them; a route's own PDPs are added as it changes.
+let pdps = [];
 
 function status(text, where = "#status") {
   $(where).textContent = text;
@@ -73,6 +75,7 @@ function setFile(file, touched) {
 function show(route, { fromJson = false } = {}) {
   state.route = route;
   if (!fromJson) json.value = render(route);
+  setPdps(form, pdps, route);
   fillForm(form, fromRoute(route));
   gutter();
   validate();
@@ -116,6 +119,7 @@ function jsonChanged() {
   try { route = JSON.parse(json.value); } catch { route = null; }
   if (route && typeof route === "object" && !Array.isArray(route)) {
     state.route = route;
+    setPdps(form, pdps, route);
     fillForm(form, fromRoute(route));
   }
   gutter();
@@ -248,6 +252,7 @@ async function tryIt(event) {
 async function main() {
   const context = await start();
   setProviders(form, context.providers);
+  pdps = context.pdps || [];
   // Text fields as they are typed in; switches, choices and lists once they change.
   const picked = (e) => e.target.type === "checkbox" || e.target.type === "radio" || e.target.tagName === "SELECT";
   form.addEventListener("input", (e) => { if (!picked(e)) formChanged(e); });

@@ -2,6 +2,7 @@
 // capture, and one heap object per capability, found by its type); everything else in the route,
 // including keys written by hand inside the objects the form edits, is left as it was.
 
+import { authorizationConfig, authorizationFields } from "./authorization.js";
 import { buildCondition, parseCondition } from "./condition.js";
 
 export const OWNED = {
@@ -10,10 +11,12 @@ export const OWNED = {
   login: { type: "OidcLoginFilter", name: "login" },
   bearer: { type: "BearerTokenFilter", name: "bearer" },
   device: { type: "DeviceFlowFilter", name: "device" },
+  authorization: { type: "PolicyEnforcementFilter", name: "authorize" },
   headers: { type: "HeaderFilter", name: "headers" },
 };
-// The order filters run in: throttle before login, so that floods never reach the provider.
-const FILTERS = ["throttling", "bearer", "device", "login", "headers"];
+// The order filters run in: throttle before login, so that floods never reach the provider;
+// authorize after authentication, so that the PDP is asked about a known subject.
+const FILTERS = ["throttling", "bearer", "device", "login", "authorization", "headers"];
 const DEFAULT_PERCENTILES = "0.5, 0.9, 0.99";
 const POINTS = ["request", "filtered_request", "response", "filtered_response"];
 
@@ -75,7 +78,7 @@ function capabilities(item, cfg) {
 export function fromRoute(route) {
   const item = (key) => heapItem(route, key);
   const cfg = (key) => (item(key) && item(key).config) || {};
-  return { ...basics(route), ...capabilities(item, cfg) };
+  return { ...basics(route), ...capabilities(item, cfg), ...authorizationFields(!!item("authorization"), cfg("authorization")) };
 }
 
 function setKey(obj, key, value) {
@@ -84,7 +87,7 @@ function setKey(obj, key, value) {
 }
 
 // Config of one capability from the form; keys the form does not know stay as they were.
-function configs(f, old) {
+function configs(f, old, loginName) {
   const rates = Object.fromEntries(lines(f.mappedRates).map((l) => {
     const m = /^(.+?)\s*=\s*(\d+)\s*\/\s*(.+)$/.exec(l);
     return m ? [m[1], { numberOfRequests: Number(m[2]), duration: m[3] }] : [l, {}];
@@ -103,6 +106,7 @@ function configs(f, old) {
     bearer: { provider: f.bearerProvider, audience: f.audience || undefined,
       scopes: list(f.scopes).length ? list(f.scopes) : undefined, identityHeaders: idh },
     device: { provider: f.deviceProvider, identityHeaders: idh },
+    authorization: authorizationConfig(f, old.authorization, loginName),
     headers: { messageType: (old.headers.messageType) || "REQUEST",
       add: Object.keys(pairs(f.addHeaders, ":")).length ? Object.fromEntries(Object.entries(pairs(f.addHeaders, ":")).map(([k, v]) => [k, [v]])) : undefined,
       remove: list(f.removeHeaders).length ? list(f.removeHeaders) : undefined },
@@ -112,9 +116,10 @@ function configs(f, old) {
 function applyHeap(route, f) {
   const heap = Array.isArray(route.heap) ? route.heap : [];
   const old = Object.fromEntries(Object.keys(OWNED).map((k) => [k, (heapItem(route, k) || {}).config || {}]));
-  const fresh = configs(f, old);
+  const fresh = configs(f, old, (heapItem(route, "login") || OWNED.login).name);
   const on = { capture: f.capture && (f.captureEntity || f.maxEntityLength !== "" || list(f.masks).length > 0),
-    throttling: f.throttling, login: f.login, bearer: f.bearer, device: f.device, headers: f.headers };
+    throttling: f.throttling, login: f.login, bearer: f.bearer, device: f.device, headers: f.headers,
+    authorization: f.authorization };
   const names = {};
   for (const key of Object.keys(OWNED)) {
     const existing = heapItem(route, key);

@@ -6,7 +6,6 @@ Set STUDIO_SCREENSHOTS to a folder (the README's come from `docs/`) to keep the 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from idp.driver import IdP
 from tests.support.gateway import GatewayHandle
 from tests.support.login_support import idp_provider, real_idp
 from tests.support.process import free_port
+from tests.support.studio import shot
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
@@ -45,14 +45,6 @@ async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> As
     heap = [idp_provider("corp", idp, displayName="Corporate login")]
     async with studio_gateway(tmp_path, routes, listen=f"127.0.0.1:{port}", heap=heap) as handle:
         yield handle
-
-
-async def shot(page: Page, name: str, at: str = "header") -> None:
-    """Keep a screenshot (scrolled to `at`) when STUDIO_SCREENSHOTS names a folder."""
-    folder = os.environ.get("STUDIO_SCREENSHOTS")
-    if folder:
-        await page.locator(at).scroll_into_view_if_needed()
-        await page.screenshot(path=str(Path(folder) / f"studio-{name}.png"), full_page=False)
 
 
 async def statuses(http: aiohttp.ClientSession, url: str, count: int) -> list[int]:

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.gateway import GatewayHandle
-from tests.support.studio import studio_gateway
+from tests.support.studio import notes_pdp, studio_gateway
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ FOCUSED_NAME = """() => {
 
 @pytest.fixture
 async def gateway(tmp_path: Path, routes_dir: Path) -> AsyncIterator[GatewayHandle]:
-    async with studio_gateway(tmp_path, routes_dir) as handle:
+    async with studio_gateway(tmp_path, routes_dir, heap=[notes_pdp(tmp_path)]) as handle:
         yield handle
 
 
@@ -46,6 +46,20 @@ async def test_every_control_has_a_label(gateway: GatewayHandle, page: Page) -> 
     await page.goto(f"{gateway.admin}/studio/")
     await expect(page.locator("#json-errors")).to_contain_text("No problems")
     assert await page.evaluate(UNLABELLED) == []
+    # The authorization panel's controls are among them, each found by its label.
+    for label in (
+        "Authorization",
+        "Policy decision point",
+        "Resource type",
+        "Claims sent with the subject",
+        "When the PDP gives no answer",
+        "Cache decisions",
+        "Keep permits for",
+        "Keep denies for",
+    ):
+        await expect(page.get_by_label(label, exact=True)).to_have_count(1)
+    for label in ("Resource templates", "Requirements", "Headers from the decision"):
+        await expect(page.get_by_label(label)).to_have_count(1)
 
 
 async def test_a_throttled_captured_route_is_built_and_deployed_with_the_keyboard(
@@ -76,3 +90,36 @@ async def test_a_throttled_captured_route_is_built_and_deployed_with_the_keyboar
         async with http.get(f"{gateway.url}/kb/x") as response:
             found.append(response.status)
     assert found == [200, 429]
+
+
+async def test_an_authorized_route_is_built_and_deployed_with_the_keyboard(
+    gateway: GatewayHandle, page: Page, upstream: Upstream, http: aiohttp.ClientSession
+) -> None:
+    await page.goto(f"{gateway.admin}/studio/")
+    await expect(page.locator("#json-errors")).to_contain_text("No problems")
+    await tab_to(page, "New route")
+    await page.keyboard.press("Enter")
+    await page.keyboard.type("kbnotes")
+    await tab_to(page, "Upstream base URI")
+    await page.keyboard.type(upstream.url)
+    await tab_to(page, "Path prefix")
+    await page.keyboard.type("/notes")
+    await tab_to(page, "Authorization")
+    await page.keyboard.press("Space")
+    await expect(page.locator("#f-pdp")).to_have_value("policies")
+    await tab_to(page, "Resource templates (one per line; a path matching none is denied)")
+    await page.keyboard.type("/notes/{noteId}")
+    await tab_to(page, "When the PDP gives no answer")
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("ArrowDown")
+    await expect(page.locator("#f-onError")).to_have_value("403")
+    await expect(page.locator("#json-errors")).to_contain_text("No problems")
+    await tab_to(page, "Deploy")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#deploy-status")).to_contain_text("Deployed 60-kbnotes.json: loaded")
+    found = []
+    for method in ("DELETE", "GET"):
+        async with http.request(method, f"{gateway.url}/notes/1") as response:
+            found.append(response.status)
+    assert found == [403, 200]
+    assert upstream.paths == ["/notes/1"]

@@ -39,9 +39,54 @@ def hand_written() -> dict[str, Any]:
     return route
 
 
+def authorized_by_hand() -> dict[str, Any]:
+    """Every setting of the authorization panel, and the filter's keys the panel does not show."""
+    config = {
+        "pdp": "policies",
+        "resources": ["/todos", "/todos/{todoId}"],
+        "resourceType": "api",
+        "claims": ["groups", "email"],
+        "action": "${request.method}",
+        "requirements": [
+            {"action": "GET", "resourceId": "/todos"},
+            {"action": "read", "resourceType": "list", "resourceId": "${request.uri.path}"},
+        ],
+        "onError": 403,
+        "login": "signin",
+        "cache": {"enabled": False, "ttl": 30, "denyTtl": "2 s", "size": 100},
+        "headers": {"X-Role": "${policy.attributes.role[0]}"},
+        "context": {"clientAddress": "${contexts.client.remoteAddress}"},
+    }
+    openig = {"openamUrl": "http://am.example.com/openam/", "pepUsername": "pep", "realm": "/", "application": "web"}
+    return {
+        "name": "authorized-by-hand",
+        "heap": [
+            {"name": "local", "type": "PolicyDecisionPoint", "config": {"file": "policies/todo.yaml"}},
+            {"name": "pep", "type": "PolicyEnforcementFilter", "config": config},
+            {"name": "openig", "type": "PolicyEnforcementFilter", "config": openig},
+        ],
+        "handler": {"type": "Chain", "config": {"filters": ["pep", "openig"], "handler": "ClientHandler"}},
+    }
+
+
+def authorized_inline() -> dict[str, Any]:
+    """A PDP declared inside the filter rather than named."""
+    pdp = {"type": "AuthZenPdp", "config": {"url": "http://127.0.0.1:9"}}
+    config = {"pdp": pdp, "resources": ["/todos"]}
+    return {
+        "name": "authorized-inline",
+        "heap": [{"name": "authorize", "type": "PolicyEnforcementFilter", "config": config}],
+        "handler": {"type": "Chain", "config": {"filters": ["authorize"], "handler": "ClientHandler"}},
+    }
+
+
 def examples() -> dict[str, dict[str, Any]]:
     found = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))}
-    return found | {"hand-written": hand_written()}
+    return found | {
+        "hand-written": hand_written(),
+        "authorized-by-hand": authorized_by_hand(),
+        "authorized-inline": authorized_inline(),
+    }
 
 
 async def test_form_round_trip_keeps_every_route_as_written(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from playwright.async_api import Page
 
 from tests.support.gateway import GatewayHandle, running_gateway
 
@@ -91,3 +93,35 @@ def throttled_route(path: str, limit: int = 2) -> dict[str, Any]:
             },
         },
     }
+
+
+# Notes: anyone may read; nobody may delete (no policy allows it, and only a permit forwards).
+NOTES_POLICIES = """\
+resourceTypes:
+  route:
+    patterns: ["/notes", "/notes/{noteId}"]
+    actions: [GET, DELETE]
+policySets:
+  - name: notes
+    resourceTypes: [route]
+    policies:
+      - name: anyone-reads-notes
+        resources: ["/notes", "/notes/{noteId}"]
+        actions: {GET: allow}
+        subjects: [{}]
+"""
+
+
+def notes_pdp(tmp_path: Path, name: str = "policies") -> dict[str, Any]:
+    """A global-heap built-in PDP (in-process, not served) with the notes policies."""
+    file = tmp_path / "notes-policies.yaml"
+    file.write_text(NOTES_POLICIES, encoding="utf-8")
+    return {"name": name, "type": "PolicyDecisionPoint", "config": {"file": str(file)}}
+
+
+async def shot(page: Page, name: str, at: str = "header") -> None:
+    """Keep a screenshot (scrolled to `at`) when STUDIO_SCREENSHOTS names a folder."""
+    folder = os.environ.get("STUDIO_SCREENSHOTS")
+    if folder:
+        await page.locator(at).scroll_into_view_if_needed()
+        await page.screenshot(path=str(Path(folder) / f"studio-{name}.png"), full_page=False)
