@@ -5,18 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.auth.provider import OidcProvider
+from gateway.filters.assignment import AssignmentFilter
 from gateway.filters.bearer import BearerTokenFilter
 from gateway.filters.capture import CaptureDecorator
+from gateway.filters.conditional import ConditionalFilter
 from gateway.filters.device_flow import DeviceFlowFilter
+from gateway.filters.enforcement import ConditionEnforcementFilter
 from gateway.filters.headers import HeaderFilter
+from gateway.filters.location import LocationHeaderFilter
 from gateway.filters.oidc_login import OidcLoginFilter
 from gateway.filters.session import SessionFilter
+from gateway.filters.static_request import StaticRequestFilter
+from gateway.filters.switch import SwitchFilter
 from gateway.filters.throttling import ThrottlingFilter
 from gateway.handlers.chain import Chain
 from gateway.handlers.client import ClientHandler
 from gateway.handlers.dispatch import DispatchHandler
 from gateway.handlers.static import StaticResponseHandler
 from gateway.heap.catalog import Catalog
+from gateway.heap.refused import REFUSED
 from gateway.throttling.rates import MappedThrottlingPolicy
 
 TYPES: tuple[Any, ...] = (
@@ -33,6 +40,12 @@ TYPES: tuple[Any, ...] = (
     DeviceFlowFilter,
     OidcLoginFilter,
     SessionFilter,
+    StaticRequestFilter,
+    AssignmentFilter,
+    ConditionalFilter,
+    ConditionEnforcementFilter,
+    SwitchFilter,
+    LocationHeaderFilter,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.
@@ -42,4 +55,4 @@ DEFAULT_OBJECTS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 # What the global heap (and through it every route's heap) builds from.
-CATALOG = Catalog.of(TYPES, DEFAULT_OBJECTS)
+CATALOG = Catalog.of(TYPES, DEFAULT_OBJECTS, REFUSED)

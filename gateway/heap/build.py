@@ -153,7 +153,9 @@ class Heap:
         type_name = decl.get("type")
         cls = self.catalog.types.get(type_name) if isinstance(type_name, str) else None
         if cls is None:
-            ctx.error(f"{path}.type", _unknown_type(type_name, self.catalog.types))
+            refused = self.catalog.refused.get(type_name) if isinstance(type_name, str) else None
+            message = f"type {type_name!r} is not supported: {refused}" if refused else None
+            ctx.error(f"{path}.type", message or _unknown_type(type_name, self.catalog.types))
             return FAILED
         raw = without_ignored(decl.get("config", {}), cls.Config)
         try:

@@ -1,0 +1,84 @@
+"""Every route file of the corpus, written in OpenIG's documented shapes, loads and does what it says:
+each is served alone by a real gateway in front of a real application, and one request checks its effect."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import aiohttp
+import pytest
+
+from tests.openig.harness import CORPUS, Answer, Case, exercise
+from tests.openig.legacy_app import legacy_app
+from tests.support.fixtures import Serve
+
+
+def _form(answer: Answer) -> dict[str, list[str]]:
+    return parse_qs(answer.seen["body"])
+
+
+CASES: dict[str, Case] = {
+    "01-static-request-post-form.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"], _form(a)) == ("POST", "/login", {
+            "username": ["demo"], "password": ["changeit"]}),
+        path="/login",
+    ),
+    "02-static-request-get-form.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"]) == ("GET", "/search?q=gate+way&lang=en"),
+        path="/anything?term=gate%20way",
+    ),
+    "03-static-request-headers-entity.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"], a.seen["body"], a.header("X-Original-Method"))
+        == ("PUT", "/api/users/42", '{"id": "42"}', ["GET"]),
+        path="/user?id=42",
+    ),
+    "04-assignment-attributes.json": Case(
+        lambda a: (a.header("X-Department"), a.header("X-Reader")) == (["sales"], ["yes"]),
+        headers={"X-Dept": "sales"},
+    ),
+    "05-assignment-request-header.json": Case(
+        lambda a: a.header("X-Remote-User") == ["BJENSEN"], path="/?user=bjensen",
+        headers={"X-Remote-User": "forged"},
+    ),
+    "06-conditional-filter.json": Case(lambda a: a.header("X-Debug") == ["on"], path="/x?debug=1"),
+    "07-condition-enforcement-403.json": Case(lambda a: a.status == 403, headers={"X-Api-Key": "wrong"}),
+    "08-condition-enforcement-failure-handler.json": Case(
+        lambda a: (a.status, a.headers["Allow"], a.text) == (405, "GET", "Only GET here"), method="DELETE"
+    ),
+    "09-switch-on-request.json": Case(
+        lambda a: (a.status, a.text) == (503, "Down for maintenance"), path="/admin/users"
+    ),
+    "10-switch-on-response.json": Case(
+        lambda a: (a.status, a.text) == (502, "The application failed"), path="/status/500"
+    ),
+    "11-location-header-default.json": Case(
+        lambda a: a.status == 302 and a.headers["Location"].endswith("/landing?from=app")
+        and a.headers["Location"].startswith("http://127.0.0.1:") and "8081" not in a.headers["Location"],
+        path="/redirect",
+    ),
+    "12-location-header-baseuri.json": Case(
+        lambda a: a.headers["Location"] == "https://www.example.com/landing?from=app", path="/redirect"
+    ),
+}
+
+
+@pytest.fixture
+async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
+    """The legacy application's origin."""
+    server = await aiohttp_server(legacy_app())
+    yield str(server.make_url("")).rstrip("/")
+
+
+def test_every_corpus_file_has_a_case() -> None:
+    assert sorted(path.name for path in CORPUS.glob("*.json")) == sorted(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+async def test_the_route_file_loads_and_acts(
+    name: str, serve: Serve, http: aiohttp.ClientSession, app_url: str
+) -> None:
+    answer = await exercise(serve, http, name, CASES[name], app_url)
+    assert answer.status != 500, answer.text
+    assert CASES[name].check(answer), f"{answer.status} {dict(answer.headers)} {answer.text}"
