@@ -9,8 +9,11 @@ from gateway.filters.assignment import AssignmentFilter
 from gateway.filters.bearer import BearerTokenFilter
 from gateway.filters.capture import CaptureDecorator
 from gateway.filters.conditional import ConditionalFilter
+from gateway.filters.cookies import CookieFilter
 from gateway.filters.device_flow import DeviceFlowFilter
 from gateway.filters.enforcement import ConditionEnforcementFilter
+from gateway.filters.entity_extract import EntityExtractFilter
+from gateway.filters.file_attributes import FileAttributesFilter
 from gateway.filters.headers import HeaderFilter
 from gateway.filters.location import LocationHeaderFilter
 from gateway.filters.oidc_login import OidcLoginFilter
@@ -21,9 +24,11 @@ from gateway.filters.throttling import ThrottlingFilter
 from gateway.handlers.chain import Chain
 from gateway.handlers.client import ClientHandler
 from gateway.handlers.dispatch import DispatchHandler
+from gateway.handlers.monitor import MonitorEndpointHandler
 from gateway.handlers.static import StaticResponseHandler
 from gateway.heap.catalog import Catalog
 from gateway.heap.refused import REFUSED
+from gateway.throttling.default_rate import DefaultRateThrottlingPolicy
 from gateway.throttling.rates import MappedThrottlingPolicy
 
 TYPES: tuple[Any, ...] = (
@@ -46,6 +51,11 @@ TYPES: tuple[Any, ...] = (
     ConditionEnforcementFilter,
     SwitchFilter,
     LocationHeaderFilter,
+    CookieFilter,
+    EntityExtractFilter,
+    FileAttributesFilter,
+    DefaultRateThrottlingPolicy,
+    MonitorEndpointHandler,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.

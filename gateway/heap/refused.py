@@ -23,8 +23,7 @@ REFUSED: dict[str, str] = {
     ),
     "UmaFilter": "User-Managed Access is not provided; use OAuth2ResourceServerFilter with scopes",
     "CryptoHeaderFilter": (
-        "it encrypts headers with DES, which is broken; send identity over TLS with HeaderFilter, "
-        "or as a signed token"
+        "it encrypts headers with DES, which is broken; send identity over TLS with HeaderFilter, or as a signed token"
     ),
     "TokenTransformationFilter": (
         "it needs OpenAM's REST STS; use OAuth2ResourceServerFilter to validate the token "

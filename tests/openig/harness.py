@@ -57,13 +57,17 @@ def route_text(name: str, app_url: str, **replace: str) -> str:
 
 
 async def exercise(
-    serve: Serve, http: aiohttp.ClientSession, name: str, case: Case, app_url: str, **replace: str
+    serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, name: str, case: Case, app_url: str, **replace: str
 ) -> Answer:
     """Serve the file alone and send the case's request."""
+    for companion in CORPUS.glob("*.csv"):
+        (routes_dir / companion.name).write_bytes(companion.read_bytes())
     gateway = await serve(**{name: route_text(name, app_url, **replace)})
     url = f"{gateway.url}{case.path}"
     for _ in range(case.before):
-        async with http.request(case.method, url, headers=case.headers, data=case.data, allow_redirects=False) as response:
+        async with http.request(
+            case.method, url, headers=case.headers, data=case.data, allow_redirects=False
+        ) as response:
             await response.read()
     async with http.request(case.method, url, headers=case.headers, data=case.data, allow_redirects=False) as response:
         return Answer(response.status, response.headers, await response.text())

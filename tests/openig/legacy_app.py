@@ -1,10 +1,10 @@
 """A small legacy web application on loopback, the upstream of the OpenIG corpus routes.
 
-    /redirect       302 to an absolute URL on the application itself
-    /cookies        sets `app=1` and `tracker=2`
-    /page           an HTML page with a CSRF token and a user name in it
-    /status/N       answers status N
-    anything else   the echo record as JSON: method, raw path, headers (name → values), cookies, body text
+/redirect       302 to an absolute URL on the application itself
+/cookies        sets `app=1` and `tracker=2`
+/page           an HTML page with a CSRF token and a user name in it
+/status/N       answers status N
+anything else   the echo record as JSON: method, raw path, headers (name → values), cookies, body text
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ each is served alone by a real gateway in front of a real application, and one r
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -11,7 +12,7 @@ import aiohttp
 import pytest
 
 from tests.openig.harness import CORPUS, Answer, Case, exercise
-from tests.openig.legacy_app import legacy_app
+from tests.openig.legacy_app import PAGE, legacy_app
 from tests.support.fixtures import Serve
 
 
@@ -21,8 +22,10 @@ def _form(answer: Answer) -> dict[str, list[str]]:
 
 CASES: dict[str, Case] = {
     "01-static-request-post-form.json": Case(
-        lambda a: (a.seen["method"], a.seen["path"], _form(a)) == ("POST", "/login", {
-            "username": ["demo"], "password": ["changeit"]}),
+        lambda a: (
+            (a.seen["method"], a.seen["path"], _form(a))
+            == ("POST", "/login", {"username": ["demo"], "password": ["changeit"]})
+        ),
         path="/login",
     ),
     "02-static-request-get-form.json": Case(
@@ -30,8 +33,10 @@ CASES: dict[str, Case] = {
         path="/anything?term=gate%20way",
     ),
     "03-static-request-headers-entity.json": Case(
-        lambda a: (a.seen["method"], a.seen["path"], a.seen["body"], a.header("X-Original-Method"))
-        == ("PUT", "/api/users/42", '{"id": "42"}', ["GET"]),
+        lambda a: (
+            (a.seen["method"], a.seen["path"], a.seen["body"], a.header("X-Original-Method"))
+            == ("PUT", "/api/users/42", '{"id": "42"}', ["GET"])
+        ),
         path="/user?id=42",
     ),
     "04-assignment-attributes.json": Case(
@@ -39,7 +44,8 @@ CASES: dict[str, Case] = {
         headers={"X-Dept": "sales"},
     ),
     "05-assignment-request-header.json": Case(
-        lambda a: a.header("X-Remote-User") == ["BJENSEN"], path="/?user=bjensen",
+        lambda a: a.header("X-Remote-User") == ["BJENSEN"],
+        path="/?user=bjensen",
         headers={"X-Remote-User": "forged"},
     ),
     "06-conditional-filter.json": Case(lambda a: a.header("X-Debug") == ["on"], path="/x?debug=1"),
@@ -54,12 +60,52 @@ CASES: dict[str, Case] = {
         lambda a: (a.status, a.text) == (502, "The application failed"), path="/status/500"
     ),
     "11-location-header-default.json": Case(
-        lambda a: a.status == 302 and a.headers["Location"].endswith("/landing?from=app")
-        and a.headers["Location"].startswith("http://127.0.0.1:") and "8081" not in a.headers["Location"],
+        lambda a: (
+            a.status == 302
+            and a.headers["Location"].endswith("/landing?from=app")
+            and a.headers["Location"].startswith("http://127.0.0.1:")
+            and "8081" not in a.headers["Location"]
+        ),
         path="/redirect",
     ),
     "12-location-header-baseuri.json": Case(
         lambda a: a.headers["Location"] == "https://www.example.com/landing?from=app", path="/redirect"
+    ),
+    "13-cookie-filter-manage-default.json": Case(
+        lambda a: (
+            a.headers.getall("Set-Cookie") == [a.headers["Set-Cookie"]]
+            and a.headers["Set-Cookie"].startswith("gateway-cookie-jar=")
+            and "HttpOnly" in a.headers["Set-Cookie"]
+        ),
+        path="/cookies",
+    ),
+    "14-cookie-filter-suppress-relay.json": Case(
+        lambda a: (
+            a.seen["cookies"] == {"app": "a", "lang": "fr"}
+            and [c.split(";")[0] for c in a.headers.getall("Set-Cookie")] == ["app=1"]
+        ),
+        path="/cookies",
+        headers={"Cookie": "app=a; lang=fr; iPlanetDirectoryPro=AQIC; other=x"},
+    ),
+    "15-entity-extract-response.json": Case(
+        lambda a: (a.headers["X-Csrf"], a.headers["X-User"], a.text) == ("tok-123", "Jensen, Babs", PAGE),
+        path="/page",
+    ),
+    "16-entity-extract-request.json": Case(
+        lambda a: (a.header("X-Extracted-User"), a.seen["body"]) == (["bjensen"], "user=bjensen&lang=en"),
+        method="POST",
+        data="user=bjensen&lang=en",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
+    "17-file-attributes-csv.json": Case(
+        lambda a: _form(a) == {"username": ["bjensen"], "password": ["hifalutin"]},
+        headers={"X-Email": "bjensen@example.com"},
+    ),
+    "18-default-rate-throttling.json": Case(lambda a: a.status == 429 and "Retry-After" in a.headers, before=2),
+    "19-monitor-endpoint.json": Case(
+        lambda a: a.status == 200 and a.seen["19-monitor-endpoint"]["requests"]["total"] >= 1,
+        path="/openig/monitoring",
+        before=1,
     ),
 }
 
@@ -77,8 +123,8 @@ def test_every_corpus_file_has_a_case() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_the_route_file_loads_and_acts(
-    name: str, serve: Serve, http: aiohttp.ClientSession, app_url: str
+    name: str, serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, app_url: str
 ) -> None:
-    answer = await exercise(serve, http, name, CASES[name], app_url)
+    answer = await exercise(serve, routes_dir, http, name, CASES[name], app_url)
     assert answer.status != 500, answer.text
     assert CASES[name].check(answer), f"{answer.status} {dict(answer.headers)} {answer.text}"
