@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="lint route files; exit 1 on any problem")
     check.add_argument("paths", nargs="*", type=Path, help="route files or folders (default: the routes folder)")
     check.add_argument("--config", type=Path, help="also check this gateway.yaml and its heap")
+    check.add_argument("--openig", type=Path, metavar="DIR", help="migration report for a folder of OpenIG routes")
     sub.add_parser("schema", help="print the JSON Schema of a route file")
     return parser
 
@@ -54,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "schema":
         return _schema()
+    if args.command == "check" and args.openig is not None:
+        return _migration(args.openig, args.config)
     if args.command == "check":
         return _check(args.paths, args.config)
     from gateway.serve import serve
@@ -95,6 +98,18 @@ def _check(paths: list[Path], config: Path | None) -> int:
     warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
     print(f"{len(report.errors)} problem(s){warned}" if report.errors or warned else "ok", file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def _migration(folder: Path, config: Path | None) -> int:
+    from gateway.migration import migration_report, report_lines
+
+    if not folder.is_dir():
+        print(f"{folder}: not a folder", file=sys.stderr)
+        return 2
+    verdicts = migration_report(folder, config)
+    for line in report_lines(verdicts):
+        print(line)
+    return 0 if all(v.outcome == "loads" for v in verdicts) else 1
 
 
 def _not_started(errors: list[ConfigError]) -> int:
