@@ -17,6 +17,7 @@ from gateway.filters.file_attributes import FileAttributesFilter
 from gateway.filters.headers import HeaderFilter
 from gateway.filters.location import LocationHeaderFilter
 from gateway.filters.oidc_login import OidcLoginFilter
+from gateway.filters.password_replay import PasswordReplayFilter
 from gateway.filters.session import SessionFilter
 from gateway.filters.static_request import StaticRequestFilter
 from gateway.filters.switch import SwitchFilter
@@ -56,6 +57,7 @@ TYPES: tuple[Any, ...] = (
     FileAttributesFilter,
     DefaultRateThrottlingPolicy,
     MonitorEndpointHandler,
+    PasswordReplayFilter,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+LOGIN = (
+    '<html><h1>Please sign in</h1><form method="post">'
+    '<input type="hidden" name="loginToken" value="lt-987"/></form></html>'
+)
 PAGE = '<html><form><input name="csrf" value="tok-123"/><span id="user">Babs Jensen</span></form></html>'
 
 
@@ -39,6 +43,16 @@ async def _page(request: web.Request) -> web.Response:
     return web.Response(text=PAGE, content_type="text/html")
 
 
+async def _login(request: web.Request) -> web.Response:
+    return web.Response(text=LOGIN, content_type="text/html")
+
+
+async def _protected(request: web.Request) -> web.Response:
+    if request.cookies.get("session") != "ok":
+        return await _login(request)
+    return await _echo(request)
+
+
 async def _status(request: web.Request) -> web.Response:
     return web.Response(status=int(request.match_info["code"]), text="status")
 
@@ -49,6 +63,8 @@ def legacy_app() -> web.Application:
     app.router.add_get("/redirect", _redirect)
     app.router.add_route("*", "/cookies", _cookies)
     app.router.add_route("*", "/page", _page)
+    app.router.add_get("/login", _login)
+    app.router.add_route("*", "/protected", _protected)
     app.router.add_route("*", "/status/{code}", _status)
     app.router.add_route("*", "/{tail:.*}", _echo)
     return app

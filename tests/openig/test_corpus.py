@@ -107,6 +107,25 @@ CASES: dict[str, Case] = {
         path="/openig/monitoring",
         before=1,
     ),
+    "20-password-replay-login-page.json": Case(
+        lambda a: (
+            (a.seen["method"], a.seen["path"], _form(a))
+            == ("POST", "/login", {"username": ["demo"], "password": ["changeit"]})
+        ),
+        path="/login",
+    ),
+    "21-password-replay-extractions.json": Case(
+        lambda a: _form(a) == {"username": ["demo"], "password": ["changeit"], "loginToken": ["lt-987"]},
+        path="/login",
+    ),
+    "22-password-replay-content-marker.json": Case(
+        lambda a: (a.seen["method"], _form(a)["from"]) == ("POST", ["/protected"]), path="/protected"
+    ),
+    "23-password-replay-credentials-file.json": Case(
+        lambda a: _form(a) == {"username": ["demo"], "password": ["changeit"]},
+        path="/login",
+        headers={"X-Email": "demo@example.com"},
+    ),
 }
 
 
