@@ -112,6 +112,7 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     condition_ok = not ctx.errors
     base = compile_base_uri(model.baseURI, "$.baseURI", ctx) if model.baseURI else None
     ctx.heap = heap = Heap(ctx, model.heap, "$.heap", parent)
+    heap.global_decorators = model.globalDecorators
     handler = ctx.resolve_handler(model.handler, "$.handler")
     heap.build_all()
     if model.capture is not None and services.decorate is not None:

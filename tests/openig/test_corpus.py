@@ -126,6 +126,8 @@ CASES: dict[str, Case] = {
         path="/login",
         headers={"X-Email": "demo@example.com"},
     ),
+    "24-custom-named-decorator.json": Case(lambda a: a.header("X-Trace") == ["corpus-24"]),
+    "25-global-decorators.json": Case(lambda a: (a.text, a.headers["X-Greeted"]) == ("hello from the gateway", "yes")),
 }
 
 
