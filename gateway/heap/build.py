@@ -177,9 +177,7 @@ class Heap:
             return FAILED
         return self._decorate(obj, decl, decorations, path, ctx)
 
-    def _decorate(
-        self, obj: Any, decl: Mapping[str, Any], named: dict[str, Any], path: str, ctx: BuildContext
-    ) -> Any:
+    def _decorate(self, obj: Any, decl: Mapping[str, Any], named: dict[str, Any], path: str, ctx: BuildContext) -> Any:
         """Apply `capture`, the decorators named as keys, then the route's `globalDecorators`."""
         decorate = ctx.services.decorate
         if decorate is None:
