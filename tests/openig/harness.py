@@ -60,7 +60,7 @@ async def exercise(
     serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, name: str, case: Case, app_url: str, **replace: str
 ) -> Answer:
     """Serve the file alone and send the case's request."""
-    for companion in CORPUS.glob("*.csv"):
+    for companion in (path for path in CORPUS.iterdir() if path.suffix != ".json"):
         (routes_dir / companion.name).write_bytes(companion.read_bytes())
     gateway = await serve(**{name: route_text(name, app_url, **replace)})
     url = f"{gateway.url}{case.path}"

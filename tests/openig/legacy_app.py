@@ -24,7 +24,7 @@ async def _echo(request: web.Request) -> web.Response:
         headers.setdefault(name.lower(), []).append(value)
     body = (await request.read()).decode("utf-8", "replace")
     record = {"method": request.method, "path": request.raw_path, "headers": headers, "body": body}
-    return web.json_response({**record, "cookies": dict(request.cookies)})
+    return web.json_response({**record, "cookies": dict(request.cookies)}, headers={"X-App-Version": "1.0"})
 
 
 async def _redirect(request: web.Request) -> web.Response:

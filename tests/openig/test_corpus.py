@@ -128,6 +128,107 @@ CASES: dict[str, Case] = {
     ),
     "24-custom-named-decorator.json": Case(lambda a: a.header("X-Trace") == ["corpus-24"]),
     "25-global-decorators.json": Case(lambda a: (a.text, a.headers["X-Greeted"]) == ("hello from the gateway", "yes")),
+    "26-header-filter-request.json": Case(
+        lambda a: (a.header("X-Secret"), a.header("X-Gateway")) == ([], ["openig-corpus"]), headers={"X-Secret": "s"}
+    ),
+    "27-header-filter-response.json": Case(
+        lambda a: (
+            (a.headers["X-Frame-Options"], "X-App-Version" in a.headers) == ("DENY", False)
+            and a.headers["Strict-Transport-Security"] == "max-age=31536000"
+        )
+    ),
+    "28-static-response-json.json": Case(
+        lambda a: (
+            a.headers["Content-Type"].startswith("application/json") and a.seen == {"status": "up", "method": "GET"}
+        ),
+        path="/health",
+    ),
+    "29-static-response-gone.json": Case(
+        lambda a: (a.status, a.text) == (410, "This page has moved on"), path="/old/x"
+    ),
+    "30-dispatch-handler-api.json": Case(lambda a: a.seen["path"] == "/api/orders?n=1", path="/api/orders?n=1"),
+    "31-dispatch-handler-fallback.json": Case(lambda a: (a.status, a.text) == (403, "Not for you"), path="/private"),
+    "32-throttling-fixed-rate.json": Case(lambda a: a.status == 429, headers={"X-Client": "c1"}, before=1),
+    "33-throttling-mapped-policy.json": Case(lambda a: a.status == 429, headers={"X-Plan": "bronze"}, before=1),
+    "34-condition-query-param.json": Case(lambda a: a.seen["path"] == "/home?app=crm", path="/home?app=crm"),
+    "35-json5-comments-quotes.json": Case(
+        lambda a: a.header("X-Report-Reader") == ["json5 // not a comment"], path="/reports/q3"
+    ),
+    "36-underscore-disabled-keys.json": Case(
+        lambda a: a.header("X-Enabled") == ["yes"] and a.header("User-Agent") != []
+    ),
+    "37-comment-keys.json": Case(lambda a: a.header("X-Tenant") == ["intranet"]),
+    "38-chain-named-heap-objects.json": Case(lambda a: a.header("X-Tag") == ["named"]),
+    "39-client-handler-keep-host.json": Case(lambda a: a.header("Host") == a.header("X-Forwarded-Host")),
+    "40-assignment-on-response.json": Case(lambda a: a.headers["X-Upstream-Status"] == "201", path="/status/201"),
+    "41-switch-multiple-cases.json": Case(lambda a: (a.status, a.text) == (200, "beta site"), headers={"X-Beta": "on"}),
+    "42-switch-no-case-passes.json": Case(lambda a: a.seen["method"] == "PUT", method="PUT"),
+    "43-conditional-filter-skips.json": Case(lambda a: a.header("X-Posted") == [] and a.seen["method"] == "GET"),
+    "44-conditional-static-request.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"]) == ("POST", "/archive/doc/7"), method="DELETE", path="/doc/7"
+    ),
+    "45-enforcement-allows.json": Case(
+        lambda a: a.status == 200 and a.seen["method"] == "GET", headers={"X-Roles": "user,admin"}
+    ),
+    "46-static-request-relative-uri.json": Case(lambda a: a.seen["path"] == "/v2/items/3?legacy=true", path="/items/3"),
+    "47-static-request-delete.json": Case(
+        lambda a: (
+            (a.seen["method"], a.seen["path"], a.header("X-Reason")) == ("DELETE", "/sessions/current", ["logout"])
+        )
+    ),
+    "48-entity-extract-no-match.json": Case(
+        lambda a: (a.headers["X-Found"], a.headers["X-Csrf"]) == ("", "tok-123"), path="/page"
+    ),
+    "49-entity-extract-json.json": Case(lambda a: a.headers["X-Seen-Method"] == "PATCH", method="PATCH"),
+    "50-file-attributes-tab.json": Case(
+        lambda a: (a.header("X-Staff-Name"), a.header("X-Staff-Dept")) == (["Babs Jensen"], ["Sales"]), path="/?id=7"
+    ),
+    "51-file-attributes-colon.json": Case(
+        lambda a: (a.header("X-Uid"), a.header("X-Home")) == (["1001"], ["/home/b:jensen"]),
+        headers={"X-User": "bjensen"},
+    ),
+    "52-file-attributes-no-record.json": Case(
+        lambda a: (a.status, a.text) == (401, "Unknown user"), headers={"X-User": "nobody"}
+    ),
+    "53-cookie-filter-relay-default.json": Case(
+        lambda a: (
+            a.seen["cookies"] == {"a": "1"}
+            and sorted(c.split(";")[0] for c in a.headers.getall("Set-Cookie")) == ["app=1", "tracker=2"]
+        ),
+        path="/cookies",
+        headers={"Cookie": "a=1"},
+    ),
+    "54-cookie-filter-managed-list.json": Case(
+        lambda a: sorted(c.split("=")[0] for c in a.headers.getall("Set-Cookie")) == ["gateway-cookie-jar", "tracker"],
+        path="/cookies",
+    ),
+    "55-location-header-foreign-untouched.json": Case(
+        lambda a: a.headers["Location"] == "http://elsewhere.example.org/next"
+    ),
+    "56-monitor-with-percentiles.json": Case(
+        lambda a: "56-monitor-with-percentiles" in a.seen, path="/monitoring", before=1
+    ),
+    "57-default-rate-gold.json": Case(lambda a: a.status == 200, headers={"X-Plan": "gold"}, before=3),
+    "58-password-replay-passthrough.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"]) == ("GET", "/account"), path="/account"
+    ),
+    "59-password-replay-marker-no-match.json": Case(
+        lambda a: (a.seen["method"], a.seen["cookies"]) == ("GET", {"session": "ok"}),
+        path="/protected",
+        headers={"Cookie": "session=ok"},
+    ),
+    "60-static-request-from-request.json": Case(
+        lambda a: (
+            (a.seen["path"], _form(a), a.header("X-Requested-By"))
+            == ("/api/search", {"q": ["gw"], "page": ["2"]}, ["corpus-client"])
+        ),
+        path="/find?q=gw&page=2",
+        headers={"User-Agent": "corpus-client"},
+    ),
+    "61-assignment-condition-false.json": Case(lambda a: a.header("X-Posted") == [""] or a.header("X-Posted") == []),
+    "62-switch-response-replaces-404.json": Case(
+        lambda a: (a.status, a.text) == (404, "<h1>Nothing here</h1>"), path="/status/404"
+    ),
 }
 
 
