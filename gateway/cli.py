@@ -1,4 +1,4 @@
-"""Command line: `gateway serve | check | schema`."""
+"""Command line: `gateway serve | check | schema | import-openig`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, help="also check this gateway.yaml and its heap")
     check.add_argument("--openig", type=Path, metavar="DIR", help="migration report for a folder of OpenIG routes")
     sub.add_parser("schema", help="print the JSON Schema of a route file")
+    imp = sub.add_parser("import-openig", help="write a gateway.yaml from an OpenIG config.json")
+    imp.add_argument("config_json", type=Path, help="OpenIG config.json")
+    imp.add_argument("-o", "--output", type=Path, default=Path("gateway.yaml"), help="where to write (gateway.yaml)")
     return parser
 
 
@@ -55,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "schema":
         return _schema()
+    if args.command == "import-openig":
+        return _import(args.config_json, args.output)
     if args.command == "check" and args.openig is not None:
         return _migration(args.openig, args.config)
     if args.command == "check":
@@ -110,6 +115,21 @@ def _migration(folder: Path, config: Path | None) -> int:
     for line in report_lines(verdicts):
         print(line)
     return 0 if all(v.outcome == "loads" for v in verdicts) else 1
+
+
+def _import(source: Path, output: Path) -> int:
+    from gateway.openig_import import import_config, render
+
+    imported = import_config(source)
+    for error in imported.errors:
+        print(error, file=sys.stderr)
+    if imported.errors:
+        return 1
+    output.write_text(render(imported, source), encoding="utf-8")
+    for note in imported.notes:
+        print(f"not carried over: {note}")
+    print(f"wrote {output}", file=sys.stderr)
+    return 0
 
 
 def _not_started(errors: list[ConfigError]) -> int:
