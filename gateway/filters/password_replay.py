@@ -68,7 +68,7 @@ class PasswordReplayFilter:
             if found is not None:
                 extractions.append((item.name, found))
         credentials = ctx.resolve_filter(config.credentials, "credentials") if config.credentials else None
-        replay = ctx.resolve_filter({"type": "StaticRequestFilter", "config": config.request}, "request")
+        replay = _replay_filter(config.request, ctx)
         return cls(login_page, marker, credentials, replay, tuple(extractions))
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
@@ -99,6 +99,17 @@ class PasswordReplayFilter:
         for name, pattern in self.extractions:
             found = pattern.search(text)
             extracted[name] = (found.group(1) if found.groups() else found.group(0)) if found else None
+
+
+def _replay_filter(request: dict[str, Any], ctx: BuildContext) -> Filter:
+    """The login request, built as the StaticRequestFilter it is; its errors point into `request` itself."""
+    before = len(ctx.errors)
+    replay = ctx.resolve_filter({"type": "StaticRequestFilter", "config": request}, "request")
+    inner, outer = ctx.where("request.config"), ctx.where("request")
+    for error in ctx.errors[before:]:
+        if error.path == inner or error.path.startswith((f"{inner}.", f"{inner}[")):
+            error.path = outer + error.path[len(inner) :]
+    return replay
 
 
 def _pattern(text: str | None, path: str, ctx: BuildContext) -> re.Pattern[str] | None:
