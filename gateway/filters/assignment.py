@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class Binding(BaseModel):
+class AssignmentBinding(BaseModel):
     """One assignment: when `condition` holds, `target` gets the value of `value`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -42,8 +42,12 @@ class AssignmentFilter:
 
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        onRequest: list[Binding] = Field(default_factory=list, description="Assignments before the request goes on.")
-        onResponse: list[Binding] = Field(default_factory=list, description="Assignments when the response is back.")
+        onRequest: list[AssignmentBinding] = Field(
+            default_factory=list, description="Assignments before the request goes on."
+        )
+        onResponse: list[AssignmentBinding] = Field(
+            default_factory=list, description="Assignments when the response is back."
+        )
 
     on_request: tuple[_Assignment, ...]
     on_response: tuple[_Assignment, ...]
@@ -73,7 +77,9 @@ class AssignmentFilter:
                 exchange.scope.refresh("request")
 
 
-def _compile(bindings: list[Binding], path: str, ctx: BuildContext, on_response: bool) -> tuple[_Assignment, ...]:
+def _compile(
+    bindings: list[AssignmentBinding], path: str, ctx: BuildContext, on_response: bool
+) -> tuple[_Assignment, ...]:
     compile_ = partial(response_expression, ctx) if on_response else ctx.expression
     out = []
     for index, binding in enumerate(bindings):

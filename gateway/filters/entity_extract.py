@@ -32,7 +32,7 @@ class BodyTooLarge(GatewayError):
     public = "The request body is too large."
 
 
-class Binding(BaseModel):
+class ExtractBinding(BaseModel):
     """One extraction: the first match of `pattern`, through `template`, stored under `key`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -65,7 +65,7 @@ class EntityExtractFilter:
         messageType: Literal["REQUEST", "RESPONSE", "request", "response"] = Field(description="Which body to search.")
         charset: str = Field("utf-8", description="The body's character set.")
         target: str = Field(description=f"Where the map of results goes: {SUPPORTED}.")
-        bindings: list[Binding] = Field(description="The patterns to find.")
+        bindings: list[ExtractBinding] = Field(description="The patterns to find.")
 
     on_request: bool
     charset: str

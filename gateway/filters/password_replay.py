@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class Extraction(BaseModel):
+class LoginPageExtraction(BaseModel):
     """A value read from the login page into `attributes.extracted.<name>`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +45,7 @@ class PasswordReplayFilter:
             None, description="A regular expression that matches a response that is the login page."
         )
         credentials: Ref | None = Field(None, description="A filter that makes the credentials available first.")
-        loginPageExtractions: list[Extraction] = Field(
+        loginPageExtractions: list[LoginPageExtraction] = Field(
             default_factory=list, description="Values to read from the login page before replaying."
         )
 

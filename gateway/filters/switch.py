@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class Case(BaseModel):
+class SwitchCase(BaseModel):
     """One case: when `condition` holds (or there is none), `handler` answers."""
 
     model_config = ConfigDict(extra="forbid")
@@ -38,8 +38,8 @@ class SwitchFilter:
 
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        onRequest: list[Case] = Field(default_factory=list, description="Cases tried before the request goes on.")
-        onResponse: list[Case] = Field(default_factory=list, description="Cases tried when the response is back.")
+        onRequest: list[SwitchCase] = Field(default_factory=list, description="Cases tried before the request goes on.")
+        onResponse: list[SwitchCase] = Field(default_factory=list, description="Cases tried when the response is back.")
 
     on_request: _Cases
     on_response: _Cases
@@ -81,7 +81,7 @@ def _first(cases: _Cases, scope: Mapping[str, Any]) -> HandlerFn | None:
     return None
 
 
-def _compile(cases: list[Case], path: str, ctx: BuildContext, on_response: bool) -> _Cases:
+def _compile(cases: list[SwitchCase], path: str, ctx: BuildContext, on_response: bool) -> _Cases:
     compile_ = partial(response_expression, ctx) if on_response else ctx.expression
     return tuple(
         (

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 import aiohttp
 import pytest
 
+from gateway.routing.source import parse_json
 from tests.openig.harness import CORPUS, Answer, Case, exercise
 from tests.openig.legacy_app import PAGE, legacy_app
 from tests.support.fixtures import Serve
@@ -237,6 +238,49 @@ async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
     """The legacy application's origin."""
     server = await aiohttp_server(legacy_app())
     yield str(server.make_url("")).rstrip("/")
+
+
+# The OpenIG types the corpus exercises, each in at least one file (a test above checks its effect).
+EXERCISED_TYPES = {
+    "AssignmentFilter",
+    "Chain",
+    "ClientHandler",
+    "ConditionalFilter",
+    "ConditionEnforcementFilter",
+    "CookieFilter",
+    "CaptureDecorator",
+    "DefaultRateThrottlingPolicy",
+    "DispatchHandler",
+    "EntityExtractFilter",
+    "FileAttributesFilter",
+    "HeaderFilter",
+    "LocationHeaderFilter",
+    "MappedThrottlingPolicy",
+    "MonitorEndpointHandler",
+    "PasswordReplayFilter",
+    "StaticRequestFilter",
+    "StaticResponseHandler",
+    "SwitchFilter",
+    "ThrottlingFilter",
+}
+
+
+def _types(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["type"]} if isinstance(node.get("type"), str) else set()
+        return found.union(*(_types(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_types(item) for item in node))
+    return set()
+
+
+def test_the_corpus_uses_every_openig_type_it_claims() -> None:
+    used: set[str] = set()
+    for path in CORPUS.glob("*.json"):
+        data, errors = parse_json(path.read_text(encoding="utf-8"), path.name)
+        assert errors == []
+        used |= _types(data)
+    assert EXERCISED_TYPES - used == set()
 
 
 def test_every_corpus_file_has_a_case() -> None:
