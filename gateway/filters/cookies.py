@@ -13,6 +13,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
+from multidict import CIMultiDict
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.keys import EXCHANGE
@@ -58,16 +59,8 @@ class CookieFilter:
         exchange = request[EXCHANGE]
         jar_id = request.cookies.get(JAR_COOKIE)
         jar = self._jar(jar_id)
-        headers = exchange.edit_headers(request.headers)
-        kept = [
-            (name, value)
-            for name, value in _pairs(headers.getall("Cookie", []))
-            if name != JAR_COOKIE and self.action(name) == "RELAY"
-        ]
-        kept += list(jar.items()) if jar is not None else []
-        headers.popall("Cookie", None)
-        if kept:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in kept)
+        if jar is not None or "Cookie" in exchange.request_headers(request.headers):
+            self._request_cookies(exchange.edit_headers(request.headers), jar)
         response = await next(request)
         managed = self._from_response(response)
         if managed:
@@ -77,6 +70,18 @@ class CookieFilter:
                 response.set_cookie(JAR_COOKIE, jar_id, path="/", httponly=True, samesite="Lax")
             _merge(jar, managed)
         return response
+
+    def _request_cookies(self, headers: CIMultiDict[str], jar: dict[str, str] | None) -> None:
+        """The relayed cookies of the client, then the managed ones of its jar."""
+        kept = [
+            (name, value)
+            for name, value in _pairs(headers.getall("Cookie", []))
+            if name != JAR_COOKIE and self.action(name) == "RELAY"
+        ]
+        kept += list(jar.items()) if jar is not None else []
+        headers.popall("Cookie", None)
+        if kept:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in kept)
 
     def _from_response(self, response: web.StreamResponse) -> dict[str, str | None]:
         """Managed cookies the application set (None = deleted); suppressed and managed leave the response."""
