@@ -1,4 +1,4 @@
-"""Command line: `gateway serve | check | schema`."""
+"""Command line: `gateway serve | check | schema | import-openig`."""
 
 from __future__ import annotations
 
@@ -30,8 +30,12 @@ def _parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, help="route files or folders, policy files (.yaml) (default: the routes folder)"
     )
     check.add_argument("--config", type=Path, help="also check this gateway.yaml and its heap")
+    check.add_argument("--openig", type=Path, metavar="DIR", help="migration report for a folder of OpenIG routes")
     schema = sub.add_parser("schema", help="print the JSON Schema of a route file")
     schema.add_argument("--policies", action="store_true", help="the schema of a policy file instead")
+    imp = sub.add_parser("import-openig", help="write a gateway.yaml from an OpenIG config.json")
+    imp.add_argument("config_json", type=Path, help="OpenIG config.json")
+    imp.add_argument("-o", "--output", type=Path, default=Path("gateway.yaml"), help="where to write (gateway.yaml)")
     return parser
 
 
@@ -57,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "schema":
         return _schema(args.policies)
+    if args.command == "import-openig":
+        return _import(args.config_json, args.output)
+    if args.command == "check" and args.openig is not None:
+        return _migration(args.openig, args.config)
     if args.command == "check":
         return _check(args.paths, args.config)
     from gateway.serve import serve
@@ -99,6 +107,33 @@ def _check(paths: list[Path], config: Path | None) -> int:
     warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
     print(f"{len(report.errors)} problem(s){warned}" if report.errors or warned else "ok", file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def _migration(folder: Path, config: Path | None) -> int:
+    from gateway.migration import migration_report, report_lines
+
+    if not folder.is_dir():
+        print(f"{folder}: not a folder", file=sys.stderr)
+        return 2
+    verdicts = migration_report(folder, config)
+    for line in report_lines(verdicts):
+        print(line)
+    return 0 if all(v.outcome == "loads" for v in verdicts) else 1
+
+
+def _import(source: Path, output: Path) -> int:
+    from gateway.openig_import import import_config, render
+
+    imported = import_config(source)
+    for error in imported.errors:
+        print(error, file=sys.stderr)
+    if imported.errors:
+        return 1
+    output.write_text(render(imported, source), encoding="utf-8")
+    for note in imported.notes:
+        print(f"not carried over: {note}")
+    print(f"wrote {output}", file=sys.stderr)
+    return 0
 
 
 def _not_started(errors: list[ConfigError]) -> int:

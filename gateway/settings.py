@@ -72,6 +72,9 @@ class RoutingSettings(BaseModel):
         ),
     )
     strict: bool = Field(False, description="Refuse to start while any route file fails (also `serve --strict`).")
+    baseURI: str | None = Field(
+        None, description="The baseURI of routes that give none, as the Router's baseURI in OpenIG's config.json."
+    )
     readyWhileBroken: bool = Field(
         True, description="/ready stays 200 while some route files fail (they are listed in its body)."
     )

@@ -107,7 +107,11 @@ class ClientHandler:
         body = exchange.request_body
         if body is None and request.body_exists:
             body = request.content
-        return Outgoing(request.method, exchange.base_uri, request_target(request), self._headers(request), body)
+        base, target = exchange.base_uri, request_target(request)
+        if base.raw_path != "/":
+            # A baseURI with a path prefix (checked at load: no trailing slash) goes before the request path.
+            base, target = base.origin(), base.raw_path + target
+        return Outgoing(request.method, base, target, self._headers(request), body)
 
     async def send(self, request: web.BaseRequest, out: Outgoing) -> web.StreamResponse:
         """Send `out` upstream and relay the answer."""

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def compile_base_uri(value: str, path: str, ctx: BuildContext) -> URL | None:
-    """The upstream origin as a URL; records an error unless it is an absolute http(s) URI."""
+    """The upstream origin (and path prefix) as a URL; records an error unless it is an absolute http(s) URI."""
     try:
         url = URL(value)
     except ValueError as exc:
@@ -20,7 +20,9 @@ def compile_base_uri(value: str, path: str, ctx: BuildContext) -> URL | None:
     if url.scheme not in ("http", "https", "ws", "wss") or not url.host:
         ctx.error(path, f"{value!r} must be an absolute http:// or https:// URI such as http://app:8080")
         return None
-    if url.path not in ("", "/") or url.query_string or url.fragment:
-        ctx.error(path, f"{value!r} must name only scheme, host and port (no path, query or fragment)")
+    if url.query_string or url.fragment:
+        ctx.error(path, f"{value!r} must name scheme, host, port and at most a path prefix (no query or fragment)")
         return None
-    return url.origin()
+    # A path is a prefix put before every request path, as current OpenIG does; a bare "/" is none.
+    prefix = url.raw_path.rstrip("/")
+    return url.origin().with_path(prefix, encoded=True) if prefix else url.origin()

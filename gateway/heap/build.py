@@ -50,6 +50,8 @@ class Heap:
         self._decls: dict[str, tuple[dict[str, Any], str]] = {}
         self._built: dict[str, Any] = {}
         self._building: list[str] = []
+        # A route's `globalDecorators` (decorator name -> points): applied to every filter and handler built here.
+        self.global_decorators: dict[str, Any] = {}
         self._read(decls, base)
 
     def _read(self, declarations: Any, base: str) -> None:
@@ -148,12 +150,17 @@ class Heap:
         return FAILED
 
     def _instantiate(self, decl: Mapping[str, Any], path: str, ctx: BuildContext) -> Any:
-        for key in sorted(k for k in decl.keys() - _KEYS if not is_ignored(k)):
+        # As in OpenIG, a key naming a heap object (a decorator such as a CaptureDecorator) decorates with it.
+        names = set(self.names())
+        decorations = {k: decl[k] for k in decl.keys() - _KEYS if k in names and not is_ignored(k)}
+        for key in sorted(k for k in decl.keys() - _KEYS - decorations.keys() if not is_ignored(k)):
             ctx.error(f"{path}.{key}", _unknown_key(key))
         type_name = decl.get("type")
         cls = self.catalog.types.get(type_name) if isinstance(type_name, str) else None
         if cls is None:
-            ctx.error(f"{path}.type", _unknown_type(type_name, self.catalog.types))
+            refused = self.catalog.refused.get(type_name) if isinstance(type_name, str) else None
+            message = f"type {type_name!r} is not supported: {refused}" if refused else None
+            ctx.error(f"{path}.type", message or _unknown_type(type_name, self.catalog.types))
             return FAILED
         raw = without_ignored(decl.get("config", {}), cls.Config)
         try:
@@ -168,9 +175,22 @@ class Heap:
         obj = cls.from_config(config, ctx.at(f"{path}.config", name if isinstance(name, str) else None))
         if len(ctx.errors) > before:
             return FAILED
-        capture = decl.get("capture")
-        if capture is not None and ctx.services.decorate is not None:
-            obj = ctx.services.decorate(obj, capture, f"{path}.capture", ctx, str(decl.get("name", type_name)))
+        return self._decorate(obj, decl, decorations, path, ctx)
+
+    def _decorate(self, obj: Any, decl: Mapping[str, Any], named: dict[str, Any], path: str, ctx: BuildContext) -> Any:
+        """Apply `capture`, the decorators named as keys, then the route's `globalDecorators`."""
+        decorate = ctx.services.decorate
+        if decorate is None:
+            return obj
+        label = str(decl.get("name", decl.get("type")))
+        if decl.get("capture") is not None:
+            obj = decorate(obj, decl["capture"], f"{path}.capture", ctx, label)
+        for key, points in sorted(named.items()):
+            obj = decorate(obj, {"decorator": key, "points": points}, f"{path}.{key}", ctx, label)
+        if not hasattr(obj, "handle") and not hasattr(obj, "filter"):
+            return obj  # global decorators apply to filters and handlers only
+        for key, points in self.global_decorators.items():
+            obj = decorate(obj, {"decorator": key, "points": points}, f"$.globalDecorators.{key}", ctx, label)
         return obj
 
 

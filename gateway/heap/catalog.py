@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -14,8 +14,15 @@ class Catalog:
     types: Mapping[str, Any]
     # name -> (type name, config), as OpenIG's implicit `ClientHandler` and `capture`.
     defaults: Mapping[str, tuple[str, dict[str, Any]]]
+    # OpenIG types the gateway will not run: type name -> why, and what to use instead.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, types: Iterable[Any], defaults: Mapping[str, tuple[str, dict[str, Any]]]) -> Catalog:
+    def of(
+        cls,
+        types: Iterable[Any],
+        defaults: Mapping[str, tuple[str, dict[str, Any]]],
+        refused: Mapping[str, str] | None = None,
+    ) -> Catalog:
         """A catalog keyed by class name, which is the JSON `type`."""
-        return cls({kind.__name__: kind for kind in types}, defaults)
+        return cls({kind.__name__: kind for kind in types}, defaults, refused or {})

@@ -168,6 +168,15 @@ class Traffic:
         now = perf_counter()
         return stats.as_json(percentiles, now) if stats is not None else None
 
+    def monitored(self) -> dict[str, dict[str, Any]]:
+        """The statistics of every monitored route that has served, by route name."""
+        out = {}
+        for name, probe in self._probes.items():
+            stats = self.monitoring(probe.route) if probe.route is not None else None
+            if stats is not None:
+                out[name] = stats
+        return out
+
     def health(self, name: str) -> str:
         """Health of the named route: "unhealthy" when more than half of its last-minute responses failed."""
         probe = self._probes.get(name)

@@ -111,8 +111,11 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     name = model.name or path.stem
     condition = ctx.expression(model.condition, "$.condition") if model.condition is not None else None
     condition_ok = not ctx.errors
-    base = compile_base_uri(model.baseURI, "$.baseURI", ctx) if model.baseURI else None
+    given = model.baseURI or services.settings.routing.baseURI
+    where = "$.baseURI" if model.baseURI else "routing.baseURI (gateway.yaml)"
+    base = compile_base_uri(given, where, ctx) if given else None
     ctx.heap = heap = Heap(ctx, model.heap, "$.heap", parent)
+    heap.global_decorators = model.globalDecorators
     handler = ctx.resolve_handler(model.handler, "$.handler")
     heap.build_all()
     if model.capture is not None and services.decorate is not None:

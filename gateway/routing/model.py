@@ -35,5 +35,10 @@ class RouteFile(BaseModel):
     capture: str | list[str] | None = Field(
         None, description=f"Capture points for the route's messages: {', '.join(CAPTURE_POINTS)}."
     )
+    globalDecorators: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Decorations for every filter and handler of the route: decorator name → setting, "
+        'e.g. {"capture": "all"}.',
+    )
     monitor: bool | MonitorConfig | None = Field(None, description="Collect statistics for this route.")
     comment: Any = Field(None, description="Notes for humans, any value; ignored (as are `comments` and `_...` keys).")

@@ -182,9 +182,9 @@ MISTAKES = [
         "baseURI without a scheme", {"baseURI": "ftp//nope", "handler": "ClientHandler"}, [("$.baseURI", "absolute")]
     ),
     Mistake(
-        "baseURI with a path",
-        {"baseURI": "http://app:8080/path", "handler": "ClientHandler"},
-        [("$.baseURI", "only scheme, host and port")],
+        "baseURI with a query",
+        {"baseURI": "http://app:8080/path?x=1", "handler": "ClientHandler"},
+        [("$.baseURI", "no query or fragment")],
     ),
     Mistake(
         "DispatchHandler binding errors",

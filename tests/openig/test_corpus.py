@@ -1,0 +1,296 @@
+"""Every route file of the corpus, written in OpenIG's documented shapes, loads and does what it says:
+each is served alone by a real gateway in front of a real application, and one request checks its effect."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import aiohttp
+import pytest
+
+from gateway.routing.source import parse_json
+from tests.openig.harness import CORPUS, Answer, Case, exercise
+from tests.openig.legacy_app import PAGE, legacy_app
+from tests.support.fixtures import Serve
+
+
+def _form(answer: Answer) -> dict[str, list[str]]:
+    return parse_qs(answer.seen["body"])
+
+
+CASES: dict[str, Case] = {
+    "01-static-request-post-form.json": Case(
+        lambda a: (
+            (a.seen["method"], a.seen["path"], _form(a))
+            == ("POST", "/login", {"username": ["demo"], "password": ["changeit"]})
+        ),
+        path="/login",
+    ),
+    "02-static-request-get-form.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"]) == ("GET", "/search?q=gate+way&lang=en"),
+        path="/anything?term=gate%20way",
+    ),
+    "03-static-request-headers-entity.json": Case(
+        lambda a: (
+            (a.seen["method"], a.seen["path"], a.seen["body"], a.header("X-Original-Method"))
+            == ("PUT", "/api/users/42", '{"id": "42"}', ["GET"])
+        ),
+        path="/user?id=42",
+    ),
+    "04-assignment-attributes.json": Case(
+        lambda a: (a.header("X-Department"), a.header("X-Reader")) == (["sales"], ["yes"]),
+        headers={"X-Dept": "sales"},
+    ),
+    "05-assignment-request-header.json": Case(
+        lambda a: a.header("X-Remote-User") == ["BJENSEN"],
+        path="/?user=bjensen",
+        headers={"X-Remote-User": "forged"},
+    ),
+    "06-conditional-filter.json": Case(lambda a: a.header("X-Debug") == ["on"], path="/x?debug=1"),
+    "07-condition-enforcement-403.json": Case(lambda a: a.status == 403, headers={"X-Api-Key": "wrong"}),
+    "08-condition-enforcement-failure-handler.json": Case(
+        lambda a: (a.status, a.headers["Allow"], a.text) == (405, "GET", "Only GET here"), method="DELETE"
+    ),
+    "09-switch-on-request.json": Case(
+        lambda a: (a.status, a.text) == (503, "Down for maintenance"), path="/admin/users"
+    ),
+    "10-switch-on-response.json": Case(
+        lambda a: (a.status, a.text) == (502, "The application failed"), path="/status/500"
+    ),
+    "11-location-header-default.json": Case(
+        lambda a: (
+            a.status == 302
+            and a.headers["Location"].endswith("/landing?from=app")
+            and a.headers["Location"].startswith("http://127.0.0.1:")
+            and "8081" not in a.headers["Location"]
+        ),
+        path="/redirect",
+    ),
+    "12-location-header-baseuri.json": Case(
+        lambda a: a.headers["Location"] == "https://www.example.com/landing?from=app", path="/redirect"
+    ),
+    "13-cookie-filter-manage-default.json": Case(
+        lambda a: (
+            a.headers.getall("Set-Cookie") == [a.headers["Set-Cookie"]]
+            and a.headers["Set-Cookie"].startswith("gateway-cookie-jar=")
+            and "HttpOnly" in a.headers["Set-Cookie"]
+        ),
+        path="/cookies",
+    ),
+    "14-cookie-filter-suppress-relay.json": Case(
+        lambda a: (
+            a.seen["cookies"] == {"app": "a", "lang": "fr"}
+            and [c.split(";")[0] for c in a.headers.getall("Set-Cookie")] == ["app=1"]
+        ),
+        path="/cookies",
+        headers={"Cookie": "app=a; lang=fr; iPlanetDirectoryPro=AQIC; other=x"},
+    ),
+    "15-entity-extract-response.json": Case(
+        lambda a: (a.headers["X-Csrf"], a.headers["X-User"], a.text) == ("tok-123", "Jensen, Babs", PAGE),
+        path="/page",
+    ),
+    "16-entity-extract-request.json": Case(
+        lambda a: (a.header("X-Extracted-User"), a.seen["body"]) == (["bjensen"], "user=bjensen&lang=en"),
+        method="POST",
+        data="user=bjensen&lang=en",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
+    "17-file-attributes-csv.json": Case(
+        lambda a: _form(a) == {"username": ["bjensen"], "password": ["hifalutin"]},
+        headers={"X-Email": "bjensen@example.com"},
+    ),
+    "18-default-rate-throttling.json": Case(lambda a: a.status == 429 and "Retry-After" in a.headers, before=2),
+    "19-monitor-endpoint.json": Case(
+        lambda a: a.status == 200 and a.seen["19-monitor-endpoint"]["requests"]["total"] >= 1,
+        path="/openig/monitoring",
+        before=1,
+    ),
+    "20-password-replay-login-page.json": Case(
+        lambda a: (
+            (a.seen["method"], a.seen["path"], _form(a))
+            == ("POST", "/login", {"username": ["demo"], "password": ["changeit"]})
+        ),
+        path="/login",
+    ),
+    "21-password-replay-extractions.json": Case(
+        lambda a: _form(a) == {"username": ["demo"], "password": ["changeit"], "loginToken": ["lt-987"]},
+        path="/login",
+    ),
+    "22-password-replay-content-marker.json": Case(
+        lambda a: (a.seen["method"], _form(a)["from"]) == ("POST", ["/protected"]), path="/protected"
+    ),
+    "23-password-replay-credentials-file.json": Case(
+        lambda a: _form(a) == {"username": ["demo"], "password": ["changeit"]},
+        path="/login",
+        headers={"X-Email": "demo@example.com"},
+    ),
+    "24-custom-named-decorator.json": Case(lambda a: a.header("X-Trace") == ["corpus-24"]),
+    "25-global-decorators.json": Case(lambda a: (a.text, a.headers["X-Greeted"]) == ("hello from the gateway", "yes")),
+    "26-header-filter-request.json": Case(
+        lambda a: (a.header("X-Secret"), a.header("X-Gateway")) == ([], ["openig-corpus"]), headers={"X-Secret": "s"}
+    ),
+    "27-header-filter-response.json": Case(
+        lambda a: (
+            (a.headers["X-Frame-Options"], "X-App-Version" in a.headers) == ("DENY", False)
+            and a.headers["Strict-Transport-Security"] == "max-age=31536000"
+        )
+    ),
+    "28-static-response-json.json": Case(
+        lambda a: (
+            a.headers["Content-Type"].startswith("application/json") and a.seen == {"status": "up", "method": "GET"}
+        ),
+        path="/health",
+    ),
+    "29-static-response-gone.json": Case(
+        lambda a: (a.status, a.text) == (410, "This page has moved on"), path="/old/x"
+    ),
+    "30-dispatch-handler-api.json": Case(lambda a: a.seen["path"] == "/api/orders?n=1", path="/api/orders?n=1"),
+    "31-dispatch-handler-fallback.json": Case(lambda a: (a.status, a.text) == (403, "Not for you"), path="/private"),
+    "32-throttling-fixed-rate.json": Case(lambda a: a.status == 429, headers={"X-Client": "c1"}, before=1),
+    "33-throttling-mapped-policy.json": Case(lambda a: a.status == 429, headers={"X-Plan": "bronze"}, before=1),
+    "34-condition-query-param.json": Case(lambda a: a.seen["path"] == "/home?app=crm", path="/home?app=crm"),
+    "35-json5-comments-quotes.json": Case(
+        lambda a: a.header("X-Report-Reader") == ["json5 // not a comment"], path="/reports/q3"
+    ),
+    "36-underscore-disabled-keys.json": Case(
+        lambda a: a.header("X-Enabled") == ["yes"] and a.header("User-Agent") != []
+    ),
+    "37-comment-keys.json": Case(lambda a: a.header("X-Tenant") == ["intranet"]),
+    "38-chain-named-heap-objects.json": Case(lambda a: a.header("X-Tag") == ["named"]),
+    "39-client-handler-keep-host.json": Case(lambda a: a.header("Host") == a.header("X-Forwarded-Host")),
+    "40-assignment-on-response.json": Case(lambda a: a.headers["X-Upstream-Status"] == "201", path="/status/201"),
+    "41-switch-multiple-cases.json": Case(lambda a: (a.status, a.text) == (200, "beta site"), headers={"X-Beta": "on"}),
+    "42-switch-no-case-passes.json": Case(lambda a: a.seen["method"] == "PUT", method="PUT"),
+    "43-conditional-filter-skips.json": Case(lambda a: a.header("X-Posted") == [] and a.seen["method"] == "GET"),
+    "44-conditional-static-request.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"]) == ("POST", "/archive/doc/7"), method="DELETE", path="/doc/7"
+    ),
+    "45-enforcement-allows.json": Case(
+        lambda a: a.status == 200 and a.seen["method"] == "GET", headers={"X-Roles": "user,admin"}
+    ),
+    "46-static-request-relative-uri.json": Case(lambda a: a.seen["path"] == "/v2/items/3?legacy=true", path="/items/3"),
+    "47-static-request-delete.json": Case(
+        lambda a: (
+            (a.seen["method"], a.seen["path"], a.header("X-Reason")) == ("DELETE", "/sessions/current", ["logout"])
+        )
+    ),
+    "48-entity-extract-no-match.json": Case(
+        lambda a: (a.headers["X-Found"], a.headers["X-Csrf"]) == ("", "tok-123"), path="/page"
+    ),
+    "49-entity-extract-json.json": Case(lambda a: a.headers["X-Seen-Method"] == "PATCH", method="PATCH"),
+    "50-file-attributes-tab.json": Case(
+        lambda a: (a.header("X-Staff-Name"), a.header("X-Staff-Dept")) == (["Babs Jensen"], ["Sales"]), path="/?id=7"
+    ),
+    "51-file-attributes-colon.json": Case(
+        lambda a: (a.header("X-Uid"), a.header("X-Home")) == (["1001"], ["/home/b:jensen"]),
+        headers={"X-User": "bjensen"},
+    ),
+    "52-file-attributes-no-record.json": Case(
+        lambda a: (a.status, a.text) == (401, "Unknown user"), headers={"X-User": "nobody"}
+    ),
+    "53-cookie-filter-relay-default.json": Case(
+        lambda a: (
+            a.seen["cookies"] == {"a": "1"}
+            and sorted(c.split(";")[0] for c in a.headers.getall("Set-Cookie")) == ["app=1", "tracker=2"]
+        ),
+        path="/cookies",
+        headers={"Cookie": "a=1"},
+    ),
+    "54-cookie-filter-managed-list.json": Case(
+        lambda a: sorted(c.split("=")[0] for c in a.headers.getall("Set-Cookie")) == ["gateway-cookie-jar", "tracker"],
+        path="/cookies",
+    ),
+    "55-location-header-foreign-untouched.json": Case(
+        lambda a: a.headers["Location"] == "http://elsewhere.example.org/next"
+    ),
+    "56-monitor-with-percentiles.json": Case(
+        lambda a: "56-monitor-with-percentiles" in a.seen, path="/monitoring", before=1
+    ),
+    "57-default-rate-gold.json": Case(lambda a: a.status == 200, headers={"X-Plan": "gold"}, before=3),
+    "58-password-replay-passthrough.json": Case(
+        lambda a: (a.seen["method"], a.seen["path"]) == ("GET", "/account"), path="/account"
+    ),
+    "59-password-replay-marker-no-match.json": Case(
+        lambda a: (a.seen["method"], a.seen["cookies"]) == ("GET", {"session": "ok"}),
+        path="/protected",
+        headers={"Cookie": "session=ok"},
+    ),
+    "60-static-request-from-request.json": Case(
+        lambda a: (
+            (a.seen["path"], _form(a), a.header("X-Requested-By"))
+            == ("/api/search", {"q": ["gw"], "page": ["2"]}, ["corpus-client"])
+        ),
+        path="/find?q=gw&page=2",
+        headers={"User-Agent": "corpus-client"},
+    ),
+    "61-assignment-condition-false.json": Case(lambda a: a.header("X-Posted") == [""] or a.header("X-Posted") == []),
+    "62-switch-response-replaces-404.json": Case(
+        lambda a: (a.status, a.text) == (404, "<h1>Nothing here</h1>"), path="/status/404"
+    ),
+}
+
+
+@pytest.fixture
+async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
+    """The legacy application's origin."""
+    server = await aiohttp_server(legacy_app())
+    yield str(server.make_url("")).rstrip("/")
+
+
+# The OpenIG types the corpus exercises, each in at least one file (a test above checks its effect).
+EXERCISED_TYPES = {
+    "AssignmentFilter",
+    "Chain",
+    "ClientHandler",
+    "ConditionalFilter",
+    "ConditionEnforcementFilter",
+    "CookieFilter",
+    "CaptureDecorator",
+    "DefaultRateThrottlingPolicy",
+    "DispatchHandler",
+    "EntityExtractFilter",
+    "FileAttributesFilter",
+    "HeaderFilter",
+    "LocationHeaderFilter",
+    "MappedThrottlingPolicy",
+    "MonitorEndpointHandler",
+    "PasswordReplayFilter",
+    "StaticRequestFilter",
+    "StaticResponseHandler",
+    "SwitchFilter",
+    "ThrottlingFilter",
+}
+
+
+def _types(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["type"]} if isinstance(node.get("type"), str) else set()
+        return found.union(*(_types(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_types(item) for item in node))
+    return set()
+
+
+def test_the_corpus_uses_every_openig_type_it_claims() -> None:
+    used: set[str] = set()
+    for path in CORPUS.glob("*.json"):
+        data, errors = parse_json(path.read_text(encoding="utf-8"), path.name)
+        assert errors == []
+        used |= _types(data)
+    assert EXERCISED_TYPES - used == set()
+
+
+def test_every_corpus_file_has_a_case() -> None:
+    assert sorted(path.name for path in CORPUS.glob("*.json")) == sorted(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+async def test_the_route_file_loads_and_acts(
+    name: str, serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, app_url: str
+) -> None:
+    answer = await exercise(serve, routes_dir, http, name, CASES[name], app_url)
+    assert answer.status != 500, answer.text
+    assert CASES[name].check(answer), f"{answer.status} {dict(answer.headers)} {answer.text}"
