@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
@@ -111,16 +112,30 @@ class Running:
         """host:port of every listener, main first."""
         return [f"{a[0]}:{a[1]}" for r in (self.main, self.admin) for a in r.addresses]
 
-    async def stop(self) -> None:
-        """Stop accepting, let requests in flight finish (up to the shutdown timeout), close resources."""
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop accepting, let requests in flight finish (up to the shutdown timeout), close resources.
+
+        `grace` seconds pass between the last accept and closing the connections that have sent no
+        request yet: on a listening socket other workers share, a client that connected just before
+        gets its request read instead of a closed connection."""
         # Not ready while draining, so that a load balancer stops sending before the port closes.
         self.runtime.ready = False
+        if grace:
+            for site in list(self.main.sites):
+                await site.stop()
+            await asyncio.sleep(grace)
         await self.main.cleanup()
         await self.admin.cleanup()
 
 
-async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeout: float = 10.0) -> Running:
-    """Start both listeners of one process."""
+async def start(
+    settings: Settings,
+    *,
+    reuse_port: bool = False,
+    shutdown_timeout: float = 10.0,
+    sockets: tuple[socket.socket, socket.socket] | None = None,
+) -> Running:
+    """Start both listeners of one process, on `sockets` (main, admin) when a supervisor bound them."""
     services = create_services(settings)
     runtime = make_runtime(services)
     admin = web.AppRunner(create_admin_app(runtime), access_log=None)
@@ -135,6 +150,10 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
     )
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
+    if sockets is not None:
+        await web.SockSite(main, sockets[0]).start()
+        await web.SockSite(admin, sockets[1]).start()
+        return Running(runtime, admin, main)
     host, port = split_hostport(settings.listen)
     await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024).start()
     admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")

@@ -63,7 +63,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigErrors as exc:
         return _not_started(exc.errors)
     errors = _startup_errors(settings)
-    return _not_started(errors) if errors else serve(settings)
+    return _not_started(errors) if errors else serve(settings, reload=lambda: _reread(args))
+
+
+def _reread(args: argparse.Namespace) -> Settings:
+    """The settings again, for a SIGHUP; raises ConfigErrors as a start would refuse them."""
+    settings = settings_from_args(args)
+    errors = _startup_errors(settings)
+    if errors:
+        raise ConfigErrors(errors)
+    return settings
 
 
 def _startup_errors(settings: Settings) -> list[ConfigError]:

@@ -90,6 +90,18 @@ class UpstreamSettings(BaseModel):
     keepalive: float = Field(60.0, gt=0, description="Seconds an idle upstream connection is kept.")
 
 
+class SupervisorSettings(BaseModel):
+    """How `serve --workers N` keeps its workers alive (see gateway/supervisor.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    crashLoopDeaths: int = Field(5, ge=1, description="Worker deaths within crashLoopWindow that stop the service.")
+    crashLoopWindow: float = Field(60.0, gt=0, description="Seconds over which worker deaths are counted.")
+    maxBackoff: float = Field(
+        5.0, ge=0, description="Longest wait before respawning (the first death respawns at once, then 0.5 s doubling)."
+    )
+    readyTimeout: float = Field(60.0, gt=0, description="Seconds new workers get to be ready on SIGHUP.")
+
+
 class Settings(BaseModel):
     """Everything global; routes live in their own files."""
 
@@ -98,7 +110,8 @@ class Settings(BaseModel):
     admin: AdminSettings = Field(default_factory=AdminSettings)
     routes: str = Field("routes", description="Folder of route files, tried in file-name order.")
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
-    workers: int = Field(1, ge=1, description="Processes sharing the port (SO_REUSEPORT).")
+    workers: int = Field(1, ge=1, description="Worker processes sharing the listening sockets.")
+    supervisor: SupervisorSettings = Field(default_factory=SupervisorSettings)
     trustedProxies: list[str] = Field(
         default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."
     )
