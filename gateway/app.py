@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from aiohttp import web
 from gateway.admin.api import add_admin_routes
 from gateway.admin.metrics import publishing_lifetime
 from gateway.capturing.install import install_capture
+from gateway.contract import HandlerFn
+from gateway.errors import ConfigError, ConfigErrors
+from gateway.http.tls import TlsFileError, reload_on_change
 from gateway.ops.metrics import Metrics
 from gateway.routing.dispatch import Dispatcher
 from gateway.routing.watch import watch_routes
@@ -107,6 +111,7 @@ class Running:
     runtime: Runtime
     admin: web.AppRunner
     main: web.ServerRunner
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def addresses(self) -> list[str]:
         """host:port of every listener, main first."""
@@ -120,6 +125,8 @@ class Running:
         gets its request read instead of a closed connection."""
         # Not ready while draining, so that a load balancer stops sending before the port closes.
         self.runtime.ready = False
+        for task in self.tasks:
+            task.cancel()
         if grace:
             for site in list(self.main.sites):
                 await site.stop()
@@ -136,6 +143,7 @@ async def start(
     sockets: tuple[socket.socket, socket.socket] | None = None,
 ) -> Running:
     """Start both listeners of one process, on `sockets` (main, admin) when a supervisor bound them."""
+    tls = _tls_context(settings)
     services = create_services(settings)
     runtime = make_runtime(services)
     admin = web.AppRunner(create_admin_app(runtime), access_log=None)
@@ -145,17 +153,44 @@ async def start(
         # A start-up that fails (strict routes, a store) closes what it had opened before failing.
         await admin.cleanup()
         raise
-    server = web.Server(
-        Dispatcher(runtime.routes, services), access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES
-    )
+    handler: HandlerFn = Dispatcher(runtime.routes, services)
+    if settings.tls is not None and settings.tls.hsts:
+        handler = _with_hsts(handler, settings.tls.hsts)
+    server = web.Server(handler, access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES)
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
+    running = Running(runtime, admin, main)
+    if tls is not None and settings.tls is not None:
+        watch = reload_on_change(settings.tls.server(), tls, settings.tls.reloadInterval)
+        running.tasks.append(asyncio.create_task(watch))
     if sockets is not None:
-        await web.SockSite(main, sockets[0]).start()
+        await web.SockSite(main, sockets[0], ssl_context=tls).start()
         await web.SockSite(admin, sockets[1]).start()
-        return Running(runtime, admin, main)
+        return running
     host, port = split_hostport(settings.listen)
-    await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024).start()
+    await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024, ssl_context=tls).start()
     admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")
     await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
-    return Running(runtime, admin, main)
+    return running
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The main listener's TLS context, built before anything opens; its files failing is a config error."""
+    if settings.tls is None:
+        return None
+    try:
+        return settings.tls.server().context()
+    except TlsFileError as exc:
+        raise ConfigErrors([ConfigError(f"$.tls.{exc.option}", str(exc), settings.source)]) from exc
+
+
+def _with_hsts(handler: HandlerFn, value: str) -> HandlerFn:
+    """Strict-Transport-Security on every response of the https listener (routes may set their own)."""
+
+    async def hsts(request: web.BaseRequest) -> web.StreamResponse:
+        response = await handler(request)
+        if not response.prepared:
+            response.headers.setdefault("Strict-Transport-Security", value)
+        return response
+
+    return hsts

@@ -79,7 +79,7 @@ def _startup_errors(settings: Settings) -> list[ConfigError]:
     """Checked here, once, rather than in every worker: the global heap, and in strict mode every route."""
     from gateway.lint import check_settings, global_heap_errors
 
-    errors = global_heap_errors(settings)
+    errors = global_heap_errors(settings) + (settings.tls.errors(settings.source) if settings.tls else [])
     if errors or not settings.routing.strict:
         return errors
     return check_settings(settings).errors

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aiohttp import web
 
 from gateway.expressions.values import DIRECT_GET
+from gateway.http.tls import peer_certificates
 
 if TYPE_CHECKING:
     from multidict import CIMultiDict, CIMultiDictProxy
@@ -118,6 +119,26 @@ class UriView(_Lazy):
         self._request = request
 
 
+def _ssl_object(request: web.BaseRequest) -> Any:
+    transport = request.transport
+    return transport.get_extra_info("ssl_object") if transport is not None else None
+
+
+class ClientView(_Lazy):
+    """`contexts.client`: remoteAddress, isSecure (TLS to the gateway), certificates (mTLS, leaf first)."""
+
+    __slots__ = ("_scope",)
+    _MAKERS = {
+        "remoteAddress": lambda v: v._scope.remote(),
+        "isSecure": lambda v: _ssl_object(v._scope.request) is not None,
+        "certificates": lambda v: peer_certificates(_ssl_object(v._scope.request)),
+    }
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__()
+        self._scope = scope
+
+
 class RequestView(_Lazy):
     """`request` as expressions see it; headers are those the next hop will see."""
 
@@ -144,7 +165,7 @@ class Scope(_Lazy):
     __slots__ = ("_remote", "exchange", "request")
     _MAKERS = {
         "request": lambda s: RequestView(s.request, s),
-        "contexts": lambda s: {"client": {"remoteAddress": s.remote()}},
+        "contexts": lambda s: {"client": ClientView(s)},
         "session": lambda s: s.exchange.session if s.exchange.session is not None else {},
         "identity": lambda s: s.exchange.identity.as_scope() if s.exchange.identity else {},
         "attributes": lambda s: s.exchange.attributes,

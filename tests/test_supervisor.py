@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import yaml
 from tests.ops.conftest import static
 from tests.support.gateway import write_route
 from tests.support.process import GatewayProcess
+from tests.support.tls import Pki, https_get
 from tests.support.traffic import Traffic, traffic, wait_for, worker_pids
 from tests.support.upstream import proxy_route, raw_request, running_upstream
 
@@ -158,3 +160,31 @@ def _log_text(gateway: GatewayProcess) -> Any:
         return gateway.log.read_text()
 
     return probe
+
+
+async def test_workers_serve_https_on_the_shared_socket_and_sighup_brings_a_new_certificate(
+    routes_dir: Path, tmp_path: Path
+) -> None:
+    _who_route(routes_dir)
+    pki = Pki(tmp_path)
+    old, old_file = pki.leaf("old.pem", "localhost")
+    new, new_file = pki.leaf("new.pem", "localhost")
+    client = ssl.create_default_context(cafile=str(pki.ca_file))
+    # A long poll: the new certificate must come from the restart, not from the file watcher.
+    with GatewayProcess(routes_dir, workers=2, config=_tls_config(old_file)) as gateway:
+        before = await _workers(gateway, lambda p: len(p) == 2, "two workers")
+        first = await https_get(gateway.port, client)
+        _config_file(gateway).write_text(yaml.safe_dump(_tls_config(new_file)))
+        os.kill(gateway.pid, signal.SIGHUP)
+        await _workers(gateway, lambda p: len(p) == 2 and not p & before, "two new workers, no old one")
+        then = await https_get(gateway.port, client)
+    assert first[0].startswith("HTTP/1.1 200") and then[0].startswith("HTTP/1.1 200")
+    assert first[1] == _der(old) and then[1] == _der(new)
+
+
+def _tls_config(certificate: Path) -> dict[str, Any]:
+    return {"tls": {"certificate": str(certificate), "reloadInterval": 3600}}
+
+
+def _der(cert: Any) -> bytes:
+    return ssl.PEM_cert_to_DER_cert(cert.cert_chain_pems[0].bytes().decode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ssl
 from collections.abc import AsyncIterator
@@ -91,3 +92,17 @@ async def https_upstream(context: ssl.SSLContext) -> AsyncIterator[TlsUpstream]:
         yield upstream
     finally:
         await runner.cleanup()
+
+
+async def https_get(port: int, context: ssl.SSLContext, host: str = "localhost") -> tuple[str, bytes, str]:
+    """GET / over TLS to 127.0.0.1:`port` as `host`: (the answer as text, the server certificate, the TLS version)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname=host)
+    try:
+        tls = writer.get_extra_info("ssl_object")
+        writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = (await reader.read()).decode()
+    finally:
+        writer.close()
+    if not answer:
+        raise ConnectionResetError("the gateway closed the connection without an answer")
+    return answer, tls.getpeercert(binary_form=True), tls.version()
