@@ -153,9 +153,8 @@ async def start(
         # A start-up that fails (strict routes, a store) closes what it had opened before failing.
         await admin.cleanup()
         raise
-    handler: HandlerFn = Dispatcher(runtime.routes, services)
-    if settings.tls is not None and settings.tls.hsts:
-        handler = _with_hsts(handler, settings.tls.hsts)
+    hsts = settings.tls.hsts if settings.tls is not None else None
+    handler = _own_headers(Dispatcher(runtime.routes, services), hsts)
     server = web.Server(handler, access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES)
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
@@ -184,13 +183,16 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
         raise ConfigErrors([ConfigError(f"$.tls.{exc.option}", str(exc), settings.source)]) from exc
 
 
-def _with_hsts(handler: HandlerFn, value: str) -> HandlerFn:
-    """Strict-Transport-Security on every response of the https listener (routes may set their own)."""
+def _own_headers(handler: HandlerFn, hsts: str | None) -> HandlerFn:
+    """`Server: gateway` instead of aiohttp's version banner (an upstream's own Server header passes), and
+    Strict-Transport-Security on every response of the https listener (a route may set its own)."""
+    added = [("Server", "gateway")] + ([("Strict-Transport-Security", hsts)] if hsts else [])
 
-    async def hsts(request: web.BaseRequest) -> web.StreamResponse:
+    async def with_headers(request: web.BaseRequest) -> web.StreamResponse:
         response = await handler(request)
         if not response.prepared:
-            response.headers.setdefault("Strict-Transport-Security", value)
+            for name, value in added:
+                response.headers.setdefault(name, value)
         return response
 
-    return hsts
+    return with_headers
