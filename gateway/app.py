@@ -49,6 +49,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     yield
     await services.upstream.close()
     services.upstream = None
+    await services.tls_sessions.close()
     await services.http.close()
     services.http = None
 

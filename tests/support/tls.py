@@ -84,12 +84,19 @@ async def https_upstream(context: ssl.SSLContext) -> AsyncIterator[TlsUpstream]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", answer)
+    async with https_upstream_app(app, context) as port:
+        upstream.port = port
+        yield upstream
+
+
+@asynccontextmanager
+async def https_upstream_app(app: web.Application, context: ssl.SSLContext) -> AsyncIterator[int]:
+    """Serve `app` over TLS on a free loopback port: its port, until the block ends."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
-    upstream.port = runner.addresses[0][1]
     try:
-        yield upstream
+        yield runner.addresses[0][1]
     finally:
         await runner.cleanup()
 
