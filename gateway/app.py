@@ -156,7 +156,8 @@ async def start(
         raise
     hsts = settings.tls.hsts if settings.tls is not None else None
     handler = _own_headers(Dispatcher(runtime.routes, services), hsts)
-    server = web.Server(handler, access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES)
+    idle = settings.limits.keepAliveTimeout
+    server = web.Server(handler, access_log=None, keepalive_timeout=idle, max_field_size=COOKIE_HEADER_BYTES)
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
     running = Running(runtime, admin, main)

@@ -91,6 +91,15 @@ class UpstreamSettings(BaseModel):
     keepalive: float = Field(60.0, gt=0, description="Seconds an idle upstream connection is kept.")
 
 
+class LimitsSettings(BaseModel):
+    """What a client connection may hold on the main listener."""
+
+    model_config = ConfigDict(extra="forbid")
+    keepAliveTimeout: float = Field(
+        30.0, gt=0, description="Seconds an idle kept-alive client connection stays open between requests."
+    )
+
+
 class SupervisorSettings(BaseModel):
     """How `serve --workers N` keeps its workers alive (see gateway/supervisor.py)."""
 
@@ -150,6 +159,7 @@ class Settings(BaseModel):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     workers: int = Field(1, ge=1, description="Worker processes sharing the listening sockets.")
     supervisor: SupervisorSettings = Field(default_factory=SupervisorSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
     tls: TlsSettings | None = Field(None, description="Serve https on the main listener.")
     trustedProxies: list[str] = Field(
         default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."

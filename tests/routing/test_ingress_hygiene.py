@@ -3,10 +3,11 @@ runs (they can never delete a header the gateway adds), and no version banner in
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from tests.support.gateway import running_gateway, write_route
-from tests.support.upstream import raw_request, running_upstream
+from tests.support.upstream import raw_request, read_response, running_upstream
 
 
 async def test_a_client_cannot_delete_the_headers_the_gateway_adds(routes_dir: Path) -> None:
@@ -38,3 +39,18 @@ async def test_pages_the_gateway_makes_carry_no_version_banner(routes_dir: Path)
         refused = await raw_request(gateway.url, "/nowhere")
     assert (made.status, refused.status) == (200, 404)
     assert made.all("Server") == refused.all("Server") == ["gateway"]
+
+
+async def test_an_idle_kept_alive_connection_is_closed_after_the_keep_alive_timeout(routes_dir: Path) -> None:
+    static = {"type": "StaticResponseHandler", "config": {"status": 200, "entity": "hello"}}
+    write_route(routes_dir, "10-hello.json", {"handler": static})
+    async with running_gateway(routes_dir, limits={"keepAliveTimeout": 0.3}) as gateway:
+        host, _, port = gateway.url.removeprefix("http://").rpartition(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = await read_response(reader)
+        # The server ends the idle connection by itself: EOF, long before the test's own deadline.
+        closed = await asyncio.wait_for(reader.read(), timeout=10)
+        writer.close()
+    assert answer.status == 200
+    assert closed == b""
