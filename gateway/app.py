@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +19,9 @@ from gateway.admin.drafts import MAKE_SERVICES
 from gateway.admin.metrics import publishing_lifetime
 from gateway.admin.trial import MAIN_URL
 from gateway.capturing.install import install_capture
+from gateway.contract import HandlerFn
+from gateway.errors import ConfigError, ConfigErrors
+from gateway.http.tls import TlsFileError, reload_on_change
 from gateway.ops.metrics import Metrics
 from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
@@ -48,6 +53,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     yield
     await services.upstream.close()
     services.upstream = None
+    await services.tls_sessions.close()
     await services.http.close()
     services.http = None
 
@@ -113,10 +119,11 @@ async def _stores(app: web.Application, spec: StoreSpec) -> AsyncIterator[None]:
     await services.store.close()
 
 
-def _local_url(address: tuple[str, int]) -> str:
+def _local_url(address: tuple[str, int], https: bool = False) -> str:
     """An URL this process can reach its main listener at (loopback when it listens everywhere)."""
     host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address[0], address[0])
-    return f"http://[{host}]:{address[1]}" if ":" in host else f"http://{host}:{address[1]}"
+    scheme = "https" if https else "http"
+    return f"{scheme}://[{host}]:{address[1]}" if ":" in host else f"{scheme}://{host}:{address[1]}"
 
 
 @dataclass
@@ -126,21 +133,39 @@ class Running:
     runtime: Runtime
     admin: web.AppRunner
     main: web.ServerRunner
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def addresses(self) -> list[str]:
         """host:port of every listener, main first."""
         return [f"{a[0]}:{a[1]}" for r in (self.main, self.admin) for a in r.addresses]
 
-    async def stop(self) -> None:
-        """Stop accepting, let requests in flight finish (up to the shutdown timeout), close resources."""
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop accepting, let requests in flight finish (up to the shutdown timeout), close resources.
+
+        `grace` seconds pass between the last accept and closing the connections that have sent no
+        request yet: on a listening socket other workers share, a client that connected just before
+        gets its request read instead of a closed connection."""
         # Not ready while draining, so that a load balancer stops sending before the port closes.
         self.runtime.ready = False
+        for task in self.tasks:
+            task.cancel()
+        if grace:
+            for site in list(self.main.sites):
+                await site.stop()
+            await asyncio.sleep(grace)
         await self.main.cleanup()
         await self.admin.cleanup()
 
 
-async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeout: float = 10.0) -> Running:
-    """Start both listeners of one process."""
+async def start(
+    settings: Settings,
+    *,
+    reuse_port: bool = False,
+    shutdown_timeout: float = 10.0,
+    sockets: tuple[socket.socket, socket.socket] | None = None,
+) -> Running:
+    """Start both listeners of one process, on `sockets` (main, admin) when a supervisor bound them."""
+    tls = _tls_context(settings)
     services = create_services(settings)
     runtime = make_runtime(services)
     admin = web.AppRunner(create_admin_app(runtime), access_log=None)
@@ -150,15 +175,49 @@ async def start(settings: Settings, *, reuse_port: bool = False, shutdown_timeou
         # A start-up that fails (strict routes, a store) closes what it had opened before failing.
         await admin.cleanup()
         raise
-    server = web.Server(
-        Dispatcher(runtime.routes, services), access_log=None, keepalive_timeout=75, max_field_size=COOKIE_HEADER_BYTES
-    )
+    hsts = settings.tls.hsts if settings.tls is not None else None
+    handler = _own_headers(Dispatcher(runtime.routes, services), hsts)
+    idle = settings.limits.keepAliveTimeout
+    server = web.Server(handler, access_log=None, keepalive_timeout=idle, max_field_size=COOKIE_HEADER_BYTES)
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
-    host, port = split_hostport(settings.listen)
-    await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024).start()
+    running = Running(runtime, admin, main)
+    if tls is not None and settings.tls is not None:
+        watch = reload_on_change(settings.tls.server(), tls, settings.tls.reloadInterval)
+        running.tasks.append(asyncio.create_task(watch))
+    if sockets is not None:
+        await web.SockSite(main, sockets[0], ssl_context=tls).start()
+        await web.SockSite(admin, sockets[1]).start()
+    else:
+        host, port = split_hostport(settings.listen)
+        await web.TCPSite(main, host, port, reuse_port=reuse_port or None, backlog=1024, ssl_context=tls).start()
+        admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")
+        await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
     # The studio's "try it" relays to this address.
-    runtime.extras[MAIN_URL] = _local_url(main.addresses[0])
-    admin_host, admin_port = split_hostport(settings.admin.listen, "127.0.0.1")
-    await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
-    return Running(runtime, admin, main)
+    runtime.extras[MAIN_URL] = _local_url(main.addresses[0], https=tls is not None)
+    return running
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The main listener's TLS context, built before anything opens; its files failing is a config error."""
+    if settings.tls is None:
+        return None
+    try:
+        return settings.tls.server().context()
+    except TlsFileError as exc:
+        raise ConfigErrors([ConfigError(f"$.tls.{exc.option}", str(exc), settings.source)]) from exc
+
+
+def _own_headers(handler: HandlerFn, hsts: str | None) -> HandlerFn:
+    """`Server: gateway` instead of aiohttp's version banner (an upstream's own Server header passes), and
+    Strict-Transport-Security on every response of the https listener (a route may set its own)."""
+    added = [("Server", "gateway")] + ([("Strict-Transport-Security", hsts)] if hsts else [])
+
+    async def with_headers(request: web.BaseRequest) -> web.StreamResponse:
+        response = await handler(request)
+        if not response.prepared:
+            for name, value in added:
+                response.headers.setdefault(name, value)
+        return response
+
+    return with_headers

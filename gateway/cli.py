@@ -74,14 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigErrors as exc:
         return _not_started(exc.errors)
     errors = _startup_errors(settings)
-    return _not_started(errors) if errors else serve(settings)
+    return _not_started(errors) if errors else serve(settings, reload=lambda: _reread(args))
+
+
+def _reread(args: argparse.Namespace) -> Settings:
+    """The settings again, for a SIGHUP; raises ConfigErrors as a start would refuse them."""
+    settings = settings_from_args(args)
+    errors = _startup_errors(settings)
+    if errors:
+        raise ConfigErrors(errors)
+    return settings
 
 
 def _startup_errors(settings: Settings) -> list[ConfigError]:
     """Checked here, once, rather than in every worker: the global heap, and in strict mode every route."""
     from gateway.lint import check_settings, global_heap_errors
 
-    errors = global_heap_errors(settings)
+    errors = global_heap_errors(settings) + (settings.tls.errors(settings.source) if settings.tls else [])
     if errors or not settings.routing.strict:
         return errors
     return check_settings(settings).errors

@@ -12,6 +12,7 @@ from gateway.ops.metrics import Metrics
 from gateway.sessions.events import EventBus
 from gateway.stores.base import Store
 from gateway.stores.closed import ClosedStore
+from gateway.upstream.sessions import TlsSessions
 from gateway.validation import ErrorSink
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class Services:
     # The provider calls and websockets go through aiohttp; proxied requests through the upstream pool.
     http: aiohttp.ClientSession | None = None
     upstream: UpstreamPool | None = None
+    # Sessions of the clients with TLS options of their own (an identity provider's CA bundle).
+    tls_sessions: TlsSessions = field(default_factory=TlsSessions)
     # Opened by a lifetime; until then (and after) every call raises StoreUnavailable.
     store: Store = field(default_factory=ClosedStore)
     # Token buckets: in this process by default, the shared store when it is Redis.

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.forwarding import Network, is_trusted, parse_networks
+from gateway.http.tls import ServerTls, TlsFileError
 from gateway.sessions.settings import AuthSettings, SessionSettings
 from gateway.signals_settings import SignalsSettings
 from gateway.validation import validation_errors
@@ -116,6 +117,64 @@ class UpstreamSettings(BaseModel):
     keepalive: float = Field(60.0, gt=0, description="Seconds an idle upstream connection is kept.")
 
 
+class LimitsSettings(BaseModel):
+    """What a client connection may hold on the main listener."""
+
+    model_config = ConfigDict(extra="forbid")
+    keepAliveTimeout: float = Field(
+        30.0, gt=0, description="Seconds an idle kept-alive client connection stays open between requests."
+    )
+
+
+class SupervisorSettings(BaseModel):
+    """How `serve --workers N` keeps its workers alive (see gateway/supervisor.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    crashLoopDeaths: int = Field(5, ge=1, description="Worker deaths within crashLoopWindow that stop the service.")
+    crashLoopWindow: float = Field(60.0, gt=0, description="Seconds over which worker deaths are counted.")
+    maxBackoff: float = Field(
+        5.0, ge=0, description="Longest wait before respawning (the first death respawns at once, then 0.5 s doubling)."
+    )
+    readyTimeout: float = Field(60.0, gt=0, description="Seconds new workers get to be ready on SIGHUP.")
+
+
+class TlsSettings(BaseModel):
+    """TLS on the main listener: https, optionally with client certificates (mTLS)."""
+
+    model_config = ConfigDict(extra="forbid")
+    certificate: str = Field(description="PEM file of the certificate chain (leaf first); may hold the key too.")
+    key: str | None = Field(None, description="PEM file of the private key, if not in `certificate`.")
+    clientCa: str | None = Field(None, description="PEM file of the CAs whose client certificates are accepted.")
+    clientCertificates: Literal["none", "optional", "required"] | None = Field(
+        None,
+        description="Whether a client certificate is asked for (optional) or needed to connect (required, "
+        "the default with clientCa).",
+    )
+    hsts: str | None = Field(
+        None, description='Strict-Transport-Security on every response, e.g. "max-age=63072000; includeSubDomains".'
+    )
+    reloadInterval: float = Field(2.0, gt=0, description="Seconds between checks of the certificate files.")
+
+    @model_validator(mode="after")
+    def _client_ca_given(self) -> TlsSettings:
+        if self.clientCertificates in ("optional", "required") and self.clientCa is None:
+            raise ValueError("clientCertificates needs clientCa, the CAs to check them against")
+        return self
+
+    def server(self) -> ServerTls:
+        """Where the files are, for the listener."""
+        auth = (self.clientCertificates or "required") if self.clientCa else "none"
+        return ServerTls(self.certificate, self.key, self.clientCa, auth)
+
+    def errors(self, source: str | None) -> list[ConfigError]:
+        """The files that do not load, as the listener would find them at start."""
+        try:
+            self.server().context()
+        except TlsFileError as exc:
+            return [ConfigError(f"$.tls.{exc.option}", str(exc), source)]
+        return []
+
+
 class Settings(BaseModel):
     """Everything global; routes live in their own files."""
 
@@ -124,7 +183,10 @@ class Settings(BaseModel):
     admin: AdminSettings = Field(default_factory=AdminSettings)
     routes: str = Field("routes", description="Folder of route files, tried in file-name order.")
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
-    workers: int = Field(1, ge=1, description="Processes sharing the port (SO_REUSEPORT).")
+    workers: int = Field(1, ge=1, description="Worker processes sharing the listening sockets.")
+    supervisor: SupervisorSettings = Field(default_factory=SupervisorSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    tls: TlsSettings | None = Field(None, description="Serve https on the main listener.")
     trustedProxies: list[str] = Field(
         default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."
     )

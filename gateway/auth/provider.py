@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from typing import TYPE_CHECKING, Any, Self
 
@@ -14,6 +15,7 @@ from gateway.oauth.discovery import ProviderMetadata, check_url, discover
 from gateway.oauth.errors import ProviderError
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
+from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -52,6 +54,7 @@ class OidcProvider:
         )
         resource: str | None = Field(None, description="RFC 8707 resource for JWT access tokens (audience of the API).")
         jwksCooldown: str | float = Field("60 s", description="Minimum time between two JWKS refetches.")
+        tls: TlsOptions | None = Field(None, description="TLS to the provider: CA bundle, client certificate.")
 
     def __init__(self, name: str, config: Config, services: Services, cooldown: float) -> None:
         self.name = name
@@ -66,6 +69,7 @@ class OidcProvider:
         self._id_tokens: IdTokenValidator | None = None
         self._failed_at = 0.0
         self._lock = asyncio.Lock()
+        self.tls: ssl.SSLContext | None = None
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -77,7 +81,13 @@ class OidcProvider:
         if "none" in config.signingAlgorithms or any(a.startswith("HS") for a in config.signingAlgorithms):
             ctx.error("signingAlgorithms", "only asymmetric algorithms are allowed (no 'none', no HS*)")
         name = ctx.object_name or config.issuer
-        return cls(name, config, ctx.services, ctx.duration(config.jwksCooldown, "jwksCooldown"))
+        provider = cls(name, config, ctx.services, ctx.duration(config.jwksCooldown, "jwksCooldown"))
+        if config.tls is not None:
+            try:
+                provider.tls = client_context(config.tls, f" for provider {name}")
+            except TlsConfigError as exc:
+                ctx.error(f"tls.{exc.option}", str(exc))
+        return provider
 
     @property
     def label(self) -> str:
@@ -85,10 +95,10 @@ class OidcProvider:
         return self.config.displayName or self.name
 
     def http(self) -> aiohttp.ClientSession:
-        """The shared client session."""
+        """The shared client session, or this provider's own when it has TLS options."""
         if self.services.http is None:
             raise ProviderError("the HTTP client is not running")
-        return self.services.http
+        return self.services.http if self.tls is None else self.services.tls_sessions.session(self.tls)
 
     async def metadata(self) -> ProviderMetadata:
         """The provider's discovery document, fetched once (retried after a pause on failure)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from itertools import chain
@@ -23,6 +24,7 @@ from gateway.http.paths import origin_form
 from gateway.keys import EXCHANGE
 from gateway.upstream.pool import Timeouts, UpstreamPool
 from gateway.upstream.response import UpstreamResponse
+from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -79,12 +81,16 @@ class ClientHandler:
         connectionTimeout: Duration = Field(10.0, description='Time to connect to the upstream, e.g. "10 s".')
         soTimeout: Duration = Field(60.0, description='Time to wait for upstream data before a 504, e.g. "60 s".')
         keepHost: bool = Field(False, description="Send the client's Host header upstream instead of the upstream's.")
+        tls: TlsOptions | None = Field(None, description="TLS to an https upstream: CA bundle, client certificate.")
 
-    def __init__(self, services: Services, timeouts: Timeouts, keep_host: bool) -> None:
+    def __init__(
+        self, services: Services, timeouts: Timeouts, keep_host: bool, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.services = services
         self.timeouts = timeouts
         self.keep_host = keep_host
         self.trusted = services.settings.trusted_networks
+        self.tls = tls
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -93,7 +99,7 @@ class ClientHandler:
             connect=ctx.duration(config.connectionTimeout, "connectionTimeout"),
             read=ctx.duration(config.soTimeout, "soTimeout"),
         )
-        return cls(ctx.services, timeouts, config.keepHost)
+        return cls(ctx.services, timeouts, config.keepHost, _tls(config.tls, ctx))
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Forward the request; map upstream failures to 502/504."""
@@ -120,7 +126,7 @@ class ClientHandler:
         if "Expect" in request.headers:
             await _answer_expect(request)
         pool = self._pool()
-        origin = pool.origin(out.base)
+        origin = pool.origin(out.base, self.tls)
         length = _body_length(out, out.headers)
         fields: Iterable[tuple[str, str]] = out.headers.items()
         if "Host" not in out.headers:
@@ -157,6 +163,17 @@ class ClientHandler:
             if host:
                 headers["Host"] = host
         return headers
+
+
+def _tls(options: TlsOptions | None, ctx: BuildContext) -> ssl.SSLContext | None:
+    """The handler's own TLS context, built once when the route loads (None: the pool's default)."""
+    if options is None:
+        return None
+    try:
+        return client_context(options, f" for {ctx.file or 'the global heap'} {ctx.where('tls')}")
+    except TlsConfigError as exc:
+        ctx.error(f"tls.{exc.option}", str(exc))
+        return None
 
 
 def request_target(request: web.BaseRequest) -> str:

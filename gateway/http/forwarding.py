@@ -27,6 +27,7 @@ HOP_BY_HOP = frozenset(
 _CLAIMS = frozenset({"forwarded", "x-real-ip"})
 _CLAIM_PREFIX = "x-forwarded-"
 _NONE: frozenset[str] = frozenset()
+_CLOSE = frozenset({"close"})
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -52,6 +53,11 @@ def _connection_tokens(headers: Headers) -> frozenset[str]:
         return _NONE
     tokens = (t.strip().lower() for value in headers.getall("Connection") for t in value.split(","))
     return frozenset(t for t in tokens if t)
+
+
+def client_named_headers(headers: Headers) -> frozenset[str]:
+    """Header names the client's Connection header lists beyond the hop-by-hop ones (lower-case)."""
+    return _connection_tokens(headers) - HOP_BY_HOP - _CLOSE
 
 
 def end_to_end(headers: Headers, drop: frozenset[str] = HOP_BY_HOP) -> CIMultiDict[str]:

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from gateway.errors import GatewayError, NoRoute
 from gateway.exchange import Exchange
-from gateway.http.forwarding import client_address
+from gateway.http.forwarding import client_address, client_named_headers
 from gateway.http.headers import normalise_header
 from gateway.http.paths import check_path
 from gateway.keys import EXCHANGE
@@ -69,6 +69,8 @@ class Dispatcher:
     def _match(self, request: web.BaseRequest, exchange: Exchange) -> Route:
         table = self.routes.table
         check_path(request.raw_path)
+        if "Connection" in request.headers:
+            _strip_connection_named(request, exchange)
         if table.injected_headers:
             _strip(request, exchange, table.injected_headers)
         # The gateway's own session cookies carry tokens: no upstream, public or not, gets them.
@@ -129,6 +131,17 @@ def _delivered(request: web.BaseRequest, response: web.StreamResponse | None) ->
     if response is None or (request.transport is None and not response.prepared):
         return 0
     return response.status
+
+
+def _strip_connection_named(request: web.BaseRequest, exchange: Exchange) -> None:
+    """Hop-by-hop headers the client names go here, once, before any filter adds its own (RFC 9110 §7.6.1).
+
+    Stripped later, at the upstream, `Connection: X-Route` would remove the X-Route a filter added."""
+    named = client_named_headers(request.headers)
+    if named:
+        headers = exchange.edit_headers(request.headers)
+        for name in [name for name in headers if name.lower() in named or name.lower() == "connection"]:
+            headers.popall(name, None)
 
 
 def _strip(request: web.BaseRequest, exchange: Exchange, names: frozenset[str]) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import ssl
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from gateway.http.tls import peer_certificates
 from gateway.scope.base import Headers, Lazy, multi
 
 
@@ -21,11 +21,6 @@ def _port(address: Any) -> int:
     return int(address[1]) if isinstance(address, tuple) and len(address) >= 2 else -1
 
 
-def _certificates(request: web.BaseRequest) -> list[str]:
-    # The client's certificate as PEM text; OpenIG's list is never null.
-    tls = _extra(request, "ssl_object")
-    der = tls.getpeercert(binary_form=True) if isinstance(tls, ssl.SSLObject) else None
-    return [ssl.DER_cert_to_PEM_cert(der)] if der else []
 
 
 class ClientView(Lazy):
@@ -40,9 +35,10 @@ class ClientView(Lazy):
         "localAddress": lambda v: (_extra(v._scope.request, "sockname") or (None,))[0],
         "localPort": lambda v: _port(_extra(v._scope.request, "sockname")),
         "userAgent": lambda v: v._scope.request.headers.get("User-Agent"),
-        "isSecure": lambda v: v._scope.request.secure,
+        "isSecure": lambda v: _extra(v._scope.request, "ssl_object") is not None,
         "isExternal": lambda v: True,
-        "certificates": lambda v: _certificates(v._scope.request),
+        # OpenIG's list is never null: leaf first, each with subject, issuer, dates, names and PEM.
+        "certificates": lambda v: peer_certificates(_extra(v._scope.request, "ssl_object")),
     }
 
     def __init__(self, scope: Any) -> None:

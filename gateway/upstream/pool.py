@@ -15,6 +15,7 @@ from gateway.upstream.connection import Disconnected, UpstreamConnection
 from gateway.upstream.head import HeaderInjection, request_head
 from gateway.upstream.origin import Origin
 from gateway.upstream.response import UpstreamResponse
+from gateway.upstream.tls import default_client_context
 
 # A request that met a closed keep-alive connection is sent again on a new one only if repeating
 # it is harmless (RFC 9110 §9.2.2) and it has no body to replay.
@@ -38,16 +39,16 @@ class UpstreamPool:
         self._idle: dict[Origin, list[UpstreamConnection]] = {}
         self._open = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
-        self._origins: dict[URL, Origin] = {}
+        self._origins: dict[tuple[URL, ssl.SSLContext | None], Origin] = {}
         self._reaper: asyncio.TimerHandle | None = None
         self._tls: ssl.SSLContext | None = None
         self.closed = False
 
-    def origin(self, base: URL) -> Origin:
-        """The origin of a route's baseURI, worked out once per URL."""
-        origin = self._origins.get(base)
+    def origin(self, base: URL, tls: ssl.SSLContext | None = None) -> Origin:
+        """The origin of a route's baseURI (with its handler's TLS context), worked out once per URL."""
+        origin = self._origins.get((base, tls))
         if origin is None:
-            origin = self._origins[base] = Origin.of(base)
+            origin = self._origins[base, tls] = Origin.of(base, tls)
         return origin
 
     async def request(
@@ -104,7 +105,7 @@ class UpstreamPool:
         loop = asyncio.get_running_loop()
         conn = UpstreamConnection(self, origin, loop)
         self._open += 1
-        tls = self._tls_context() if origin.scheme == "https" else None
+        tls = (origin.tls or self._tls_context()) if origin.scheme == "https" else None
         try:
             async with asyncio.timeout(timeout or None):
                 await loop.create_connection(
@@ -123,7 +124,7 @@ class UpstreamPool:
 
     def _tls_context(self) -> ssl.SSLContext:
         if self._tls is None:
-            self._tls = ssl.create_default_context()
+            self._tls = default_client_context()
         return self._tls
 
     def release(self, conn: UpstreamConnection) -> None:

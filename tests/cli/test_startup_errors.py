@@ -42,3 +42,10 @@ def test_serve_with_a_bad_global_heap_exits_2_naming_file_and_path(tmp_path: Pat
 def test_serve_with_two_workers_and_a_bad_global_heap_reports_once(tmp_path: Path) -> None:
     result = _serve(tmp_path / "gateway.yaml", BAD_HEAP, "--workers", "2", "--listen", "127.0.0.1:0")
     assert result.stderr.count("unknown type 'ClientHandlr'") == 1
+
+
+def test_serve_with_a_tls_certificate_that_does_not_load_exits_2_naming_the_setting(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.yaml"
+    text = f"listen: 127.0.0.1:0\nadmin: {{listen: 127.0.0.1:0}}\ntls: {{certificate: {tmp_path}/missing.pem}}\n"
+    result = _serve(config, text, "--workers", "2")
+    assert f"{config}: $.tls.certificate: cannot load" in result.stderr
