@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from gateway.keyfile import create_once
 
 log = logging.getLogger("gateway.sessions")
 
@@ -38,23 +39,8 @@ def load_or_create_key(path: Path) -> bytes:
         return _read(path)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write a complete private file under a unique name, then link it into place: linking never
-    # replaces an existing file, so the first process wins and every other one reads its key.
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            path.hardlink_to(draft)
-            log.info("created a new session key in %s", path)
-        except FileExistsError:
-            pass
-    finally:
-        draft.unlink()
+    if create_once(path, base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n"):
+        log.info("created a new session key in %s", path)
     return _read(path)
 
 

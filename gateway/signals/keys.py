@@ -5,8 +5,6 @@ worker and every restart signs with the key its JWKS publishes."""
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import warnings
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import RSAKey
 
 from gateway.errors import ConfigError
+from gateway.keyfile import create_once
 
 log = logging.getLogger("gateway.signals")
 KEY_FILE = "signals-signing.pem"
@@ -56,23 +55,9 @@ def _load_or_create(path: Path) -> str:
         return path.read_text(encoding="ascii")
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    # A complete private file under a unique name, linked into place: the first process wins.
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            path.hardlink_to(draft)
-            log.info("created a new SET signing key in %s", path)
-        except FileExistsError:
-            pass
-    finally:
-        draft.unlink()
+    if create_once(path, pem):
+        log.info("created a new SET signing key in %s", path)
     return path.read_text(encoding="ascii")
