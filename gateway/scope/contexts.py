@@ -21,12 +21,20 @@ def _port(address: Any) -> int:
     return int(address[1]) if isinstance(address, tuple) and len(address) >= 2 else -1
 
 
-
-
-class ClientView(Lazy):
-    """`contexts.client`: the connection the request came in on (OpenIG's ClientContext)."""
+class _ScopeView(Lazy):
+    """A view whose members are read from the request's scope."""
 
     __slots__ = ("_scope",)
+
+    def __init__(self, scope: Any) -> None:
+        self._cache = {}  # Lazy's state, set here: one call fewer per object on the hot path
+        self._scope = scope
+
+
+class ClientView(_ScopeView):
+    """`contexts.client`: the connection the request came in on (OpenIG's ClientContext)."""
+
+    __slots__ = ()
     _MAKERS = {
         "remoteAddress": lambda v: v._scope.remote(),
         "remoteHost": lambda v: v._scope.remote(),
@@ -41,15 +49,11 @@ class ClientView(Lazy):
         "certificates": lambda v: peer_certificates(_extra(v._scope.request, "ssl_object")),
     }
 
-    def __init__(self, scope: Any) -> None:
-        self._cache = {}  # Lazy's state, set here: one call fewer per object on the hot path
-        self._scope = scope
 
-
-class RouterView(Lazy):
+class RouterView(_ScopeView):
     """`contexts.router`: routes match on conditions, not URI templates, so nothing is consumed."""
 
-    __slots__ = ("_scope",)
+    __slots__ = ()
     _MAKERS = {
         "originalUri": lambda v: str(v._scope.request.url),
         "baseUri": lambda v: "",
@@ -58,15 +62,11 @@ class RouterView(Lazy):
         "uriTemplateVariables": lambda v: {},
     }
 
-    def __init__(self, scope: Any) -> None:
-        self._cache = {}  # Lazy's state, set here: one call fewer per object on the hot path
-        self._scope = scope
 
-
-class ContextsView(Lazy):
+class ContextsView(_ScopeView):
     """`contexts` (and `context`): client, router, session and attributes."""
 
-    __slots__ = ("_scope",)
+    __slots__ = ()
     _MAKERS = {
         "client": lambda v: ClientView(v._scope),
         "router": lambda v: RouterView(v._scope),
@@ -74,20 +74,16 @@ class ContextsView(Lazy):
         "attributes": lambda v: {"attributes": v._scope.get("attributes")},
     }
 
-    def __init__(self, scope: Any) -> None:
-        self._cache = {}  # Lazy's state, set here: one call fewer per object on the hot path
-        self._scope = scope
-
 
 def _principal(scope: Any) -> dict[str, Any] | None:
     identity = scope.get("identity")
     return {"name": identity.get("sub")} if identity else None
 
 
-class ExchangeAlias(Lazy):
+class ExchangeAlias(_ScopeView):
     """OpenIG 3.x `exchange`: the same objects under their old names."""
 
-    __slots__ = ("_scope",)
+    __slots__ = ()
     _MAKERS = {
         "request": lambda v: v._scope.get("request"),
         "response": lambda v: v._scope.get("response"),
@@ -95,10 +91,6 @@ class ExchangeAlias(Lazy):
         "attributes": lambda v: v._scope.get("attributes"),
         "principal": lambda v: _principal(v._scope),
     }
-
-    def __init__(self, scope: Any) -> None:
-        self._cache = {}  # Lazy's state, set here: one call fewer per object on the hot path
-        self._scope = scope
 
 
 def _status(response: web.StreamResponse) -> dict[str, Any]:
