@@ -13,21 +13,12 @@ import pytest
 from tests.capture.conftest import jsonl_records
 from tests.policy.conftest import GATEWAY_POLICIES, pdp_object
 from tests.policy.interop import TEMPLATES, signer_provider, write_interop_route
-from tests.support.fixtures import ServerFactory
 from tests.support.gateway import running_gateway, write_route
 from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream
 
 BETH = "CiRmZDM2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"
 REASON_USER = "Only editors and admins may change todos."
-
-
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
 
 
 @pytest.mark.parametrize("accept", ["text/html", "application/json"])

@@ -53,14 +53,6 @@ ANSWERS: list[tuple[str, Answer]] = [
 ]
 
 
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
-
-
 async def _refused(
     pdp_url: str, signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path,
     http: aiohttp.ClientSession, on_error: int = 503,

@@ -19,21 +19,12 @@ from gateway.policy.builtin import PolicyDecisionPoint
 from gateway.sessions.model import SessionEnded
 from tests.policy.conftest import GATEWAY_POLICIES, PDP_TOKEN, pdp_object, pdp_url
 from tests.policy.interop import signer_provider, write_interop_route
-from tests.support.fixtures import ServerFactory
 from tests.support.gateway import GatewayHandle, running_gateway
 from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream
 
 RICK = "CiRmZDA2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"
 BETH = "CiRmZDM2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"
-
-
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
 
 
 def _pdp(gateway: GatewayHandle) -> PolicyDecisionPoint:

@@ -15,20 +15,11 @@ import pytest
 from tests.policy.conftest import GATEWAY_POLICIES, HERE, PDP_TOKEN, pdp_object, pdp_url
 from tests.policy.interop import ROWS, run_rows, signer_provider, write_interop_route
 from tests.support.cerbos import running_cerbos
-from tests.support.fixtures import ServerFactory
 from tests.support.gateway import GatewayHandle, running_gateway
 from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream
 
 CERBOS_POLICIES = HERE / "cerbos"
-
-
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
 
 
 @pytest.fixture

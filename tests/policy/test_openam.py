@@ -16,21 +16,12 @@ import pytest
 from gateway.policy.builtin import PolicyDecisionPoint
 from tests.policy.conftest import HERE, pdp_object, pdp_url
 from tests.policy.interop import signer_provider
-from tests.support.fixtures import ServerFactory
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.signer_issuer import AUDIENCE, SignerIssuer
 from tests.support.upstream import Upstream
 
 WEB_POLICIES = HERE / "web-policies.yaml"
 OPENAM = {"users": {"pep": "pep-secret"}, "tokenTtl": "1 s"}
-
-
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
 
 
 @pytest.fixture

@@ -32,14 +32,6 @@ def idp() -> Iterator[IdP]:
         yield server
 
 
-@pytest.fixture
-async def signer(aiohttp_server: ServerFactory) -> SignerIssuer:
-    issuer = SignerIssuer()
-    server = await aiohttp_server(issuer.app())
-    issuer.url = str(server.make_url("")).rstrip("/")
-    return issuer
-
-
 def _claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))  # type: ignore[no-any-return]
