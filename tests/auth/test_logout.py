@@ -3,7 +3,7 @@ CSRF token, the local session ended, the provider's session ended, same-origin r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -11,7 +11,7 @@ import pytest
 from yarl import URL
 
 from gateway.sessions.model import SessionEnded
-from idp.driver import IdP, confirm_logout, login, parse_forms
+from idp.driver import IdP, confirm_logout, parse_forms
 from tests.support.gateway import GatewayHandle
 from tests.support.login_support import (
     COOKIE,
@@ -22,7 +22,6 @@ from tests.support.login_support import (
     login_gateway,
     login_route,
     public_route,
-    real_idp,
     refused_within_a_second,
     session_alive,
 )
@@ -31,26 +30,12 @@ from tests.support.upstream import Upstream
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def idp(port: int) -> Iterator[IdP]:
-    with real_idp(f"http://127.0.0.1:{port}") as server:
-        yield server
-
-
 @pytest.fixture
 async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
     heap = [idp_provider("corp", idp)]
     routes = {"10-app.json": login_route(upstream.url, ["corp"]), "90-public.json": public_route(upstream.url)}
     async with login_gateway(tmp_path, port, heap, routes) as handle:
         yield handle
-
-
-@pytest.fixture
-async def browser(gateway: GatewayHandle) -> AsyncIterator[aiohttp.ClientSession]:
-    """A browser logged in as alice."""
-    async with html_browser() as session:
-        await login(session, gateway.url + "/app/start", "alice")
-        yield session
 
 
 def _cookie(browser: aiohttp.ClientSession) -> str:
@@ -137,4 +122,3 @@ async def test_logout_at_the_provider_ends_the_gateway_session_by_back_channel(
     await confirm_logout(browser, URL(idp.issuer) / "session" / "end")
     assert await refused_within_a_second(gateway, cookie)
     assert [(e.subject, e.reason, e.initiator) for e in ended] == [("alice", "backchannel_logout", "system")]
-

@@ -5,25 +5,19 @@ refusal pages that offer the way on."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from yarl import URL
 
-from idp.driver import IdP, confirm_logout, login, parse_forms
+from idp.driver import IdP, confirm_logout, parse_forms
 from tests.support.gateway import GatewayHandle
-from tests.support.login_support import HTML, LOGOUT, html_browser, idp_provider, login_gateway, login_route, real_idp
+from tests.support.login_support import HTML, LOGOUT, html_browser, idp_provider, login_gateway, login_route
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def idp(port: int) -> Iterator[IdP]:
-    with real_idp(f"http://127.0.0.1:{port}") as server:
-        yield server
 
 
 @pytest.fixture
@@ -35,14 +29,6 @@ async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> As
     }
     async with login_gateway(tmp_path, port, [idp_provider("corp", idp)], routes) as handle:
         yield handle
-
-
-@pytest.fixture
-async def browser(gateway: GatewayHandle) -> AsyncIterator[aiohttp.ClientSession]:
-    """A browser logged in as alice."""
-    async with html_browser() as session:
-        await login(session, gateway.url + "/app/start", "alice")
-        yield session
 
 
 def _form_action(policy: str) -> list[str]:

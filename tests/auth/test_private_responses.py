@@ -4,7 +4,7 @@ and the option is in `gateway schema` for every authentication filter."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,9 @@ import pytest
 
 from gateway.routing.schema import route_schema
 from gateway.types import TYPES
-from idp.driver import IdP, login
+from idp.driver import IdP
 from tests.support.gateway import GatewayHandle
-from tests.support.login_support import html_browser, idp_provider, login_gateway, login_route, real_idp
+from tests.support.login_support import idp_provider, login_gateway, login_route
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
@@ -24,12 +24,6 @@ PUBLIC_FOR_A_MINUTE = {
     "type": "HeaderFilter",
     "config": {"messageType": "RESPONSE", "add": {"Cache-Control": ["public, max-age=60"]}},
 }
-
-
-@pytest.fixture(scope="module")
-def idp(port: int) -> Iterator[IdP]:
-    with real_idp(f"http://127.0.0.1:{port}") as server:
-        yield server
 
 
 def _with_own_cache_control(upstream: str) -> dict[str, Any]:
@@ -48,14 +42,6 @@ async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> As
     }
     async with login_gateway(tmp_path, port, [idp_provider("corp", idp)], routes) as handle:
         yield handle
-
-
-@pytest.fixture
-async def browser(gateway: GatewayHandle) -> AsyncIterator[aiohttp.ClientSession]:
-    """A browser logged in as alice."""
-    async with html_browser() as session:
-        await login(session, gateway.url + "/app/start", "alice")
-        yield session
 
 
 async def _cache_control(browser: aiohttp.ClientSession, url: str) -> str | None:
