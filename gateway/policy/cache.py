@@ -10,35 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 
+from gateway.lru import ExpiringLru
 from gateway.policy.decision import Decision
 
 
-class DecisionCache:
+class DecisionCache(ExpiringLru[Hashable, Decision]):
     """LRU of decisions with per-entry expiry, a subject index, and single flight."""
 
     def __init__(self, size: int, ttl: float, deny_ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.size, self.ttl, self.deny_ttl = size, ttl, deny_ttl
-        self._clock = clock
-        self._entries: OrderedDict[Hashable, tuple[Decision, float, str]] = OrderedDict()
+        super().__init__(size, clock)
+        self.ttl, self.deny_ttl = ttl, deny_ttl
+        self._subject_of: dict[Hashable, str] = {}
         self._by_subject: dict[str, set[Hashable]] = {}
         self._flights: dict[Hashable, asyncio.Future[Decision]] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: Hashable) -> Decision | None:
-        """A live cached decision, or None."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if self._clock() >= entry[1]:
-            self._remove(key)
-            return None
-        self._entries.move_to_end(key)
-        return entry[0]
 
     def put(self, key: Hashable, subject: str, decision: Decision) -> None:
         """Keep a decision for its TTL (the PDP's, if shorter)."""
@@ -49,14 +35,14 @@ class DecisionCache:
             return
         if key in self._entries:
             self._remove(key)
-        self._entries[key] = (decision, self._clock() + ttl, subject)
+        self._subject_of[key] = subject
         self._by_subject.setdefault(subject, set()).add(key)
-        while len(self._entries) > self.size:
-            self._remove(next(iter(self._entries)))
+        self._keep(key, decision, self._clock() + ttl)
 
     def clear(self) -> None:
         """Forget every decision (the policies changed)."""
         self._entries.clear()
+        self._subject_of.clear()
         self._by_subject.clear()
 
     def drop_subject(self, subject: str) -> int:
@@ -64,6 +50,7 @@ class DecisionCache:
         keys = self._by_subject.pop(subject, set())
         for key in keys:
             self._entries.pop(key, None)
+            self._subject_of.pop(key, None)
         return len(keys)
 
     async def fetch(self, key: Hashable, subject: str, ask: Callable[[], Awaitable[Decision]]) -> tuple[Decision, str]:
@@ -92,10 +79,11 @@ class DecisionCache:
         return decision, "pdp"
 
     def _remove(self, key: Hashable) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
-            keys = self._by_subject.get(entry[2])
+        self._entries.pop(key, None)
+        subject = self._subject_of.pop(key, None)
+        if subject is not None:
+            keys = self._by_subject.get(subject)
             if keys is not None:
                 keys.discard(key)
                 if not keys:
-                    del self._by_subject[entry[2]]
+                    del self._by_subject[subject]
