@@ -16,12 +16,9 @@ from tests.support.gateway import GatewayHandle
 from tests.support.login_support import (
     COOKIE,
     LOGOUT,
+    app_gateway,
     has_login_form,
     html_browser,
-    idp_provider,
-    login_gateway,
-    login_route,
-    public_route,
     refused_within_a_second,
     session_alive,
 )
@@ -32,9 +29,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
-    heap = [idp_provider("corp", idp)]
-    routes = {"10-app.json": login_route(upstream.url, ["corp"]), "90-public.json": public_route(upstream.url)}
-    async with login_gateway(tmp_path, port, heap, routes) as handle:
+    async with app_gateway(tmp_path, port, idp, upstream.url) as handle:
         yield handle
 
 

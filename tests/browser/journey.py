@@ -8,27 +8,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
 from playwright.async_api import Page, Request
 
 from demo.echo import make_app
 from idp.driver import IdP, device_client_metadata, web_client_metadata
 from tests.support.browser import Tab
 from tests.support.login_support import BACKCHANNEL, CALLBACK, IDENTITY_HEADERS, LOGOUT
+from tests.support.upstream import on_loopback
 
 
 @asynccontextmanager
 async def demo_app() -> AsyncIterator[str]:
     """The demo app (echo, sign-out link, favicon) on a free loopback port: its base URL."""
-    runner = web.AppRunner(make_app(), access_log=None, shutdown_timeout=1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    async with on_loopback(make_app(), shutdown_timeout=1) as url:
+        yield url
 
 
 def provider_for(gateways: Sequence[str], client_id: str = "gateway-web") -> IdP:

@@ -13,11 +13,8 @@ from tests.support.gateway import GatewayHandle
 from tests.support.login_support import (
     CALLBACK,
     LOGIN,
+    app_gateway,
     html_browser,
-    idp_provider,
-    login_gateway,
-    login_route,
-    public_route,
     real_idp,
 )
 from tests.support.upstream import Upstream
@@ -33,9 +30,7 @@ def idp(port: int) -> Iterator[IdP]:
 
 @pytest.fixture
 async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
-    heap = [idp_provider("corp", idp)]
-    routes = {"10-app.json": login_route(upstream.url, ["corp"]), "90-public.json": public_route(upstream.url)}
-    async with login_gateway(tmp_path, port, heap, routes) as handle:
+    async with app_gateway(tmp_path, port, idp, upstream.url) as handle:
         yield handle
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+from tests.support.traffic import wait_for
 
 T = TypeVar("T")
 
@@ -14,11 +14,4 @@ DEADLINE = 10.0
 
 async def until(probe: Callable[[], Awaitable[T]], holds: Callable[[T], bool], what: str) -> T:
     """Call `probe` until `holds(result)`; fail naming `what` (and the last result) at the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        result = await probe()
-        if holds(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what}; last saw {result!r}")
-        await asyncio.sleep(0.02)
+    return await wait_for(probe, holds, what, DEADLINE, interval=0.02)

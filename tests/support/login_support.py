@@ -92,6 +92,14 @@ async def login_gateway(
         yield gateway
 
 
+@asynccontextmanager
+async def app_gateway(tmp_path: Path, port: int, idp: IdP, upstream_url: str) -> AsyncIterator[GatewayHandle]:
+    """A gateway with `idp` as provider "corp": /app needs a login, every other path is public."""
+    routes = {"10-app.json": login_route(upstream_url, ["corp"]), "90-public.json": public_route(upstream_url)}
+    async with login_gateway(tmp_path, port, [idp_provider("corp", idp)], routes) as gateway:
+        yield gateway
+
+
 async def page_forms(session: aiohttp.ClientSession, url: str | URL) -> tuple[int, str]:
     """GET a page without following redirects; its status and text."""
     async with session.get(url, allow_redirects=False) as response:

@@ -56,7 +56,9 @@ async def traffic(url: str, path: str, clients: int = 4) -> AsyncIterator[Traffi
         await asyncio.gather(*tasks)
 
 
-async def wait_for(probe: Callable[[], Awaitable[T]], holds: Callable[[T], bool], what: str, timeout: float) -> T:
+async def wait_for(
+    probe: Callable[[], Awaitable[T]], holds: Callable[[T], bool], what: str, timeout: float, interval: float = 0.05
+) -> T:
     """Call `probe` until `holds(result)`; fail naming `what` at the deadline (processes start slowly)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -65,7 +67,7 @@ async def wait_for(probe: Callable[[], Awaitable[T]], holds: Callable[[T], bool]
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting for {what}; last saw {result!r}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(interval)
 
 
 def worker_pids(supervisor: int) -> set[int]:
