@@ -62,18 +62,23 @@ async def test_every_control_has_a_label(gateway: GatewayHandle, page: Page) -> 
         await expect(page.get_by_label(label)).to_have_count(1)
 
 
-async def test_a_throttled_captured_route_is_built_and_deployed_with_the_keyboard(
-    gateway: GatewayHandle, page: Page, upstream: Upstream, http: aiohttp.ClientSession
-) -> None:
+async def _new_route(page: Page, gateway: GatewayHandle, upstream: Upstream, name: str, prefix: str) -> None:
+    """Open the studio and start a route to `upstream` under `prefix`, with the keyboard only."""
     await page.goto(f"{gateway.admin}/studio/")
     await expect(page.locator("#json-errors")).to_contain_text("No problems")
     await tab_to(page, "New route")
     await page.keyboard.press("Enter")
-    await page.keyboard.type("kb")  # the focus is on Name after New route
+    await page.keyboard.type(name)  # the focus is on Name after New route
     await tab_to(page, "Upstream base URI")
     await page.keyboard.type(upstream.url)
     await tab_to(page, "Path prefix")
-    await page.keyboard.type("/kb")
+    await page.keyboard.type(prefix)
+
+
+async def test_a_throttled_captured_route_is_built_and_deployed_with_the_keyboard(
+    gateway: GatewayHandle, page: Page, upstream: Upstream, http: aiohttp.ClientSession
+) -> None:
+    await _new_route(page, gateway, upstream, "kb", "/kb")
     await tab_to(page, "Capture")
     await page.keyboard.press("Space")
     await tab_to(page, "Throttling")
@@ -95,15 +100,7 @@ async def test_a_throttled_captured_route_is_built_and_deployed_with_the_keyboar
 async def test_an_authorized_route_is_built_and_deployed_with_the_keyboard(
     gateway: GatewayHandle, page: Page, upstream: Upstream, http: aiohttp.ClientSession
 ) -> None:
-    await page.goto(f"{gateway.admin}/studio/")
-    await expect(page.locator("#json-errors")).to_contain_text("No problems")
-    await tab_to(page, "New route")
-    await page.keyboard.press("Enter")
-    await page.keyboard.type("kbnotes")
-    await tab_to(page, "Upstream base URI")
-    await page.keyboard.type(upstream.url)
-    await tab_to(page, "Path prefix")
-    await page.keyboard.type("/notes")
+    await _new_route(page, gateway, upstream, "kbnotes", "/notes")
     await tab_to(page, "Authorization")
     await page.keyboard.press("Space")
     await expect(page.locator("#f-pdp")).to_have_value("policies")
