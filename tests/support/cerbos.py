@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.support.process import free_port
+from tests.support.process import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = ROOT / "cerbos" / "node_modules" / "@cerbos" / "cerbos-linux-x64" / "cerbos-linux-x64"
@@ -38,12 +38,7 @@ async def running_cerbos(policies: Path, workdir: Path, timeout: float = 20.0) -
         await _wait_ready(url, proc, timeout)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 10)
         log.close()
 
 

@@ -21,6 +21,8 @@ from types import TracebackType
 
 import pytest
 
+from tests.support.process import stop_process
+
 _INSTALL_HINT = "redis-server is not installed; install it with `apt-get install redis-server`"
 
 
@@ -93,12 +95,7 @@ class RedisServer:
         if process is None:
             return
         if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, 5)
 
     def restart(self) -> RedisServer:
         """Stop, then start on the same port."""
