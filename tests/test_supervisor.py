@@ -54,13 +54,12 @@ async def test_a_killed_worker_is_respawned_while_the_others_keep_serving(routes
         async with traffic(gateway.url, "/who") as seen:
             await seen.until_answers(20)
             os.kill(victim, signal.SIGKILL)
-            at_kill = len(seen.answers)
+            # Answers go on after the kill; how many land before the respawn depends on how fast it is.
+            await seen.until_answers(len(seen.answers) + 20)
             after = await _workers(gateway, lambda p: len(p) == 2 and victim not in p, "a respawned worker")
-            while_one_served = len(seen.answers) - at_kill
             await _both_workers_answer(seen)
         assert gateway.proc is not None and gateway.proc.poll() is None
         log = gateway.log.read_text()
-    assert while_one_served > 0
     assert (before - {victim}) < after
     # At most the request each client had on the killed worker; queued connections are the shared socket's.
     assert len(seen.failures) <= 4, seen.failures
