@@ -12,6 +12,16 @@ class GatewayError(Exception):
     # (label, same-origin URL) a browser's error page offers as the way on, e.g. "Sign in again".
     link: tuple[str, str] | None = None
 
+    def __init_subclass__(cls, *, status: int = 0, code: str = "", public: str = "") -> None:
+        # Each failure states its answer in its class line: `class Gone(GatewayError, status=410, ...)`.
+        super().__init_subclass__()
+        if status:
+            cls.status = status
+        if code:
+            cls.code = code
+        if public:
+            cls.public = public
+
     def __init__(self, reason: str = "", *, public: str | None = None) -> None:
         super().__init__(reason or self.code)
         self.reason = reason or self.code
@@ -21,44 +31,33 @@ class GatewayError(Exception):
             self.public = public
 
 
-class BadRequest(GatewayError):
+class BadRequest(GatewayError, status=400, code="bad_request", public="The request could not be understood."):
     """The request is malformed or ambiguous (for example a path with dot-segments)."""
 
-    status = 400
-    code = "bad_request"
-    public = "The request could not be understood."
 
-
-class NoRoute(GatewayError):
+class NoRoute(GatewayError, status=404, code="no_route", public="No route matches this request."):
     """No route's condition holds for the request."""
 
-    status = 404
-    code = "no_route"
-    public = "No route matches this request."
 
-
-class RouteFailClosed(GatewayError):
+class RouteFailClosed(
+    GatewayError,
+    status=503,
+    code="route_unavailable",
+    public="This route is unavailable because its configuration failed to load.",
+):
     """The route's file failed to load, so its traffic is refused rather than falling through."""
 
-    status = 503
-    code = "route_unavailable"
-    public = "This route is unavailable because its configuration failed to load."
 
-
-class UpstreamUnavailable(GatewayError):
+class UpstreamUnavailable(
+    GatewayError, status=502, code="upstream_unavailable", public="The upstream service is unavailable."
+):
     """The upstream refused the connection or broke it."""
 
-    status = 502
-    code = "upstream_unavailable"
-    public = "The upstream service is unavailable."
 
-
-class UpstreamTimeout(GatewayError):
+class UpstreamTimeout(
+    GatewayError, status=504, code="upstream_timeout", public="The upstream service did not answer in time."
+):
     """The upstream did not answer in time."""
-
-    status = 504
-    code = "upstream_timeout"
-    public = "The upstream service did not answer in time."
 
 
 class ConfigError(Exception):

@@ -5,39 +5,25 @@ from __future__ import annotations
 from gateway.errors import BadRequest, GatewayError
 
 
-class LoginRequired(GatewayError):
+class LoginRequired(GatewayError, status=401, code="login_required", public="Sign in first."):
     """An API client without a session on a route that needs one."""
 
-    status = 401
-    code = "login_required"
-    public = "Sign in first."
 
-
-class BadCallback(BadRequest):
+class BadCallback(
+    BadRequest, code="bad_callback", public="This sign-in attempt is not valid any more; please sign in again."
+):
     """A callback whose `state` is missing, unknown to this browser, expired or already used."""
 
-    code = "bad_callback"
-    public = "This sign-in attempt is not valid any more; please sign in again."
 
-
-class LoginFailed(GatewayError):
+class LoginFailed(GatewayError, status=401, code="login_failed", public="Sign-in did not complete."):
     """The provider refused the sign-in (the user cancelled, consent was denied...)."""
 
-    status = 401
-    code = "login_failed"
-    public = "Sign-in did not complete."
 
-
-class CsrfRefused(GatewayError):
+class CsrfRefused(
+    GatewayError, status=403, code="csrf_refused", public="The sign-out form has expired; please try again."
+):
     """A logout form without this session's CSRF token."""
 
-    status = 403
-    code = "csrf_refused"
-    public = "The sign-out form has expired; please try again."
 
-
-class BadLogoutToken(BadRequest):
+class BadLogoutToken(BadRequest, code="invalid_request", public="The logout token is not valid."):
     """A back-channel logout request whose logout token fails a check."""
-
-    code = "invalid_request"
-    public = "The logout token is not valid."

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.expressions.nodes import Fn
 from gateway.expressions.values import to_str, truthy
 
 OnError = Callable[[str, BaseException], None]
+_T = TypeVar("_T")
 _log = logging.getLogger("gateway.expressions")
 
 
@@ -34,21 +35,21 @@ class Expression:
 
     def as_bool(self, scope: Mapping[str, Any]) -> bool:
         """The value as a condition (see `values.truthy`); false if evaluation fails."""
-        value = self(scope)
-        try:
-            return truthy(value)
-        except Exception as exc:  # a caller's mapping may fail in len()
-            self._failed(exc)
-            return False
+        # A caller's mapping may fail in len().
+        return self._converted(scope, truthy, False)
 
     def as_str(self, scope: Mapping[str, Any]) -> str:
         """The value as text; "" for null or if evaluation fails."""
+        # A value of a type with no rendering fails here.
+        return self._converted(scope, to_str, "")
+
+    def _converted(self, scope: Mapping[str, Any], convert: Callable[[Any], _T], default: _T) -> _T:
         value = self(scope)
         try:
-            return to_str(value)
-        except Exception as exc:  # e.g. a value of a type with no rendering
+            return convert(value)
+        except Exception as exc:
             self._failed(exc)
-            return ""
+            return default
 
     def _failed(self, exc: Exception) -> None:
         _log.warning("expression %r failed: %s: %.200s", self.source, type(exc).__name__, exc)

@@ -18,12 +18,10 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class ConditionNotMet(GatewayError):
+class ConditionNotMet(
+    GatewayError, status=403, code="forbidden", public="The request does not meet the conditions of this route."
+):
     """The route's enforced condition is false for this request."""
-
-    status = 403
-    code = "forbidden"
-    public = "The request does not meet the conditions of this route."
 
 
 @dataclass(eq=False)

@@ -24,12 +24,8 @@ MAX_BODY = 8 * 1024 * 1024
 _GROUP = re.compile(r"\$(\d+)")
 
 
-class BodyTooLarge(GatewayError):
+class BodyTooLarge(GatewayError, status=413, code="body_too_large", public="The request body is too large."):
     """A body to search is over the size the gateway reads whole."""
-
-    status = 413
-    code = "body_too_large"
-    public = "The request body is too large."
 
 
 class ExtractBinding(BaseModel):

@@ -39,20 +39,14 @@ DEFAULT_SUBJECT_ID = "${identity.sub}"
 DEFAULT_ACTION = "${request.method}"
 
 
-class AccessDenied(GatewayError):
+class AccessDenied(GatewayError, status=403, code="access_denied", public="You are not allowed to do this."):
     """The PDP denied the request (or no resource template matched)."""
 
-    status = 403
-    code = "access_denied"
-    public = "You are not allowed to do this."
 
-
-class StepUpRequired(GatewayError):
+class StepUpRequired(
+    GatewayError, status=401, code="insufficient_user_authentication", public="A stronger login is required."
+):
     """The PDP asks for a stronger login (RFC 9470)."""
-
-    status = 401
-    code = "insufficient_user_authentication"
-    public = "A stronger login is required."
 
 
 class PolicyEnforcementFilter:

@@ -30,20 +30,17 @@ log = logging.getLogger("gateway.throttling")
 _BREAKER_SECONDS = 1.0
 
 
-class Throttled(GatewayError):
+class Throttled(GatewayError, status=429, code="rate_limited", public="Too many requests; retry later."):
     """The caller went over its rate."""
 
-    status = 429
-    code = "rate_limited"
-    public = "Too many requests; retry later."
 
-
-class ThrottlingUnavailable(GatewayError):
+class ThrottlingUnavailable(
+    GatewayError,
+    status=503,
+    code="rate_limit_unavailable",
+    public="The service is temporarily unavailable; retry later.",
+):
     """The counters cannot be reached and the route says to deny."""
-
-    status = 503
-    code = "rate_limit_unavailable"
-    public = "The service is temporarily unavailable; retry later."
 
 
 @dataclass(eq=False)

@@ -58,19 +58,17 @@ class Outgoing:
         return join_target(self.base, self.target)
 
 
-class NoBaseUri(GatewayError):
+class NoBaseUri(GatewayError, code="no_base_uri", public="This route has no upstream configured."):
     """The route sends to ClientHandler without a baseURI."""
 
-    code = "no_base_uri"
-    public = "This route has no upstream configured."
 
-
-class ExpectationFailed(GatewayError):
+class ExpectationFailed(
+    GatewayError,
+    status=417,
+    code="expectation_failed",
+    public="The expectation given in the Expect header cannot be met.",
+):
     """The client expects something other than 100-continue (RFC 9110 §10.1.1)."""
-
-    status = 417
-    code = "expectation_failed"
-    public = "The expectation given in the Expect header cannot be met."
 
 
 class ClientHandler:

@@ -10,138 +10,89 @@ from __future__ import annotations
 from gateway.errors import GatewayError
 
 
-class OAuthError(GatewayError):
+class OAuthError(GatewayError, status=401, code="oauth_error", public="Authentication failed."):
     """A failure in an OAuth 2.0 or OpenID Connect exchange."""
 
-    status = 401
-    code = "oauth_error"
-    public = "Authentication failed."
 
-
-class InvalidToken(OAuthError):
+class InvalidToken(OAuthError, code="invalid_token", public="The token is invalid."):
     """A token is malformed, or fails a check; RFC 6750 calls all of these `invalid_token`."""
 
-    code = "invalid_token"
-    public = "The token is invalid."
 
-
-class BadIssuer(InvalidToken):
+class BadIssuer(InvalidToken, code="bad_issuer"):
     """`iss` is not the provider's issuer, compared exactly."""
 
-    code = "bad_issuer"
 
-
-class BadAudience(InvalidToken):
+class BadAudience(InvalidToken, code="bad_audience"):
     """`aud` lacks the expected audience or carries an untrusted one."""
 
-    code = "bad_audience"
 
-
-class BadAuthorizedParty(InvalidToken):
+class BadAuthorizedParty(InvalidToken, code="bad_azp"):
     """`azp` is missing with several audiences, or is not this client."""
 
-    code = "bad_azp"
 
-
-class BadSignature(InvalidToken):
+class BadSignature(InvalidToken, code="bad_signature"):
     """The signature does not verify with the provider's key."""
 
-    code = "bad_signature"
 
-
-class AlgNotAllowed(InvalidToken):
+class AlgNotAllowed(InvalidToken, code="alg_not_allowed"):
     """The `alg` header is not in the allowlist (`none` and HMAC never are)."""
 
-    code = "alg_not_allowed"
 
-
-class UntrustedKeyHeader(InvalidToken):
+class UntrustedKeyHeader(InvalidToken, code="untrusted_key_header"):
     """The token names its own key (`jwk`, `jku`, `x5u`, `x5c`); only the provider's keys count."""
 
-    code = "untrusted_key_header"
 
-
-class UnknownKid(InvalidToken):
+class UnknownKid(InvalidToken, code="unknown_kid"):
     """No provider key matches the token's `kid`, even after the allowed JWKS refetch."""
 
-    code = "unknown_kid"
 
-
-class BadTokenType(InvalidToken):
+class BadTokenType(InvalidToken, code="bad_token_type"):
     """The `typ` header names another kind of token (an id_token used as an access token...)."""
 
-    code = "bad_token_type"
 
-
-class Expired(InvalidToken):
+class Expired(InvalidToken, code="expired"):
     """`exp` has passed."""
 
-    code = "expired"
 
-
-class NotYetValid(InvalidToken):
+class NotYetValid(InvalidToken, code="not_yet_valid"):
     """`nbf` or `iat` lies in the future beyond the allowed clock skew."""
 
-    code = "not_yet_valid"
 
-
-class MissingClaim(InvalidToken):
+class MissingClaim(InvalidToken, code="missing_claim"):
     """A required claim (`sub`, `iat`, `exp`...) is absent or has the wrong type."""
 
-    code = "missing_claim"
 
-
-class BadNonce(InvalidToken):
+class BadNonce(InvalidToken, code="bad_nonce"):
     """`nonce` differs from the one sent in the authentication request."""
 
-    code = "bad_nonce"
 
-
-class SubjectMismatch(InvalidToken):
+class SubjectMismatch(InvalidToken, code="sub_mismatch"):
     """The userinfo `sub` differs from the id_token `sub` (OpenID Connect Core 5.3.2)."""
 
-    code = "sub_mismatch"
 
-
-class InactiveToken(InvalidToken):
+class InactiveToken(InvalidToken, code="inactive_token"):
     """Introspection did not answer `"active": true` (RFC 7662 2.2)."""
 
-    code = "inactive_token"
 
-
-class TokenRefused(OAuthError):
+class TokenRefused(OAuthError, code="token_refused"):
     """The provider's token endpoint answered an OAuth error (`error` holds its code)."""
-
-    code = "token_refused"
 
     def __init__(self, reason: str = "", *, error: str = "", public: str | None = None) -> None:
         super().__init__(reason or error, public=public)
         self.error = error
 
 
-class ProviderError(OAuthError):
+class ProviderError(OAuthError, status=502, code="provider_error", public="The identity provider is unavailable."):
     """The provider is unreachable or answered something that is not valid protocol."""
 
-    status = 502
-    code = "provider_error"
-    public = "The identity provider is unavailable."
 
-
-class BadIssuerUrl(ProviderError):
+class BadIssuerUrl(ProviderError, status=500, code="insecure_issuer", public="The identity provider is misconfigured."):
     """An issuer or endpoint URL is not https (plain http is allowed for loopback hosts only)."""
 
-    status = 500
-    code = "insecure_issuer"
-    public = "The identity provider is misconfigured."
 
-
-class DiscoveryFailed(ProviderError):
+class DiscoveryFailed(ProviderError, code="discovery_failed"):
     """The discovery document is missing, malformed, or names another issuer."""
 
-    code = "discovery_failed"
 
-
-class IssuerMismatch(DiscoveryFailed):
+class IssuerMismatch(DiscoveryFailed, code="issuer_mismatch"):
     """The discovery document's `issuer` is not the configured issuer, compared exactly."""
-
-    code = "issuer_mismatch"

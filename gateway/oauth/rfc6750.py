@@ -20,28 +20,20 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _SAFE_QUOTED = re.compile(r'[^"\\\x00-\x1f\x7f]*')
 
 
-class BearerRequestError(GatewayError):
+class BearerRequestError(
+    GatewayError, status=400, code="invalid_request", public="Send the token in one Authorization: Bearer header."
+):
     """The request carries a token in a way RFC 6750 does not allow."""
 
-    status = 400
-    code = "invalid_request"
-    public = "Send the token in one Authorization: Bearer header."
 
-
-class TokenRequired(GatewayError):
+class TokenRequired(GatewayError, status=401, code="token_required", public="A bearer token is required."):
     """No bearer token at all (RFC 6750 3.1: the challenge then has no error attribute)."""
 
-    status = 401
-    code = "token_required"
-    public = "A bearer token is required."
 
-
-class InsufficientScope(GatewayError):
+class InsufficientScope(
+    GatewayError, status=403, code="insufficient_scope", public="The token lacks a required scope."
+):
     """The token is valid but lacks a scope the route requires."""
-
-    status = 403
-    code = "insufficient_scope"
-    public = "The token lacks a required scope."
 
 
 def is_safe_realm(realm: str) -> bool:

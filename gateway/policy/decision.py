@@ -48,12 +48,10 @@ class Decision:
 DENY_SKIPPED = Decision(False, "not evaluated: an earlier item was denied (deny_on_first_deny)")
 
 
-class PdpError(GatewayError):
+class PdpError(
+    GatewayError, status=503, code="pdp_unavailable", public="Authorization is unavailable; try again later."
+):
     """The PDP could not be asked or gave no usable answer: the request is refused, never forwarded."""
-
-    status = 503
-    code = "pdp_unavailable"
-    public = "Authorization is unavailable; try again later."
 
 
 class Pdp(Protocol):

@@ -5,33 +5,24 @@ from __future__ import annotations
 from gateway.errors import GatewayError
 
 
-class SessionExpired(GatewayError):
+class SessionExpired(GatewayError, status=401, code="session_expired", public="Your session has ended; sign in again."):
     """The session ended (for example its tokens could not be refreshed); the user signs in again."""
 
-    status = 401
-    code = "session_expired"
-    public = "Your session has ended; sign in again."
 
-
-class SessionRequired(GatewayError):
+class SessionRequired(GatewayError, status=401, code="session_required", public="Sign in to continue."):
     """The route needs a session and the request carries none that is valid."""
 
-    status = 401
-    code = "session_required"
-    public = "Sign in to continue."
 
-
-class SessionTooLarge(GatewayError):
+class SessionTooLarge(
+    GatewayError,
+    status=500,
+    code="session_too_large",
+    public="The session is too large to be kept; ask the administrator to map fewer claims.",
+):
     """The session does not fit in the cookies a browser keeps; it is refused, never truncated."""
 
-    status = 500
-    code = "session_too_large"
-    public = "The session is too large to be kept; ask the administrator to map fewer claims."
 
-
-class SessionsUnavailable(GatewayError):
+class SessionsUnavailable(
+    GatewayError, status=503, code="sessions_unavailable", public="The service is starting or stopping; retry shortly."
+):
     """Sessions are used before the gateway has started them (or after it stopped)."""
-
-    status = 503
-    code = "sessions_unavailable"
-    public = "The service is starting or stopping; retry shortly."
