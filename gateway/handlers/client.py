@@ -120,7 +120,7 @@ class ClientHandler:
     async def send(self, request: web.BaseRequest, out: Outgoing) -> web.StreamResponse:
         """Send `out` upstream and relay the answer."""
         if is_upgrade(request):
-            return await proxy_websocket(request, self._http(), out.url, out.headers)
+            return await proxy_websocket(request, self._http(), out.url, out.headers, self.tls)
         if "Expect" in request.headers:
             await _answer_expect(request)
         pool = self._pool()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 
 import aiohttp
 from aiohttp import WSMsgType, web
@@ -34,16 +35,23 @@ def is_upgrade(request: web.BaseRequest) -> bool:
 
 
 async def proxy_websocket(
-    request: web.BaseRequest, http: aiohttp.ClientSession, url: URL, headers: CIMultiDict[str]
+    request: web.BaseRequest,
+    http: aiohttp.ClientSession,
+    url: URL,
+    headers: CIMultiDict[str],
+    tls: ssl.SSLContext | None = None,
 ) -> web.StreamResponse:
-    """Open the upstream socket first, so that a refusal is still an HTTP answer for the client."""
+    """Open the upstream socket first, so that a refusal is still an HTTP answer for the client;
+    `tls` is the route's upstream TLS (CA bundle, client certificate), the system's CAs if None."""
     protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
     for name in list(headers):
         if name.lower() in _HANDSHAKE:
             headers.popall(name, None)
     ws_url = url.with_scheme("wss" if url.scheme in ("https", "wss") else "ws")
     try:
-        upstream = await http.ws_connect(ws_url, headers=headers, protocols=protocols, autoping=False)
+        upstream = await http.ws_connect(
+            ws_url, headers=headers, protocols=protocols, autoping=False, ssl=tls if tls is not None else True
+        )
     except aiohttp.WSServerHandshakeError as exc:
         # The upstream answered without switching (401, 404, ...): the client gets that answer's
         # status and headers; its body is gone (aiohttp drops it), so nothing may describe one.

@@ -7,11 +7,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 from gateway.lint import check
 from tests.support.gateway import running_gateway, write_route
-from tests.support.tls import Pki, TlsUpstream, https_upstream, server_context
+from tests.support.tls import Pki, TlsUpstream, https_upstream, https_upstream_app, server_context
 from tests.support.upstream import raw_request
 
 
@@ -112,3 +114,32 @@ def test_tls_files_that_do_not_load_are_named_by_json_path(routes_dir: Path, tmp
     assert "10-ca.json: $.handler.config.tls.caBundle: cannot load CA bundle" in errors[0]
     assert "20-cert.json: $.handler.config.tls.certificate: cannot load client certificate" in errors[1]
     assert "30-key.json: $.handler.config.tls.key: a key needs its certificate" in errors[2]
+
+
+async def _wss_echo(request: web.Request) -> web.WebSocketResponse:
+    socket = web.WebSocketResponse()
+    await socket.prepare(request)
+    async for message in socket:
+        await socket.send_str(f"tls:{message.data}")
+    return socket
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["ca-bundle", "system-cas"])
+async def test_a_websocket_to_an_https_upstream_uses_the_route_tls(
+    routes_dir: Path, pki: Pki, http: aiohttp.ClientSession, trusted: bool
+) -> None:
+    cert, _ = pki.leaf("upstream.pem", "localhost")
+    app = web.Application()
+    app.router.add_get("/ws", _wss_echo)
+    async with https_upstream_app(app, server_context(cert)) as port:
+        tls = {"caBundle": pki.ca_file} if trusted else {}
+        write_route(routes_dir, "10-tls.json", _route(f"https://localhost:{port}", **tls))
+        async with running_gateway(routes_dir) as gateway:
+            if not trusted:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await http.ws_connect(f"{gateway.url}/ws")
+                assert refused.value.status == 502
+                return
+            async with http.ws_connect(f"{gateway.url}/ws") as socket:
+                await socket.send_str("hi")
+                assert await socket.receive_str() == "tls:hi"
