@@ -17,7 +17,7 @@ from aiohttp import web
 from gateway.admin.api import add_admin_routes
 from gateway.admin.drafts import MAKE_SERVICES
 from gateway.admin.metrics import publishing_lifetime
-from gateway.admin.trial import MAIN_URL
+from gateway.admin.trial import MAIN_TLS, MAIN_URL
 from gateway.capturing.install import install_capture
 from gateway.contract import HandlerFn
 from gateway.errors import ConfigError, ConfigErrors
@@ -195,6 +195,8 @@ async def start(
         await web.TCPSite(admin, admin_host, admin_port, reuse_port=reuse_port or None).start()
     # The studio's "try it" relays to this address.
     runtime.extras[MAIN_URL] = _local_url(main.addresses[0], https=tls is not None)
+    if settings.tls is not None:
+        runtime.extras[MAIN_TLS] = settings.tls.server()
     return running
 
 

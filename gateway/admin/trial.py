@@ -6,6 +6,7 @@ The studio page lives on the admin listener, so the browser cannot call the main
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from typing import Any
 
@@ -13,9 +14,12 @@ import aiohttp
 from aiohttp import web
 
 from gateway.admin.guard import Refused
+from gateway.http.tls import ServerTls
 from gateway.runtime import RUNTIME
 
 MAIN_URL = "main_url"
+# The https main listener (a ServerTls), whose own certificate the relay pins.
+MAIN_TLS = "main_tls"
 # Response body characters shown at most.
 SHOWN = 64 * 1024
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -48,15 +52,21 @@ async def try_request(request: web.Request) -> web.Response:
     base, http = runtime.extras.get(MAIN_URL), runtime.services.http
     if not isinstance(base, str) or http is None:
         raise Refused(503, "unavailable", "the main listener is not started")
+    main_tls = runtime.extras.get(MAIN_TLS)
+    tls = main_tls.pinned_client() if isinstance(main_tls, ServerTls) else None
     started = time.perf_counter()
-    answer = await _relay(http, method, base + path, headers, data.encode())
+    answer = await _relay(http, method, base + path, headers, data.encode(), tls)
     answer["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return web.json_response(answer)
 
 
-async def _relay(http: aiohttp.ClientSession, method: str, url: str, headers: dict[str, str], data: bytes) -> Any:
+async def _relay(
+    http: aiohttp.ClientSession, method: str, url: str, headers: dict[str, str], data: bytes, tls: ssl.SSLContext | None
+) -> Any:
     try:
-        async with http.request(method, url, headers=headers, data=data or None, allow_redirects=False) as got:
+        async with http.request(
+            method, url, headers=headers, data=data or None, allow_redirects=False, ssl=tls or True
+        ) as got:
             raw = await got.content.read(SHOWN + 1)
             return {
                 "status": got.status,

@@ -63,6 +63,19 @@ class ServerTls:
         except (OSError, ssl.SSLError) as exc:
             raise TlsFileError("certificate", f"cannot load {self.certificate!r}: {_reason(exc)}") from exc
 
+    def pinned_client(self) -> ssl.SSLContext:
+        """A client context that trusts exactly this listener's certificate, for the gateway calling
+        itself on loopback (the studio's "try it"): the address is not the certificate's name, and the
+        pinned certificate, read anew at each call, is what proves the peer is this listener."""
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+        try:
+            context.load_verify_locations(cafile=self.certificate)
+        except (OSError, ssl.SSLError) as exc:
+            raise TlsFileError("certificate", f"cannot load {self.certificate!r}: {_reason(exc)}") from exc
+        return context
+
     def files(self) -> list[Path]:
         """The files whose change reloads the certificate."""
         return [Path(name) for name in (self.certificate, self.key) if name]
