@@ -142,6 +142,9 @@ class DiscoveryFailed(ProviderError):
 
 
 class IssuerMismatch(DiscoveryFailed):
-    """The discovery document's `issuer` is not the configured issuer, compared exactly."""
+    """The discovery document's `issuer` is not the configured issuer, compared exactly: a configuration
+    error (a trailing slash, http for https, another tenant), not an outage, so it is not retried soon."""
 
+    status = 500
     code = "issuer_mismatch"
+    public = "The identity provider is misconfigured; the administrator has been told."
