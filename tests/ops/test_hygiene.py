@@ -4,6 +4,7 @@ never framed when HTML, a challenge on every 401, no version banner; what an ups
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,8 @@ def _routes(upstream: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-async def gateway(tmp_path: Path, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
+@asynccontextmanager
+async def _gateway(tmp_path: Path, upstream: Upstream, **settings: Any) -> AsyncIterator[GatewayHandle]:
     """One gateway with a route for every kind of refusal, a login route and a static page."""
     (tmp_path / "routes").mkdir()
     for name, route in _routes(upstream.url).items():
@@ -58,9 +59,16 @@ async def gateway(tmp_path: Path, upstream: Upstream) -> AsyncIterator[GatewayHa
     async with running_op() as op:
         heap = [provider("idp", NOWHERE), oidc_provider("fake", op.issuer, CLIENT_ID, CLIENT_SECRET),
                 {"name": "pdp", "type": "PolicyDecisionPoint", "config": {"file": str(GATEWAY_POLICIES)}}]  # fmt: skip
-        settings = {"heap": heap, "state": str(tmp_path / "state"), "auth": {"devicePath": "/login/device"}}
-        async with running_gateway(tmp_path / "routes", **settings) as handle:
+        options = {"heap": heap, "state": str(tmp_path / "state"), "auth": {"devicePath": "/login/device"}}
+        async with running_gateway(tmp_path / "routes", **options, **settings) as handle:
             yield handle
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path, upstream: Upstream) -> AsyncIterator[GatewayHandle]:
+    """The gateway of `_gateway`, with default settings."""
+    async with _gateway(tmp_path, upstream) as handle:
+        yield handle
 
 
 @dataclass(frozen=True)
@@ -132,3 +140,18 @@ async def test_the_admin_listener_shows_no_version_banner(gateway: GatewayHandle
             assert response.status in (200, 404), path
             assert response.headers["Server"] == "gateway"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# More pending sign-ins than a browser may keep: the next one deletes the oldest as it sets its own.
+CROWDED = "; ".join(f"gw_login_{i}=stale" for i in range(7))
+
+
+@pytest.mark.parametrize(("secure", "flagged"), [(True, True), ("auto", False)], ids=["secure", "auto over http"])
+async def test_every_cookie_the_gateway_sets_is_secure_when_sessions_secure_says_so(
+    tmp_path: Path, upstream: Upstream, secure: bool | str, flagged: bool
+) -> None:
+    async with _gateway(tmp_path, upstream, sessions={"secure": secure}) as gateway:
+        answer = await raw_request(gateway.url, "/app/data", headers=[("Accept", HTML), ("Cookie", CROWDED)])
+    cookies = answer.all("Set-Cookie")
+    assert answer.status == 302 and len(cookies) == 2, cookies
+    assert all(("; Secure" in cookie) == flagged for cookie in cookies), cookies
