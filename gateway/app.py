@@ -22,7 +22,7 @@ from gateway.capturing.install import install_capture
 from gateway.contract import HandlerFn
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.tls import TlsFileError, reload_on_change
-from gateway.ops.hygiene import SERVER, Server, harden, on_leaving
+from gateway.ops.hygiene import Server, on_leaving, on_prepare
 from gateway.ops.metrics import Metrics
 from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
@@ -80,20 +80,13 @@ def create_admin_app(runtime: Runtime) -> web.Application:
     app[RUNTIME] = runtime
     # Studio drafts are checked with services of their own, built as the serving ones are.
     app[MAKE_SERVICES] = create_services
-    app.on_response_prepare.append(_harden_admin)
+    app.on_response_prepare.append(on_prepare)
     app.cleanup_ctx.append(_http_client)
     for lifetime in runtime.services.lifetimes:
         app.cleanup_ctx.append(lifetime)
     app.cleanup_ctx.append(_routes)
     add_admin_routes(app)
     return app
-
-
-async def _harden_admin(request: web.Request, response: web.StreamResponse) -> None:
-    # The admin listener's answers are all the gateway's own: no version banner (aiohttp has put its
-    # own by the time this hook runs), no sniffing, no cache.
-    response.headers["Server"] = SERVER
-    harden(response)
 
 
 def create_services(settings: Settings) -> Services:

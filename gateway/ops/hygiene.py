@@ -48,6 +48,13 @@ def on_leaving(response: web.StreamResponse, secure: Callable[[], bool]) -> None
             morsel["secure"] = True
 
 
+async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare` of the gateway's other listeners (admin, PDP), whose answers are all its own."""
+    # aiohttp has put its version banner in by the time this signal runs: replace it.
+    response.headers["Server"] = SERVER
+    harden(response)
+
+
 class _Handler(RequestHandler):
     """aiohttp's connection handler, whose answers to unparsable requests are hardened too."""
 

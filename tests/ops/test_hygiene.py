@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.policy.conftest import GATEWAY_POLICIES
+from tests.policy.conftest import GATEWAY_POLICIES, TODO_POLICIES, pdp_object, pdp_url
 from tests.support.auth_routes import auth_route, provider
 from tests.support.fake_op import CLIENT_ID, CLIENT_SECRET, running_op
 from tests.support.fixtures import chain
@@ -134,12 +134,16 @@ async def test_an_upstream_answer_is_relayed_without_the_gateway_page_headers(ga
     assert answer.header("X-Content-Type-Options") is None and answer.header("Cache-Control") is None
 
 
-async def test_the_admin_listener_shows_no_version_banner(gateway: GatewayHandle, http: aiohttp.ClientSession) -> None:
-    for path in ("/health", "/nothing"):
-        async with http.get(gateway.admin + path) as response:
-            assert response.status in (200, 404), path
-            assert response.headers["Server"] == "gateway"
-            assert response.headers["X-Content-Type-Options"] == "nosniff"
+async def test_the_admin_and_pdp_listeners_show_no_version_banner(
+    routes_dir: Path, http: aiohttp.ClientSession
+) -> None:
+    async with running_gateway(routes_dir, heap=[pdp_object(TODO_POLICIES)]) as gateway:
+        pdp = pdp_url(gateway)
+        urls = [gateway.admin + "/health", gateway.admin + "/nothing", pdp + "/.well-known/authzen-configuration"]
+        for url in [*urls, pdp + "/access/v1/evaluation"]:
+            async with http.get(url) as response:
+                assert response.headers["Server"] == "gateway", url
+                assert response.headers["X-Content-Type-Options"] == "nosniff", url
 
 
 # More pending sign-ins than a browser may keep: the next one deletes the oldest as it sets its own.
