@@ -22,6 +22,7 @@ from gateway.capturing.install import install_capture
 from gateway.contract import HandlerFn
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.tls import TlsFileError, reload_on_change
+from gateway.ops.hygiene import Server, on_leaving, on_prepare
 from gateway.ops.metrics import Metrics
 from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
@@ -79,6 +80,7 @@ def create_admin_app(runtime: Runtime) -> web.Application:
     app[RUNTIME] = runtime
     # Studio drafts are checked with services of their own, built as the serving ones are.
     app[MAKE_SERVICES] = create_services
+    app.on_response_prepare.append(on_prepare)
     app.cleanup_ctx.append(_http_client)
     for lifetime in runtime.services.lifetimes:
         app.cleanup_ctx.append(lifetime)
@@ -176,9 +178,9 @@ async def start(
         await admin.cleanup()
         raise
     hsts = settings.tls.hsts if settings.tls is not None else None
-    handler = _own_headers(Dispatcher(runtime.routes, services), hsts)
+    handler = _own_headers(Dispatcher(runtime.routes, services), hsts, services)
     idle = settings.limits.keepAliveTimeout
-    server = web.Server(handler, access_log=None, keepalive_timeout=idle, max_field_size=COOKIE_HEADER_BYTES)
+    server = Server(handler, access_log=None, keepalive_timeout=idle, max_field_size=COOKIE_HEADER_BYTES)
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
     running = Running(runtime, admin, main)
@@ -200,6 +202,12 @@ async def start(
     return running
 
 
+def _secure(services: Services, request: web.BaseRequest) -> bool:
+    """Whether the cookies of this request's answer get `Secure` (`sessions.secure`)."""
+    sessions = services.sessions
+    return sessions.secure_for(request) if sessions is not None else request.scheme == "https"
+
+
 def _tls_context(settings: Settings) -> ssl.SSLContext | None:
     """The main listener's TLS context, built before anything opens; its files failing is a config error."""
     if settings.tls is None:
@@ -210,9 +218,10 @@ def _tls_context(settings: Settings) -> ssl.SSLContext | None:
         raise ConfigErrors([ConfigError(f"$.tls.{exc.option}", str(exc), settings.source)]) from exc
 
 
-def _own_headers(handler: HandlerFn, hsts: str | None) -> HandlerFn:
-    """`Server: gateway` instead of aiohttp's version banner (an upstream's own Server header passes), and
-    Strict-Transport-Security on every response of the https listener (a route may set its own)."""
+def _own_headers(handler: HandlerFn, hsts: str | None, services: Services) -> HandlerFn:
+    """`Server: gateway` instead of aiohttp's version banner (an upstream's own Server header passes),
+    Strict-Transport-Security on every response of the https listener (a route may set its own), and
+    the headers and Secure cookies of the gateway's own responses (`ops.hygiene`)."""
     added = [("Server", "gateway")] + ([("Strict-Transport-Security", hsts)] if hsts else [])
 
     async def with_headers(request: web.BaseRequest) -> web.StreamResponse:
@@ -220,6 +229,7 @@ def _own_headers(handler: HandlerFn, hsts: str | None) -> HandlerFn:
         if not response.prepared:
             for name, value in added:
                 response.headers.setdefault(name, value)
+            on_leaving(response, partial(_secure, services, request))
         return response
 
     return with_headers

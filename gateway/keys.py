@@ -10,3 +10,5 @@ if TYPE_CHECKING:
     from gateway.exchange import Exchange
 
 EXCHANGE: web.RequestKey[Exchange] = web.RequestKey("exchange")
+# Set on a response that relays an upstream's answer: the gateway's own page headers stay off it.
+RELAYED: web.ResponseKey[bool] = web.ResponseKey("relayed")

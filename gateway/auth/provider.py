@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import time
 from typing import TYPE_CHECKING, Any, Self
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.oauth.client import ClientCredentials
 from gateway.oauth.discovery import ProviderMetadata, check_url, discover
-from gateway.oauth.errors import ProviderError
+from gateway.oauth.errors import IssuerMismatch, ProviderError
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
 from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
@@ -20,6 +21,8 @@ from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
     from gateway.services import Services
+
+log = logging.getLogger("gateway.auth")
 
 # After a failed discovery, wait this long before asking the provider again.
 _RETRY_SECONDS = 5.0
@@ -110,6 +113,10 @@ class OidcProvider:
                     raise ProviderError(f"{self.config.issuer}: discovery failed recently; retrying shortly")
                 try:
                     self._metadata = await discover(self.http(), self.config.issuer, insecure=self.config.insecure)
+                except IssuerMismatch as exc:
+                    self._failed_at = time.monotonic()
+                    log.error("provider %s: %s", self.name, exc.reason)
+                    raise
                 except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
                     self._failed_at = time.monotonic()
                     raise ProviderError(f"{self.config.issuer}: discovery failed: {exc}") from exc

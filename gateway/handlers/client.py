@@ -21,7 +21,7 @@ from gateway.handlers.body import UpstreamBody
 from gateway.handlers.websocket import is_upgrade, proxy_websocket
 from gateway.http.forwarding import HOP_BY_HOP, forwarded_request_headers, is_trusted, response_headers
 from gateway.http.paths import origin_form
-from gateway.keys import EXCHANGE
+from gateway.keys import EXCHANGE, RELAYED
 from gateway.upstream.pool import Timeouts, UpstreamPool
 from gateway.upstream.response import UpstreamResponse
 from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
@@ -227,6 +227,7 @@ async def _response(upstream: UpstreamResponse, method: str) -> web.StreamRespon
         finally:
             upstream.close()
     response = web.Response(status=upstream.status, reason=upstream.reason)
+    response[RELAYED] = True
     # Filled in place: passing headers to the constructor would copy them once more.
     response.headers.extend(response_headers(upstream.raw_headers))
     if not whole:

@@ -14,6 +14,7 @@ from yarl import URL
 
 from gateway.errors import UpstreamTimeout, UpstreamUnavailable
 from gateway.http.forwarding import HOP_BY_HOP, end_to_end
+from gateway.keys import RELAYED
 
 log = logging.getLogger("gateway.websocket")
 
@@ -56,7 +57,9 @@ async def proxy_websocket(
         # The upstream answered without switching (401, 404, ...): the client gets that answer's
         # status and headers; its body is gone (aiohttp drops it), so nothing may describe one.
         log.info("upstream refused the websocket upgrade: %s", exc.status)
-        return web.Response(status=exc.status, headers=end_to_end(CIMultiDict(exc.headers or {}), _REFUSAL_DROP))
+        refusal = web.Response(status=exc.status, headers=end_to_end(CIMultiDict(exc.headers or {}), _REFUSAL_DROP))
+        refusal[RELAYED] = True
+        return refusal
     except TimeoutError as exc:
         raise UpstreamTimeout(f"{ws_url.origin()}: websocket handshake timed out") from exc
     except aiohttp.ClientError as exc:

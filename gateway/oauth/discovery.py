@@ -69,7 +69,10 @@ class ProviderMetadata:
     def from_document(cls, doc: Mapping[str, Any], issuer: str, *, insecure: bool = False) -> Self:
         """Check a discovery document against the expected issuer and build the metadata."""
         if doc.get("issuer") != issuer:
-            raise IssuerMismatch(f"discovery issuer {doc.get('issuer')!r} is not {issuer!r}")
+            raise IssuerMismatch(
+                f"configuration error: the discovery document names issuer {doc.get('issuer')!r}, "
+                f"the configuration expects {issuer!r} (they must be equal, character for character)"
+            )
         optional = {name: _optional_url(doc, name, insecure) for name in _ENDPOINTS}
         return cls(
             issuer=issuer,

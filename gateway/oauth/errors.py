@@ -94,5 +94,11 @@ class DiscoveryFailed(ProviderError, code="discovery_failed"):
     """The discovery document is missing, malformed, or names another issuer."""
 
 
-class IssuerMismatch(DiscoveryFailed, code="issuer_mismatch"):
-    """The discovery document's `issuer` is not the configured issuer, compared exactly."""
+class IssuerMismatch(
+    DiscoveryFailed,
+    status=500,
+    code="issuer_mismatch",
+    public="The identity provider is misconfigured; the administrator has been told.",
+):
+    """The discovery document's `issuer` is not the configured issuer, compared exactly: a configuration
+    error (a trailing slash, http for https, another tenant), not an outage, so it is not retried soon."""

@@ -2,7 +2,8 @@
 
 Keys come only from the provider's `jwks_uri`, loaded on first use. A token whose `kid` is unknown
 causes one refetch, then no other until the cool-down has passed, so that forged `kid`s cannot make
-the gateway hammer the provider. Failed fetches start the cool-down too.
+the gateway hammer the provider. Failed fetches start the cool-down too. The first load counts as no
+refetch: a token whose `kid` is missing from it gets the one refetch at once.
 """
 
 from __future__ import annotations
@@ -76,7 +77,12 @@ class JwksCache:
         except ProviderError:
             self._refetched_at = now
             raise
-        return self._find(kid, alg)
+        found = self._find(kid, alg)
+        if found is None and initial:
+            # A fresh start can meet a token newer than the set it just read (a provider mid-rotation,
+            # a cache in front of it): one more look, which starts the cool-down as any re-fetch does.
+            return await self._refetch(kid, alg)
+        return found
 
     async def _fetch(self) -> KeySet:
         status, doc = await get_json(self._session, self._uri)

@@ -13,6 +13,7 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.oauth import authzen
+from gateway.ops.hygiene import on_prepare
 from gateway.policy.openam_endpoint import add_openam_routes
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ async def _metadata(request: web.Request) -> web.Response:
 def pdp_app(pdp: ServedPdp) -> web.Application:
     """The PDP's web app."""
     app = web.Application(client_max_size=MAX_BODY)
+    app.on_response_prepare.append(on_prepare)
     app[PDP] = pdp
     prefix = URL(identifier(pdp)).path.rstrip("/")
     app.router.add_get(authzen.WELL_KNOWN + prefix, _metadata)

@@ -49,7 +49,7 @@ def load_route(
     """Compile a route file; never raises for bad content."""
     file = display or str(path)
     data, errors = parse_json(text, file)
-    if data is None:
+    if data is None and errors:  # unreadable; a file holding `null` is read, and refused just below
         return LoadResult(None, errors)
     if not isinstance(data, dict):
         return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object {name, condition, ...}", file)])

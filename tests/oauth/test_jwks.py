@@ -74,6 +74,29 @@ async def test_concurrent_unknown_kids_share_one_refetch(
     assert jwks_server.fetches == 2
 
 
+async def test_on_a_fresh_start_a_kid_missing_from_the_first_set_gets_one_refetch(
+    cache: JwksCache, jwks_server: JwksServer, clock: Clock
+) -> None:
+    old, new = jwks_server.keys[0], rsa_key("key-2")
+    jwks_server.first, jwks_server.keys = [old], [new, old]
+    assert await _validate(cache, sign(claims(), new)) == "alice"
+    assert jwks_server.fetches == 2
+    # That refetch started the cool-down, as any refetch does.
+    clock.now += 299
+    with pytest.raises(InvalidToken):
+        await _validate(cache, sign(claims(), rsa_key("key-3")))
+    assert jwks_server.fetches == 2
+
+
+async def test_on_a_fresh_start_an_unknown_kid_costs_two_fetches_at_most(
+    cache: JwksCache, jwks_server: JwksServer
+) -> None:
+    for _ in range(3):
+        with pytest.raises(InvalidToken):
+            await _validate(cache, sign(claims(), rsa_key("forged")))
+    assert jwks_server.fetches == 2
+
+
 async def test_cold_start_burst_fetches_the_key_set_once(cache: JwksCache, jwks_server: JwksServer) -> None:
     token = sign(claims(), jwks_server.keys[0])
     subs = await asyncio.gather(*(_validate(cache, token) for _ in range(20)))

@@ -34,13 +34,16 @@ class JwksServer:
     fetches: int = 0
     url: str = ""
     app: web.Application = field(default_factory=web.Application)
+    # What the first fetch serves instead of `keys`: the previous set, as a cache in front may still hold it.
+    first: list[Any] | None = None
 
     def __post_init__(self) -> None:
         self.app.router.add_get("/jwks", self._serve)
 
     async def _serve(self, request: web.Request) -> web.Response:
         self.fetches += 1
-        served = [k.as_dict(private=False) for k in self.keys] + self.extra
+        keys = self.first if self.first is not None and self.fetches == 1 else self.keys
+        served = [k.as_dict(private=False) for k in keys] + self.extra
         return web.json_response({"keys": served})
 
 
