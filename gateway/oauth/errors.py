@@ -127,6 +127,14 @@ class ProviderError(OAuthError):
     public = "The identity provider is unavailable."
 
 
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached (refused, reset, timed out): a passing outage, not a bad answer."""
+
+    status = 503
+    code = "provider_unavailable"
+    public = "The identity provider cannot be reached right now. Nothing was changed; try again in a moment."
+
+
 class BadIssuerUrl(ProviderError):
     """An issuer or endpoint URL is not https (plain http is allowed for loopback hosts only)."""
 
