@@ -35,3 +35,11 @@ class SessionsUnavailable(GatewayError):
     status = 503
     code = "sessions_unavailable"
     public = "The service is starting or stopping; retry shortly."
+
+
+class SessionStoreDown(GatewayError):
+    """The shared store is unreachable, so a session cannot be checked against revocations: refused."""
+
+    status = 503
+    code = "session_store_unavailable"
+    public = "Sessions cannot be checked right now; retry in a moment."
