@@ -4,6 +4,8 @@ tokens never seen before too (nothing is served from the verified-token cache he
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from pathlib import Path
 
 import aiohttp
@@ -45,3 +47,13 @@ async def test_cached_keys_verify_new_tokens_while_the_jwks_endpoint_is_down(
             assert await _status(url, first) == 200
             # Verification still happens: a token whose payload was changed is refused.
             assert await _status(url, tamper(unseen, sub="mallory")) == 401
+            # A key id never fetched needs the endpoint: 503 until it is back, never a pass.
+            assert await _status(url, _with_kid(unseen, "rotated-in-meanwhile")) == 503
+
+
+def _with_kid(token: str, kid: str) -> str:
+    """The token with its header's kid replaced (the signature no longer matters: no key is found)."""
+    header, payload, signature = token.split(".")
+    fields = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    encoded = base64.urlsafe_b64encode(json.dumps({**fields, "kid": kid}).encode()).rstrip(b"=").decode()
+    return f"{encoded}.{payload}.{signature}"
