@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -51,9 +52,10 @@ def parse(output: str) -> Load:
     return Load(float(rate.group(1)), percentiles["50"], percentiles["99"], int(total.group(1)), errors)
 
 
-def run(url: str, connections: int, seconds: int, threads: int = 2) -> Load:
-    """wrk -tT -cC -dSs --latency URL, killed if it overruns its duration by 30 s."""
-    argv = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency", url]
+def run(url: str, connections: int, seconds: int, threads: int = 2, extra: Sequence[str] = ()) -> Load:
+    """wrk -tT -cC -dSs --latency [EXTRA] URL, killed if it overruns its duration by 30 s."""
+    argv = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
+    argv += [*extra, url]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
     except subprocess.TimeoutExpired as exc:

@@ -18,6 +18,7 @@ import os
 import pwd
 import secrets
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {dir}/www;
-    }}
+{extra}    }}
 }}
 """
 
@@ -149,14 +150,16 @@ def _binary(name: str) -> str:
     return found
 
 
-def start_upstream(folder: Path, port: int, workers: int) -> Service:
-    """nginx serving BODY at /bearer/1k, /cookie/1k and /1k."""
+def start_upstream(folder: Path, port: int, workers: int, echo_authorization: bool = False) -> Service:
+    """nginx serving BODY at /bearer/1k, /cookie/1k and /1k (with `echo_authorization`, the request's
+    Authorization header comes back as X-Upstream-Authorization: a client sees a refreshed token)."""
     for prefix in ("", *PREFIXES):
         target = folder / "www" / prefix / FILE
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(BODY)
     conf = folder / "nginx.conf"
-    conf.write_text(_NGINX.format(workers=workers, user=_nginx_user(), dir=folder, port=port))
+    extra = "        add_header X-Upstream-Authorization $http_authorization;\n" if echo_authorization else ""
+    conf.write_text(_NGINX.format(workers=workers, user=_nginx_user(), dir=folder, port=port, extra=extra))
     argv = [_binary("nginx"), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
     return Service("nginx upstream", argv, folder, folder / "stdout.log")
 
@@ -219,8 +222,19 @@ def _route(prefix: str, chain: list[dict[str, Any]], upstream: int) -> dict[str,
     }
 
 
-def start_gateway(folder: Path, port: int, upstream: int, issuer: str, workers: int) -> Service:
-    """The gateway with a plain route, a bearer route and a browser-session route, all to nginx."""
+def start_gateway(
+    folder: Path,
+    port: int,
+    upstream: int,
+    issuer: str,
+    workers: int,
+    *,
+    admin: int | None = None,
+    settings: Mapping[str, Any] | None = None,
+    cookie: Mapping[str, Any] | None = None,
+) -> Service:
+    """The gateway with a plain route, a bearer route and a browser-session route, all to nginx
+    (`settings` added to gateway.yaml, `cookie` to the OidcLoginFilter's config)."""
     routes = folder / "routes"
     routes.mkdir(parents=True)
     headers = {"X-User": "${identity.sub}"}
@@ -228,7 +242,7 @@ def start_gateway(folder: Path, port: int, upstream: int, issuer: str, workers: 
     filters: dict[str, list[dict[str, Any]]] = {
         "plain": [],
         "bearer": [{"type": "BearerTokenFilter", "config": bearer}],
-        "cookie": [{"type": "OidcLoginFilter", "config": {"providers": ["idp"]}}],
+        "cookie": [{"type": "OidcLoginFilter", "config": {"providers": ["idp"], **(cookie or {})}}],
     }
     for prefix, chain in filters.items():
         for inline in chain:
@@ -239,9 +253,10 @@ def start_gateway(folder: Path, port: int, upstream: int, issuer: str, workers: 
         "state": str(folder / "state"),
         "logFormat": "json",
         "heap": [{"name": "idp", "type": "OidcProvider", "config": provider}],
+        **(settings or {}),
     }
     (folder / "gateway.yaml").write_text(json.dumps(config))
     argv = [python_for_servers(), "-m", "gateway", "serve", "--config", str(folder / "gateway.yaml")]
     argv += ["--routes", str(routes)]
-    argv += ["--listen", f"127.0.0.1:{port}", "--admin", f"127.0.0.1:{free_port()}", "--workers", str(workers)]
+    argv += ["--listen", f"127.0.0.1:{port}", "--admin", f"127.0.0.1:{admin or free_port()}", "--workers", str(workers)]
     return Service(f"gateway ({workers} workers)", argv, REPO, folder / "gateway.log")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -48,11 +49,13 @@ class Callback:
             raise BadCallback(f"provider {tx.provider!r} is not configured any more")
         try:
             await _check_answer(request, provider)
+            session = await self._session(provider, tx, request.query["code"])
         except GatewayError as refused:
-            # Signing in again returns where this attempt was going.
+            # Signing in again returns where this attempt was going; the spent transaction goes, so
+            # nothing of this attempt is left in the browser (no session was made either).
             refused.link = (SIGN_IN_AGAIN, self.login.chooser_url(safe_return_path(tx.return_to)))
+            refused.headers["Set-Cookie"] = _expired(tx.cookie_name)
             raise
-        session = await self._session(provider, tx, request.query["code"])
         response = web.Response(status=302, headers={"Location": safe_return_path(tx.return_to)})
         response.headers["Cache-Control"] = "no-store"
         sessions = sessions_of(self.login.services)
@@ -100,6 +103,14 @@ class Callback:
             claims=provider.map_claims(user),
             tokens=Tokens(answer.access_token, answer.refresh_token, answer.id_token, expires_at),
         )  # fmt: skip
+
+
+def _expired(name: str) -> str:
+    """A Set-Cookie value that deletes the cookie `name`."""
+    jar: SimpleCookie = SimpleCookie()
+    jar[name] = ""
+    jar[name].update({"path": "/", "max-age": "0", "expires": "Thu, 01 Jan 1970 00:00:00 GMT"})
+    return jar[name].OutputString()
 
 
 async def _check_answer(request: web.BaseRequest, provider: OidcProvider) -> None:

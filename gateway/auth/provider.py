@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.oauth.client import ClientCredentials
 from gateway.oauth.discovery import ProviderMetadata, check_url, discover
-from gateway.oauth.errors import IssuerMismatch, ProviderError
+from gateway.oauth.errors import IssuerMismatch, ProviderError, ProviderUnavailable
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
 from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
@@ -71,6 +71,7 @@ class OidcProvider:
         self._keys: JwksCache | None = None
         self._id_tokens: IdTokenValidator | None = None
         self._failed_at = 0.0
+        self._failure: type[ProviderError] = ProviderError
         self._lock = asyncio.Lock()
         self.tls: ssl.SSLContext | None = None
 
@@ -110,16 +111,20 @@ class OidcProvider:
         async with self._lock:
             if self._metadata is None:
                 if time.monotonic() - self._failed_at < _RETRY_SECONDS:
-                    raise ProviderError(f"{self.config.issuer}: discovery failed recently; retrying shortly")
+                    raise self._failure(f"{self.config.issuer}: discovery failed recently; retrying shortly")
                 try:
                     self._metadata = await discover(self.http(), self.config.issuer, insecure=self.config.insecure)
                 except IssuerMismatch as exc:
                     self._failed_at = time.monotonic()
+                    self._failure = IssuerMismatch
                     log.error("provider %s: %s", self.name, exc.reason)
                     raise
                 except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
                     self._failed_at = time.monotonic()
-                    raise ProviderError(f"{self.config.issuer}: discovery failed: {exc}") from exc
+                    # Unreachable is a passing outage (503); a bad answer is the provider's fault (502).
+                    bad_answer = isinstance(exc, ProviderError) and not isinstance(exc, ProviderUnavailable)
+                    self._failure = ProviderError if bad_answer else ProviderUnavailable
+                    raise self._failure(f"{self.config.issuer}: discovery failed: {exc}") from exc
                 self._keys = JwksCache(self.http(), self._metadata.jwks_uri, cooldown=self.cooldown)
         return self._metadata
 

@@ -3,7 +3,9 @@
 A token is refreshed when it expires within the filter's margin; the session manager runs one
 refresh per session however many requests wait for it. A refused refresh ends the session; a
 provider that cannot be reached leaves the tokens as they are while the access token still lives,
-so that a short outage logs nobody out. A new id_token in the answer must name the same subject.
+so that a short outage logs nobody out, and past that ends the session, unless the filter says
+`keep` (then the session lasts until its own expiry, retrying the refresh on later requests).
+A new id_token in the answer must name the same subject.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ log = logging.getLogger("gateway.auth")
 class Refresher:
     """Refreshes the tokens of browser sessions."""
 
-    def __init__(self, login: BrowserLogin, before: float) -> None:
+    def __init__(self, login: BrowserLogin, before: float, *, keep: bool = False) -> None:
         self.login = login
         self.before = before
+        self.keep = keep
 
     def due(self, session: Session) -> bool:
         """Whether the access token expires within the margin and can be refreshed."""
@@ -56,7 +59,7 @@ class Refresher:
                 refresh_token=old.refresh_token, resource=provider.config.resource,
             )  # fmt: skip
         except ProviderError as error:
-            if old.expires_at is not None and old.expires_at > time.time():
+            if self.keep or (old.expires_at is not None and old.expires_at > time.time()):
                 log.warning("refresh of session %s… postponed: %s", session.id[:8], error.reason)
                 return old
             raise

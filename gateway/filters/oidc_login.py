@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
 from pydantic import Field
@@ -50,16 +50,21 @@ class OidcLoginFilter(AuthFilter):
         refreshBefore: str | float = Field(
             "60 s", description="Refresh the access token when it expires within this time."
         )
+        onProviderUnavailable: Literal["keep", "end"] = Field(
+            "end",
+            description="When a refresh cannot reach the provider: end = keep the session while its access token "
+            "lives, then end it (reason refresh_failed); keep = keep it, with its last tokens, until it expires.",
+        )
 
     def __init__(
-        self, login: BrowserLogin, choice: LoginChoice, headers: IdentityHeaders, refresh_before: float
+        self, login: BrowserLogin, choice: LoginChoice, headers: IdentityHeaders, refresher: Refresher
     ) -> None:
         self.login = login
         self.choice = choice
         self.choice_key = login.offer(choice)
         self.headers = headers
         self.cache_control = headers.cache_control
-        self.refresher = Refresher(login, refresh_before)
+        self.refresher = refresher
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -74,7 +79,8 @@ class OidcLoginFilter(AuthFilter):
         scopes = tuple(config.scopes) if config.scopes is not None else None
         # Without global providers the errors above fail the route; the stand-in is never served.
         login = login or BrowserLogin(ctx.services, {}, AuthPaths())
-        return cls(login, LoginChoice(tuple(config.providers), scopes), headers, refresh_before)
+        refresher = Refresher(login, refresh_before, keep=config.onProviderUnavailable == "keep")
+        return cls(login, LoginChoice(tuple(config.providers), scopes), headers, refresher)
 
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
         """The session's identity; None without a usable session of this filter's providers."""

@@ -1,7 +1,8 @@
 """JSON over HTTP for the OAuth 2.0 endpoints (RFC 6749 5.1, 5.2): bounded bodies, typed failures.
 
-Every network problem, and every answer that is not a JSON object, becomes a `ProviderError`,
-so callers deal with protocol outcomes only.
+Every network problem becomes a `ProviderUnavailable` (a refused certificate a `ProviderError`),
+and every answer that is not a JSON object a `ProviderError`, so callers deal with protocol
+outcomes only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from gateway.oauth.client import ClientCredentials
-from gateway.oauth.errors import ProviderError
+from gateway.oauth.errors import ProviderError, ProviderUnavailable
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 MAX_BODY = 1 << 20
@@ -36,7 +37,7 @@ async def post_form(
         ) as response:
             return response.status, await read_json(response)
     except (aiohttp.ClientError, TimeoutError) as error:
-        raise ProviderError(f"POST {url}: {error!r}") from error
+        raise _failure(f"POST {url}", error) from error
 
 
 async def get_json(
@@ -49,7 +50,13 @@ async def get_json(
         ) as response:
             return response.status, await read_json(response)
     except (aiohttp.ClientError, TimeoutError) as error:
-        raise ProviderError(f"GET {url}: {error!r}") from error
+        raise _failure(f"GET {url}", error) from error
+
+
+def _failure(what: str, error: Exception) -> ProviderError:
+    """A refused certificate is a configuration fault (502); anything else on the network an outage (503)."""
+    kind = ProviderError if isinstance(error, aiohttp.ClientSSLError) else ProviderUnavailable
+    return kind(f"{what}: {error!r}")
 
 
 async def read_json(response: aiohttp.ClientResponse) -> JsonObject:

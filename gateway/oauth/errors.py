@@ -86,6 +86,15 @@ class ProviderError(OAuthError, status=502, code="provider_error", public="The i
     """The provider is unreachable or answered something that is not valid protocol."""
 
 
+class ProviderUnavailable(
+    ProviderError,
+    status=503,
+    code="provider_unavailable",
+    public="The identity provider cannot be reached right now. Nothing was changed; try again in a moment.",
+):
+    """The provider could not be reached (refused, reset, timed out): a passing outage, not a bad answer."""
+
+
 class BadIssuerUrl(ProviderError, status=500, code="insecure_issuer", public="The identity provider is misconfigured."):
     """An issuer or endpoint URL is not https (plain http is allowed for loopback hosts only)."""
 

@@ -26,3 +26,12 @@ class SessionsUnavailable(
     GatewayError, status=503, code="sessions_unavailable", public="The service is starting or stopping; retry shortly."
 ):
     """Sessions are used before the gateway has started them (or after it stopped)."""
+
+
+class SessionStoreDown(
+    GatewayError,
+    status=503,
+    code="session_store_unavailable",
+    public="Sessions cannot be checked right now; retry in a moment.",
+):
+    """The shared store is unreachable, so a session cannot be checked against revocations: refused."""

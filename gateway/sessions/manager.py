@@ -20,7 +20,7 @@ from gateway.keys import EXCHANGE
 from gateway.sessions.cache import Bounded
 from gateway.sessions.cookies import Cookie, CookieCodec
 from gateway.sessions.devices import DeviceTokens
-from gateway.sessions.errors import SessionsUnavailable
+from gateway.sessions.errors import SessionStoreDown, SessionsUnavailable
 from gateway.sessions.events import EventBus
 from gateway.sessions.keys import derive_key
 from gateway.sessions.model import INITIATORS, METHODS, REASONS, Session, SessionEnded, Tokens
@@ -292,7 +292,10 @@ class SessionManager:
         return self.clock() - session.last_seen >= self.idle_timeout
 
     async def _alive(self, session: Session) -> Session | None:
-        """The session, unless revoked, expired or idle (the last two end it)."""
+        """The session, unless revoked, expired or idle (the last two end it); raises while the
+        revocation list may be missing entries (the store is away), failing closed."""
+        if not self.revocations.current:
+            raise SessionStoreDown(f"session {session.id[:8]}…: the revocation list is not current")
         if self.is_revoked(session) or self._ended.get(session.id):
             return None
         # A shorter maxLifetime applies to sessions made before it was configured.

@@ -6,7 +6,9 @@ Each entry is needed until the sessions it refuses expire, at most `horizon` (th
 lifetime) from now; the stored list is split into buckets by that time, so that a write rewrites
 one bucket and old buckets expire by themselves. Processes learn of new entries through the
 store's pub/sub within a fraction of a second, and re-read the buckets now and then in case a
-message was lost (a Redis reconnect)."""
+message was lost. While the subscription is broken, and after it is restored until the stored
+list has been read again, the list is not `current`: sessions are then refused (fail closed)
+rather than checked against a list that may miss a revocation."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ log = logging.getLogger("gateway.sessions")
 CHANNEL = "sessions:revoked"
 LIST_KEY = "sessions:revocations"
 RESYNC_SECONDS = 30.0
+CATCH_UP_SECONDS = 0.1
 _BUCKETS = 16
 
 
@@ -39,7 +42,14 @@ class RevocationList:
         self._sids: dict[str, float] = {}  # sid -> when the entry may be forgotten
         self._subjects: dict[tuple[str, str], tuple[float, float]] = {}  # (sub, iss) -> (before, until)
         self._subscription: Subscription | None = None
+        self._synced = 0  # the subscription's `restores` when the stored list was last read
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def current(self) -> bool:
+        """Whether no revocation can be missing: subscribed, and read again since the last restore."""
+        sub = self._subscription
+        return sub is not None and sub.connected and sub.restores == self._synced
 
     def is_revoked(self, sid: str, subject: str, issuer: str, created: float) -> bool:
         """Whether a session is revoked; no I/O."""
@@ -61,7 +71,8 @@ class RevocationList:
         self._subscription = self.store.subscribe(CHANNEL)
         await self._subscription.start()
         await self.reload()
-        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._resync())]
+        tasks = (self._listen(), self._resync(), self._catch_up())
+        self._tasks = [asyncio.create_task(task) for task in tasks]
 
     async def stop(self) -> None:
         """Stop listening."""
@@ -120,6 +131,22 @@ class RevocationList:
                 await self.reload()
             except StoreUnavailable as exc:
                 log.warning("re-reading the revocation list failed: %s", exc)
+
+    async def _catch_up(self) -> None:
+        """After the subscription is restored, read the stored list again (what was published meanwhile)."""
+        assert self._subscription is not None
+        while True:
+            await asyncio.sleep(CATCH_UP_SECONDS)
+            restores = self._subscription.restores
+            if restores == self._synced or not self._subscription.connected:
+                continue
+            try:
+                await self.reload()
+            except StoreUnavailable as exc:
+                log.warning("re-reading the revocation list after a reconnect failed: %s", exc)
+                continue
+            self._synced = restores
+            log.info("revocation list read again after the store came back")
 
 
 def _entries(data: bytes | None) -> list[dict[str, Any]]:

@@ -57,6 +57,13 @@ class Subscription(AsyncIterator[bytes], ABC):
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._started = False
         self._ended = False
+        # Bumped by a backend each time a lost connection is restored: messages may have been missed.
+        self.restores = 0
+
+    @property
+    def connected(self) -> bool:
+        """Whether messages published now reach this subscriber (a local backend always does)."""
+        return True
 
     async def start(self) -> None:
         """Subscribe now; raises StoreUnavailable when the backend cannot be reached."""

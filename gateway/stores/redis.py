@@ -173,6 +173,11 @@ class _RedisSubscription(Subscription):
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
 
+    @property
+    def connected(self) -> bool:
+        """False from the moment the connection is found broken until it is subscribed again."""
+        return self._pubsub is not None
+
     async def _open(self) -> None:
         self._pubsub = await self._store._pubsub(self.channel)
         self._store._subscriptions.add(self)
@@ -206,6 +211,7 @@ class _RedisSubscription(Subscription):
             await asyncio.sleep(delay)
             try:
                 self._pubsub = await self._store._pubsub(self.channel)
+                self.restores += 1
                 log.info("redis subscription to %r restored", self.channel)
                 return
             except StoreUnavailable:
