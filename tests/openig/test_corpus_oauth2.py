@@ -15,7 +15,7 @@ import pytest
 from yarl import URL
 
 from gateway.routing.source import parse_json
-from idp.driver import API_RESOURCE, IdP, login, web_client_metadata
+from idp.driver import API_RESOURCE, IdP, confirm_logout, login, parse_forms, web_client_metadata
 from idp.flows import REDIRECT_URI
 from idp.tokens import api_jwt, login_tokens, metadata_of
 from tests.openig.harness import CORPUS, OAUTH2_FILES, route_text
@@ -38,7 +38,8 @@ TYPES = {
 @pytest.fixture(scope="module")
 def idp(port: int) -> Iterator[IdP]:
     """The real provider, knowing the gateway's /openid/callback (and the token helpers' redirect URI)."""
-    client = web_client_metadata([f"http://127.0.0.1:{port}/openid/callback", REDIRECT_URI])
+    gateway = f"http://127.0.0.1:{port}/openid"
+    client = web_client_metadata([f"{gateway}/callback", REDIRECT_URI], post_logout_redirect_uris=[f"{gateway}/logout"])
     accounts = {"alice": {"groups": ["admins", "users"]}}
     with IdP(clients=[client], resources=RESOURCES, accounts=accounts) as server:
         yield server
@@ -179,3 +180,27 @@ async def test_a_forged_token_is_refused_and_a_misplaced_one_is_a_bad_request(
         misplaced, misplaced_headers, _ = await _echo(http, url)
     assert (bad, headers["WWW-Authenticate"]) == (401, 'Bearer realm="orders", error="invalid_token"')
     assert (misplaced, misplaced_headers["WWW-Authenticate"]) == (400, 'Bearer realm="orders", error="invalid_request"')
+
+
+async def test_without_required_login_pages_are_open_and_logout_ends_the_personalisation(
+    tmp_path: Path, port: int, idp: IdP, app_url: str
+) -> None:
+    async with (
+        served("107-oauth2-client-optional-login-logout.json", tmp_path, port, idp, app_url) as gateway,
+        html_browser() as browser,
+    ):
+        _, _, anonymous = await _echo(browser, gateway.url + "/news")
+        assert await login(browser, gateway.url + "/openid/login?goto=/news/today", "alice") == URL(
+            gateway.url + "/news/today"
+        )
+        _, _, signed_in = await _echo(browser, gateway.url + "/news")
+        async with browser.get(gateway.url + "/openid/logout") as response:
+            [form] = parse_forms(await response.text())
+        assert (form.action, form.fields["rd"]) == ("/openid/logout", "/news/signed-out")
+        async with browser.post(gateway.url + "/openid/logout", data=form.fields, allow_redirects=False) as response:
+            to_provider = URL(response.headers["Location"])
+        assert to_provider.query["post_logout_redirect_uri"] == gateway.url + "/openid/logout"
+        final = await confirm_logout(browser, to_provider, stop_at=gateway.url + "/news")
+        _, _, after = await _echo(browser, gateway.url + "/news")
+    assert (anonymous["headers"].get("x-reader"), signed_in["headers"]["x-reader"]) == (None, ["alice"])
+    assert (final, after["headers"].get("x-reader")) == (URL(gateway.url + "/news/signed-out"), None)
