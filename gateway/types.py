@@ -19,7 +19,7 @@ from gateway.filters.entity_extract import EntityExtractFilter
 from gateway.filters.file_attributes import FileAttributesFilter
 from gateway.filters.headers import HeaderFilter
 from gateway.filters.location import LocationHeaderFilter
-from gateway.filters.oauth2_client import OAuth2ClientFilter
+from gateway.filters.oauth2_client import AuthorizationCodeOAuth2ClientFilter, OAuth2ClientFilter
 from gateway.filters.oidc_login import OidcLoginFilter
 from gateway.filters.password_replay import PasswordReplayFilter
 from gateway.filters.policy import PolicyEnforcementFilter
@@ -75,6 +75,7 @@ TYPES: tuple[Any, ...] = (
     JwkSetSecretStore,
     ClientRegistration,
     OAuth2ClientFilter,
+    AuthorizationCodeOAuth2ClientFilter,
     StatelessAccessTokenResolver,
     TokenIntrospectionAccessTokenResolver,
     OAuth2ResourceServerFilter,

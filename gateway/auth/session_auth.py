@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from gateway.auth.refresh import Refresher
+from gateway.auth.transaction import COOKIE_PREFIX, strip_transaction_cookies
 from gateway.errors import GatewayError
 from gateway.keys import EXCHANGE
 from gateway.sessions.manager import sessions_of
@@ -50,6 +51,13 @@ class SessionAuth:
         request[EXCHANGE].session = session
         request[_REISSUE] = reissue
         return session
+
+    @staticmethod
+    def keep_cookies(request: web.BaseRequest) -> None:
+        """Keep the login's transaction cookies from the upstream (the dispatcher strips the session's)."""
+        # A substring test first: parsing every cookie of every request costs more than the rare strip.
+        if any(COOKIE_PREFIX in value for value in request.headers.getall("Cookie", ())):
+            strip_transaction_cookies(request[EXCHANGE].edit_headers(request.headers))
 
     def reissue(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
         """Write the session cookies again when a refresh or new activity changed the session."""

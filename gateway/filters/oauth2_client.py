@@ -99,6 +99,7 @@ class OAuth2ClientFilter:
         exchange.identity = session.identity()
         exchange.scope.refresh("identity", "session")
         self.target.assign(request, exchange, self._context(session))
+        SessionAuth.keep_cookies(request)
         response = self.sessions.reissue(request, await next(request))
         return mark_private(response, self.cache_control)
 
@@ -145,3 +146,7 @@ class OAuth2ClientFilter:
             "expires_in": expires_in, "scope": list(self.endpoint.login.providers[session.provider].config.scopes),
             "id_token": tokens.id_token, "id_token_claims": {"iss": session.issuer, **claims}, "user_info": claims,
         }  # fmt: skip
+
+
+class AuthorizationCodeOAuth2ClientFilter(OAuth2ClientFilter):
+    """PingGateway's later name of OAuth2ClientFilter, with the same settings."""

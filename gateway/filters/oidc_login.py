@@ -19,7 +19,6 @@ from gateway.auth.provider import OidcProvider
 from gateway.auth.redirects import safe_return_path
 from gateway.auth.refusals import login_required
 from gateway.auth.session_auth import SessionAuth
-from gateway.auth.transaction import COOKIE_PREFIX, strip_transaction_cookies
 from gateway.filters.auth import AuthFilter
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import prefers_html
@@ -78,10 +77,7 @@ class OidcLoginFilter(AuthFilter):
         exchange = request[EXCHANGE]
         session: Session = exchange.session
         self.headers.apply(request, session.tokens.access_token, session.tokens.id_token)
-        # The session cookies are gone already: the dispatcher strips them on every route.
-        # A substring test first: parsing every cookie of every request costs more than the rare strip.
-        if any(COOKIE_PREFIX in value for value in request.headers.getall("Cookie", ())):
-            strip_transaction_cookies(exchange.edit_headers(request.headers))
+        SessionAuth.keep_cookies(request)
 
     async def respond(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
         """Re-issue the session cookies when a refresh or new activity changed the session."""

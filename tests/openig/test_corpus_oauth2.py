@@ -31,6 +31,7 @@ IDP = "https://idp.example.com/oauth2"
 RESOURCES = {API_RESOURCE: {"scope": "api:read api:write", "accessTokenFormat": "jwt"}}
 TYPES = {
     "Issuer", "JwkSetSecretStore", "ClientRegistration", "OAuth2ClientFilter", "OAuth2ResourceServerFilter",
+    "AuthorizationCodeOAuth2ClientFilter",
     "StatelessAccessTokenResolver", "TokenIntrospectionAccessTokenResolver",
 }  # fmt: skip
 
