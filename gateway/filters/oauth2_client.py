@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.client_endpoint import ClientEndpoint
 from gateway.auth.private_responses import PRIVATE, mark_private
-from gateway.auth.redirects import is_https, safe_return_path
+from gateway.auth.redirects import is_https, is_same_origin_path, safe_return_path
 from gateway.auth.refusals import login_required
 from gateway.auth.registration import ClientRegistration
 from gateway.auth.session_auth import SessionAuth
@@ -50,7 +50,9 @@ class OAuth2ClientFilter:
         cacheExpiration: str | float = Field(
             "20 s", description="Accepted; user info is read at login and kept with the session."
         )
-        refreshBefore: str | float = Field("60 s", description="Refresh the access token this long before it expires.")
+        refreshBefore: str | float = Field(
+            "60 s", description="Gateway addition: refresh the access token this long before it expires."
+        )
 
     cache_control = PRIVATE
 
@@ -76,7 +78,12 @@ class OAuth2ClientFilter:
             ctx.error("clientEndpoint", f"{config.clientEndpoint!r} is not a path (e.g. /openid)")
         target = compile_target(config.target, "target", ctx)
         failure = ctx.resolve_handler(config.failureHandler, "failureHandler") if config.failureHandler else None
-        gotos = (safe_return_path(config.defaultLoginGoto), safe_return_path(config.defaultLogoutGoto))
+        gotos = (config.defaultLoginGoto, config.defaultLogoutGoto)
+        for key, goto in zip(("defaultLoginGoto", "defaultLogoutGoto"), gotos, strict=True):
+            if not is_same_origin_path(goto):
+                ctx.error(
+                    key, f"{goto!r} is not a path of this gateway (e.g. /home): browsers return to its origin only"
+                )
         ctx.duration(config.cacheExpiration, "cacheExpiration")
         refresh = ctx.duration(config.refreshBefore, "refreshBefore")
         if target is None or not refs or None in found:

@@ -32,6 +32,9 @@ STATELESS = {
 FAILED = {"type": "StaticResponseHandler", "config": {"status": 418, "entity": "${attributes.openid.error.error}"}}
 
 
+LOGIN = {"clientEndpoint": "/openid", "registrations": ["app"]}
+
+
 def _object(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     return {"name": "under-test", "type": kind, "config": config}
 
@@ -67,6 +70,11 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
         _object("OAuth2ClientFilter", {"clientEndpoint": "/openid", "registrations": "idp"}),
         "registrations[0]",
         "ClientRegistration",
+    ),
+    (
+        _object("OAuth2ClientFilter", {**LOGIN, "defaultLoginGoto": "https://app.example.com/home"}),
+        "defaultLoginGoto",
+        "not a path of this gateway",
     ),
     (
         _object(

@@ -41,8 +41,11 @@ def idp(port: int) -> Iterator[IdP]:
     """The real provider, knowing the gateway's /openid/callback (and the token helpers' redirect URI)."""
     gateway = f"http://127.0.0.1:{port}/openid"
     client = web_client_metadata([f"{gateway}/callback", REDIRECT_URI], post_logout_redirect_uris=[f"{gateway}/logout"])
+    partner = web_client_metadata(
+        [f"{gateway}/callback"], client_id="gateway-partner", client_secret="gateway-partner-secret"
+    )
     accounts = {"alice": {"groups": ["admins", "users"]}}
-    with IdP(clients=[client], resources=RESOURCES, accounts=accounts) as server:
+    with IdP(clients=[client, partner], resources=RESOURCES, accounts=accounts) as server:
         yield server
 
 
@@ -205,3 +208,23 @@ async def test_without_required_login_pages_are_open_and_logout_ends_the_persona
         _, _, after = await _echo(browser, gateway.url + "/news")
     assert (anonymous["headers"].get("x-reader"), signed_in["headers"]["x-reader"]) == (None, ["alice"])
     assert (final, after["headers"].get("x-reader")) == (URL(gateway.url + "/news/signed-out"), None)
+
+
+async def test_two_registrations_offer_a_choice_and_a_link_may_name_one_by_client_id(
+    tmp_path: Path, port: int, idp: IdP, app_url: str
+) -> None:
+    async with (
+        served("108-oauth2-client-two-registrations.json", tmp_path, port, idp, app_url) as gateway,
+        html_browser() as browser,
+    ):
+        async with browser.get(gateway.url + "/portal", allow_redirects=False) as response:
+            to_choice = URL(gateway.url).join(URL(response.headers["Location"]))
+        async with browser.get(to_choice) as response:
+            page = await response.text()
+        start = URL(gateway.url + "/openid/login").with_query(registration="gateway-partner", goto="/portal")
+        final = await login(browser, start, "alice")
+        _, _, seen = await _echo(browser, gateway.url + "/portal")
+    assert (to_choice.path, to_choice.query["rd"]) == ("/openid/login", "/portal")
+    assert ">Staff<" in page and ">Partners<" in page
+    assert final == URL(gateway.url + "/portal")
+    assert (seen["headers"]["x-registration"], seen["headers"]["x-scope"]) == (["Partners"], ["openid profile"])
