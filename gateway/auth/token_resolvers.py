@@ -46,7 +46,11 @@ def _metadata(issuer: str, jwks: str = "", introspection: str | None = None) -> 
 
 
 class AccessTokenResolver:
-    """What the resolvers share: the source of tokens they describe."""
+    """What the resolvers share: the source of tokens they describe, and the audience setting."""
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        audience: str = Field("", description=_AUDIENCE)
 
     def __init__(self, source: TokenSource) -> None:
         self.source = source
@@ -55,13 +59,11 @@ class AccessTokenResolver:
 class StatelessAccessTokenResolver(AccessTokenResolver):
     """JWT access tokens of one issuer, verified with its published keys."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(AccessTokenResolver.Config):
         issuer: str = Field(description="The `iss` the tokens must carry.")
         secretsProvider: Ref = Field(description="A JwkSetSecretStore with the issuer's signing keys.")
         verificationSecretId: str | None = Field(None, description="Accepted; the token's `kid` selects the key.")
         skewAllowance: str | float | None = Field(None, description="Accepted; 60 s of clock skew is allowed.")
-        audience: str = Field("", description=_AUDIENCE)
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:
@@ -76,8 +78,7 @@ class StatelessAccessTokenResolver(AccessTokenResolver):
 class TokenIntrospectionAccessTokenResolver(AccessTokenResolver):
     """Any access token, asked about at the authorization server's introspection endpoint."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(AccessTokenResolver.Config):
         endpoint: str = Field(description="The RFC 7662 introspection endpoint.")
         clientId: str = Field(description="Gateway addition: the client that asks (OpenIG: in providerHandler).")
         clientSecret: str | None = Field(None, description="Gateway addition: that client's secret.")
@@ -85,7 +86,6 @@ class TokenIntrospectionAccessTokenResolver(AccessTokenResolver):
             None, description="Accepted; the gateway sends the request itself, authenticated as clientId."
         )
         issuer: str = Field("", description="Gateway addition: the `iss` answers must name (default: not checked).")
-        audience: str = Field("", description=_AUDIENCE)
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:

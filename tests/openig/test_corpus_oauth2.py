@@ -5,8 +5,8 @@ exercised against the real OpenID provider: a browser logs in, or an API client 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,28 @@ async def served(name: str, tmp_path: Path, port: int, idp: IdP, app_url: str) -
         yield gateway
 
 
+Serving = Callable[[str], AbstractAsyncContextManager[GatewayHandle]]
+Browsing = Callable[[str], AbstractAsyncContextManager[tuple[GatewayHandle, aiohttp.ClientSession]]]
+
+
+@pytest.fixture
+def serving(tmp_path: Path, port: int, idp: IdP, app_url: str) -> Serving:
+    """`async with serving(name) as gateway`: the corpus file served as `served` does."""
+    return lambda name: served(name, tmp_path, port, idp, app_url)
+
+
+@pytest.fixture
+def browsing(serving: Serving) -> Browsing:
+    """`async with browsing(name) as (gateway, browser)`: the file served, and a browser."""
+
+    @asynccontextmanager
+    async def start(name: str) -> AsyncIterator[tuple[GatewayHandle, aiohttp.ClientSession]]:
+        async with serving(name) as gateway, html_browser() as browser:
+            yield gateway, browser
+
+    return start
+
+
 async def _echo(session: aiohttp.ClientSession, url: str, **kwargs: Any) -> tuple[int, Any, dict[str, Any]]:
     async with session.get(url, allow_redirects=False, **kwargs) as response:
         text = await response.text()
@@ -89,45 +111,30 @@ async def test_the_provider_paths_are_those_the_files_name(idp: IdP) -> None:
     assert [p.removeprefix(idp.issuer) for p in paths] == ["/auth", "/token", "/jwks", "/me", "/token/introspection"]
 
 
-async def test_login_at_a_well_known_issuer_reaches_the_application_with_the_user_info(
-    tmp_path: Path, port: int, idp: IdP, app_url: str
-) -> None:
-    async with (
-        served("100-oauth2-client-wellknown.json", tmp_path, port, idp, app_url) as gateway,
-        html_browser() as browser,
-    ):
-        final = await login(browser, gateway.url + "/home/welcome?x=1", "alice")
-        assert final == URL(gateway.url + "/home/welcome?x=1")
-        status, _, seen = await _echo(browser, gateway.url + "/home/again")
+async def _signed_in(browsing: Browsing, name: str, start: str, lands: str) -> dict[str, list[str]]:
+    """Log alice in from `start`, check that she lands on `lands`: the headers the application saw there."""
+    async with browsing(name) as (gateway, browser):
+        assert await login(browser, gateway.url + start, "alice") == URL(gateway.url + lands)
+        status, _, seen = await _echo(browser, gateway.url + lands)
     assert status == 200
-    headers = seen["headers"]
+    headers: dict[str, list[str]] = seen["headers"]
+    return headers
+
+
+async def test_login_at_a_well_known_issuer_reaches_the_application_with_the_user_info(browsing: Browsing) -> None:
+    headers = await _signed_in(browsing, "100-oauth2-client-wellknown.json", "/home/welcome?x=1", "/home/welcome?x=1")
     assert (headers["x-user"], headers["x-email"], headers["x-registration"]) == (
         ["alice"], ["alice@example.com"], ["WebApp"]
     )  # fmt: skip
 
 
-async def test_login_at_an_issuer_with_explicit_endpoints_lands_on_the_default_goto(
-    tmp_path: Path, port: int, idp: IdP, app_url: str
-) -> None:
-    async with (
-        served("101-oauth2-client-explicit-endpoints.json", tmp_path, port, idp, app_url) as gateway,
-        html_browser() as browser,
-    ):
-        final = await login(browser, gateway.url + "/openid/login", "alice")
-        assert final == URL(gateway.url + "/portal")
-        status, _, seen = await _echo(browser, gateway.url + "/portal")
-    assert status == 200
-    headers = seen["headers"]
+async def test_login_at_an_issuer_with_explicit_endpoints_lands_on_the_default_goto(browsing: Browsing) -> None:
+    headers = await _signed_in(browsing, "101-oauth2-client-explicit-endpoints.json", "/openid/login", "/portal")
     assert (headers["x-user"], headers["x-groups"], headers["x-has-token"]) == (["alice"], ["admins,users"], ["true"])
 
 
-async def test_a_refused_login_is_answered_by_the_failure_handler_with_the_error(
-    tmp_path: Path, port: int, idp: IdP, app_url: str
-) -> None:
-    async with (
-        served("102-oauth2-client-failure-handler.json", tmp_path, port, idp, app_url) as gateway,
-        html_browser() as browser,
-    ):
+async def test_a_refused_login_is_answered_by_the_failure_handler_with_the_error(browsing: Browsing) -> None:
+    async with browsing("102-oauth2-client-failure-handler.json") as (gateway, browser):
         async with browser.get(gateway.url + "/account", allow_redirects=False) as response:
             assert response.status == 302
             state = URL(response.headers["Location"]).query["state"]
@@ -139,10 +146,10 @@ async def test_a_refused_login_is_answered_by_the_failure_handler_with_the_error
 
 
 async def test_a_jwt_with_the_scope_reaches_the_api_and_none_is_challenged(
-    tmp_path: Path, port: int, idp: IdP, app_url: str, http: aiohttp.ClientSession
+    serving: Serving, idp: IdP, http: aiohttp.ClientSession
 ) -> None:
     token = await api_jwt(idp, "bob")
-    async with served("103-resource-server-jwt-scopes.json", tmp_path, port, idp, app_url) as gateway:
+    async with serving("103-resource-server-jwt-scopes.json") as gateway:
         status, _, seen = await _echo(http, gateway.url + "/api/orders", headers={"Authorization": f"Bearer {token}"})
         missing, headers, _ = await _echo(http, gateway.url + "/api/orders")
     assert status == 200
@@ -151,10 +158,10 @@ async def test_a_jwt_with_the_scope_reaches_the_api_and_none_is_challenged(
 
 
 async def test_an_opaque_token_is_introspected_and_its_subject_reaches_the_api(
-    tmp_path: Path, port: int, idp: IdP, app_url: str, http: aiohttp.ClientSession
+    serving: Serving, idp: IdP, http: aiohttp.ClientSession
 ) -> None:
     token = (await login_tokens(idp, "olivia", resource=None)).access_token
-    async with served("104-resource-server-introspection.json", tmp_path, port, idp, app_url) as gateway:
+    async with serving("104-resource-server-introspection.json") as gateway:
         status, _, seen = await _echo(http, gateway.url + "/data", headers={"Authorization": f"Bearer {token}"})
         bad, headers, _ = await _echo(http, gateway.url + "/data", headers={"Authorization": "Bearer not-a-token"})
     assert (status, seen["headers"]["x-subject"]) == (200, ["olivia"])
@@ -163,10 +170,10 @@ async def test_an_opaque_token_is_introspected_and_its_subject_reaches_the_api(
 
 
 async def test_a_scope_from_an_expression_refuses_a_write_with_a_read_token(
-    tmp_path: Path, port: int, idp: IdP, app_url: str, http: aiohttp.ClientSession
+    serving: Serving, idp: IdP, http: aiohttp.ClientSession
 ) -> None:
     auth = {"Authorization": f"Bearer {await api_jwt(idp, 'bob')}"}
-    async with served("105-resource-server-scope-expressions.json", tmp_path, port, idp, app_url) as gateway:
+    async with serving("105-resource-server-scope-expressions.json") as gateway:
         read, _, seen = await _echo(http, gateway.url + "/items", headers=auth)
         async with http.post(gateway.url + "/items", headers=auth) as response:
             write, challenge = response.status, response.headers["WWW-Authenticate"]
@@ -175,10 +182,10 @@ async def test_a_scope_from_an_expression_refuses_a_write_with_a_read_token(
 
 
 async def test_a_forged_token_is_refused_and_a_misplaced_one_is_a_bad_request(
-    tmp_path: Path, port: int, idp: IdP, app_url: str, http: aiohttp.ClientSession
+    serving: Serving, idp: IdP, http: aiohttp.ClientSession
 ) -> None:
     forged = tamper(await api_jwt(idp, "bob"), sub="admin")
-    async with served("106-resource-server-refuses-bad-token.json", tmp_path, port, idp, app_url) as gateway:
+    async with serving("106-resource-server-refuses-bad-token.json") as gateway:
         bad, headers, _ = await _echo(http, gateway.url + "/orders", headers={"Authorization": f"Bearer {forged}"})
         url = gateway.url + f"/orders?access_token={forged}"
         misplaced, misplaced_headers, _ = await _echo(http, url)
@@ -186,13 +193,8 @@ async def test_a_forged_token_is_refused_and_a_misplaced_one_is_a_bad_request(
     assert (misplaced, misplaced_headers["WWW-Authenticate"]) == (400, 'Bearer realm="orders", error="invalid_request"')
 
 
-async def test_without_required_login_pages_are_open_and_logout_ends_the_personalisation(
-    tmp_path: Path, port: int, idp: IdP, app_url: str
-) -> None:
-    async with (
-        served("107-oauth2-client-optional-login-logout.json", tmp_path, port, idp, app_url) as gateway,
-        html_browser() as browser,
-    ):
+async def test_without_required_login_pages_are_open_and_logout_ends_the_personalisation(browsing: Browsing) -> None:
+    async with browsing("107-oauth2-client-optional-login-logout.json") as (gateway, browser):
         _, _, anonymous = await _echo(browser, gateway.url + "/news")
         assert await login(browser, gateway.url + "/openid/login?goto=/news/today", "alice") == URL(
             gateway.url + "/news/today"
@@ -210,13 +212,8 @@ async def test_without_required_login_pages_are_open_and_logout_ends_the_persona
     assert (final, after["headers"].get("x-reader")) == (URL(gateway.url + "/news/signed-out"), None)
 
 
-async def test_two_registrations_offer_a_choice_and_a_link_may_name_one_by_client_id(
-    tmp_path: Path, port: int, idp: IdP, app_url: str
-) -> None:
-    async with (
-        served("108-oauth2-client-two-registrations.json", tmp_path, port, idp, app_url) as gateway,
-        html_browser() as browser,
-    ):
+async def test_two_registrations_offer_a_choice_and_a_link_may_name_one_by_client_id(browsing: Browsing) -> None:
+    async with browsing("108-oauth2-client-two-registrations.json") as (gateway, browser):
         async with browser.get(gateway.url + "/portal", allow_redirects=False) as response:
             to_choice = URL(gateway.url).join(URL(response.headers["Location"]))
         async with browser.get(to_choice) as response:
