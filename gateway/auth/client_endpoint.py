@@ -41,7 +41,8 @@ class ClientEndpoint:
         }
         self.login_goto, self.logout_goto = gotos
         # OpenIG names a registration by its name or by its client id.
-        self.names = {p.config.clientId: name for name, p in providers.items()} | {n: n for n in providers}
+        self.names = {p.config.clientId: key for key, p in providers.items()}
+        self.names |= {p.label: key for key, p in providers.items()}
 
     def handler(self, request: web.BaseRequest) -> Endpoint | None:
         """The endpoint at the request's path, if it is one of the service URIs."""

@@ -6,6 +6,7 @@ callback, the session, refresh and logout are those of OidcLoginFilter.
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,11 +46,6 @@ class ClientRegistration:
     def __init__(self, provider: OidcProvider) -> None:
         self.provider = provider
 
-    @property
-    def name(self) -> str:
-        """The registration's heap name (its provider's name)."""
-        return self.provider.name
-
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self | None:
         """Resolve the Issuer and build the provider; discovery waits for the first login."""
@@ -60,10 +56,14 @@ class ClientRegistration:
             ctx.error("tokenEndpointAuthMethod", _REFUSED_METHODS[config.tokenEndpointAuthMethod])
         if issuer is None or config.skipSignatureVerification or config.tokenEndpointAuthMethod in _REFUSED_METHODS:
             return None
+        name = ctx.object_name or config.clientId
         settings = OidcProvider.Config(
-            issuer=issuer.issuer, clientId=config.clientId, clientSecret=config.clientSecret, scopes=config.scopes
-        )
-        provider = OidcProvider(ctx.object_name or config.clientId, settings, ctx.services, 60.0)
+            issuer=issuer.issuer, clientId=config.clientId, clientSecret=config.clientSecret, scopes=config.scopes,
+            displayName=name,
+        )  # fmt: skip
+        # Sessions name the provider that made them: qualified by the route file, a registration never
+        # accepts the sessions of a global OidcProvider, or of another route's registration, of the same name.
+        provider = OidcProvider(f"{name}@{PurePath(ctx.file).stem}" if ctx.file else name, settings, ctx.services, 60.0)
         provider.preset = issuer.preset
         method = config.tokenEndpointAuthMethod
         provider.credentials = ClientCredentials(

@@ -88,7 +88,7 @@ class OAuth2ClientFilter:
         refresh = ctx.duration(config.refreshBefore, "refreshBefore")
         if target is None or not refs or None in found:
             return None
-        providers = {r.name: r.provider for r in found if r is not None}
+        providers = {r.provider.name: r.provider for r in found if r is not None}
         endpoint = ClientEndpoint(ctx.services, providers, config.clientEndpoint, gotos)
         return cls(endpoint, config, target, failure, refresh)
 
@@ -145,12 +145,13 @@ class OAuth2ClientFilter:
     def _context(self, session: Session) -> dict[str, Any]:
         """The OAuth 2.0 context as OpenIG's target shows it."""
         tokens = session.tokens
+        provider = self.endpoint.login.providers[session.provider]
         claims = {"sub": session.subject, **session.claims}
         expires_in = int(tokens.expires_at - time.time()) if tokens.expires_at is not None else None
         return {
-            "client_registration": session.provider, "client_endpoint": self.base,
+            "client_registration": provider.label, "client_endpoint": self.base,
             "access_token": tokens.access_token, "refresh_token": tokens.refresh_token, "token_type": "Bearer",
-            "expires_in": expires_in, "scope": list(self.endpoint.login.providers[session.provider].config.scopes),
+            "expires_in": expires_in, "scope": list(provider.config.scopes),
             "id_token": tokens.id_token, "id_token_claims": {"iss": session.issuer, **claims}, "user_info": claims,
         }  # fmt: skip
 

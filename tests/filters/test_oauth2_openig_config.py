@@ -10,7 +10,12 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gateway.app import create_services
+from gateway.auth.registration import ClientRegistration
+from gateway.heap.context import BuildContext
 from gateway.lint import check_paths
+from gateway.runtime import build_global_heap
+from gateway.settings import Settings
 from tests.support.fixtures import Serve, chain
 
 WELL_KNOWN = "https://idp.example.com/.well-known/openid-configuration"
@@ -135,3 +140,18 @@ async def test_the_resource_server_refuses_a_token_over_plain_http(serve: Serve,
     async with http.get(gateway.url + "/api", headers={"Authorization": "Bearer abc.def.ghi"}) as response:
         assert response.status == 400
         assert response.headers["WWW-Authenticate"] == 'Bearer realm="OpenIG", error="invalid_request"'
+
+
+def test_a_registration_never_takes_the_sessions_of_a_same_named_provider_elsewhere(tmp_path: Path) -> None:
+    services = create_services(Settings.model_validate({"state": str(tmp_path)}))
+    heap = build_global_heap(services)
+    issuer = {"type": "Issuer", "config": {"wellKnownEndpoint": WELL_KNOWN}}
+    inline = {"type": "ClientRegistration", "config": {"clientId": "corp", "issuer": issuer}}
+    found = []
+    for file in ("routes/10-a.json", "routes/20-b.json"):
+        ctx = BuildContext(file, services, heap=heap)
+        found.append(ctx.resolve(inline, "$.heap[0]", ClientRegistration))
+        assert ctx.errors == []
+    names = [r.provider.name for r in found if r is not None]
+    labels = [r.provider.label for r in found if r is not None]
+    assert (names, labels) == (["corp@10-a", "corp@20-b"], ["corp", "corp"])
