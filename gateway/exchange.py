@@ -33,6 +33,8 @@ class Exchange:
     session: Any = None
     attributes: dict[str, Any] = field(default_factory=dict)
     decision: Any = None
+    # OpenIG's OAuth2Context (`contexts.oauth2`), set by OAuth2ResourceServerFilter.
+    oauth2: Any = None
     capture_id: str | None = None
     keep_host: bool = False
     # The client's headers as edited by filters; None until the first edit, to keep reads free.

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.auth.issuer import Issuer, JwkSetSecretStore
 from gateway.auth.provider import OidcProvider
+from gateway.auth.registration import ClientRegistration
+from gateway.auth.token_resolvers import StatelessAccessTokenResolver, TokenIntrospectionAccessTokenResolver
 from gateway.filters.assignment import AssignmentFilter
 from gateway.filters.bearer import BearerTokenFilter
 from gateway.filters.capture import CaptureDecorator
@@ -16,9 +19,11 @@ from gateway.filters.entity_extract import EntityExtractFilter
 from gateway.filters.file_attributes import FileAttributesFilter
 from gateway.filters.headers import HeaderFilter
 from gateway.filters.location import LocationHeaderFilter
+from gateway.filters.oauth2_client import AuthorizationCodeOAuth2ClientFilter, OAuth2ClientFilter
 from gateway.filters.oidc_login import OidcLoginFilter
 from gateway.filters.password_replay import PasswordReplayFilter
 from gateway.filters.policy import PolicyEnforcementFilter
+from gateway.filters.resource_server import OAuth2ResourceServerFilter
 from gateway.filters.session import SessionFilter
 from gateway.filters.static_request import StaticRequestFilter
 from gateway.filters.switch import SwitchFilter
@@ -66,6 +71,14 @@ TYPES: tuple[Any, ...] = (
     DefaultRateThrottlingPolicy,
     MonitorEndpointHandler,
     PasswordReplayFilter,
+    Issuer,
+    JwkSetSecretStore,
+    ClientRegistration,
+    OAuth2ClientFilter,
+    AuthorizationCodeOAuth2ClientFilter,
+    StatelessAccessTokenResolver,
+    TokenIntrospectionAccessTokenResolver,
+    OAuth2ResourceServerFilter,
 )
 
 # Objects every heap has without declaring them, as in OpenIG.

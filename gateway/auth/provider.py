@@ -68,6 +68,8 @@ class OidcProvider:
             config.clientId, config.clientSecret, "client_secret_basic" if config.clientSecret else "none"
         )
         self._metadata: ProviderMetadata | None = None
+        # Endpoints given in configuration instead of discovery (an OpenIG Issuer without wellKnownEndpoint).
+        self.preset: ProviderMetadata | None = None
         self._keys: JwksCache | None = None
         self._id_tokens: IdTokenValidator | None = None
         self._failed_at = 0.0
@@ -113,7 +115,9 @@ class OidcProvider:
                 if time.monotonic() - self._failed_at < _RETRY_SECONDS:
                     raise self._failure(f"{self.config.issuer}: discovery failed recently; retrying shortly")
                 try:
-                    self._metadata = await discover(self.http(), self.config.issuer, insecure=self.config.insecure)
+                    self._metadata = self.preset or await discover(
+                        self.http(), self.config.issuer, insecure=self.config.insecure
+                    )
                 except IssuerMismatch as exc:
                     self._failed_at = time.monotonic()
                     self._failure = IssuerMismatch

@@ -3,10 +3,12 @@ again (or to the sign-out page, for a stale sign-out form) instead of leaving th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from gateway.auth.errors import LoginRequired
 from gateway.errors import GatewayError
 
 Endpoint = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
@@ -29,3 +31,11 @@ class WithWayOn:
             if error.status < 500 and error.link is None:
                 error.link = self.link
             raise
+
+
+def login_required(login_url: str) -> web.Response:
+    """401 for an API client that needs a browser login, naming the login URL."""
+    error = LoginRequired()
+    body = {"error": error.code, "message": error.public, "login_url": login_url}
+    headers = {"Cache-Control": "no-store", "WWW-Authenticate": f'OIDC login_url="{login_url}"'}
+    return web.Response(status=error.status, text=json.dumps(body), content_type="application/json", headers=headers)

@@ -34,7 +34,11 @@ _CLIENT = dict.fromkeys(
 )  # fmt: skip
 _CLIENT["certificates"] = OPEN
 _ROUTER = {"originalUri": LEAF, "baseUri": LEAF, "matchedUri": LEAF, "remainingUri": LEAF, "uriTemplateVariables": OPEN}
-_CONTEXTS = {"client": _CLIENT, "router": _ROUTER, "session": {"session": OPEN}, "attributes": {"attributes": OPEN}}
+_OAUTH2 = {"accessToken": {"token": LEAF, "info": OPEN, "scopes": OPEN, "expiresAt": LEAF}}
+_CONTEXTS = {
+    "client": _CLIENT, "router": _ROUTER, "session": {"session": OPEN}, "attributes": {"attributes": OPEN},
+    "oauth2": _OAUTH2,
+}  # fmt: skip
 _IDENTITY = {
     **dict.fromkeys(("sub", "subject", "iss", "issuer", "method", "sid"), LEAF), "claims": OPEN, "scopes": OPEN,
 }  # fmt: skip

@@ -8,35 +8,25 @@ filter offers several) and API clients get 401 naming the login URL.
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
 from pydantic import Field
 
-from gateway.auth.errors import LoginRequired
 from gateway.auth.flow import AuthPaths, BrowserLogin, LoginChoice, browser_login
 from gateway.auth.identity_headers import IdentityHeaders, IdentityHeadersConfig
 from gateway.auth.provider import OidcProvider
 from gateway.auth.redirects import safe_return_path
-from gateway.auth.refresh import Refresher
-from gateway.auth.transaction import COOKIE_PREFIX, strip_transaction_cookies
-from gateway.errors import GatewayError
+from gateway.auth.refusals import login_required
+from gateway.auth.session_auth import SessionAuth
 from gateway.filters.auth import AuthFilter
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import prefers_html
-from gateway.sessions.manager import sessions_of
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
     from gateway.identity import Identity
     from gateway.sessions.model import Session
-
-log = logging.getLogger("gateway.auth")
-
-# Set by authenticate when the session cookie must be written again (new tokens, or activity).
-_REISSUE: web.RequestKey[bool] = web.RequestKey("auth_session_reissue")
 
 
 class OidcLoginFilter(AuthFilter):
@@ -57,14 +47,14 @@ class OidcLoginFilter(AuthFilter):
         )
 
     def __init__(
-        self, login: BrowserLogin, choice: LoginChoice, headers: IdentityHeaders, refresher: Refresher
+        self, login: BrowserLogin, choice: LoginChoice, headers: IdentityHeaders, refresh_before: float, keep: bool
     ) -> None:
         self.login = login
         self.choice = choice
         self.choice_key = login.offer(choice)
         self.headers = headers
         self.cache_control = headers.cache_control
-        self.refresher = refresher
+        self.sessions = SessionAuth(login, choice.providers, refresh_before, keep=keep)
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -79,28 +69,13 @@ class OidcLoginFilter(AuthFilter):
         scopes = tuple(config.scopes) if config.scopes is not None else None
         # Without global providers the errors above fail the route; the stand-in is never served.
         login = login or BrowserLogin(ctx.services, {}, AuthPaths())
-        refresher = Refresher(login, refresh_before, keep=config.onProviderUnavailable == "keep")
-        return cls(login, LoginChoice(tuple(config.providers), scopes), headers, refresher)
+        keep = config.onProviderUnavailable == "keep"
+        return cls(login, LoginChoice(tuple(config.providers), scopes), headers, refresh_before, keep)
 
     async def authenticate(self, request: web.BaseRequest) -> Identity | None:
         """The session's identity; None without a usable session of this filter's providers."""
-        sessions = sessions_of(self.login.services)
-        session = await sessions.from_request(request)
-        if session is None or session.provider not in self.choice.providers:
-            return None
-        reissue = False
-        if self.refresher.due(session):
-            try:
-                fresh = await self.refresher.refresh(session)
-            except GatewayError as error:
-                log.info("session %s… ended: refresh failed: %s", session.id[:8], error.reason)
-                return None
-            reissue, session = fresh.tokens != session.tokens, fresh
-        reissue = await sessions.touch(session) or reissue
-        request[EXCHANGE].session = session
-        request[_REISSUE] = reissue
-        identity: Identity = session.identity()
-        return identity
+        session = await self.sessions.session(request)
+        return None if session is None else session.identity()
 
     async def admit(self, request: web.BaseRequest, identity: Identity) -> None:
         """Record the identity, add the identity headers, and keep the gateway's cookies to itself."""
@@ -108,25 +83,17 @@ class OidcLoginFilter(AuthFilter):
         exchange = request[EXCHANGE]
         session: Session = exchange.session
         self.headers.apply(request, session.tokens.access_token, session.tokens.id_token)
-        # The session cookies are gone already: the dispatcher strips them on every route.
-        # A substring test first: parsing every cookie of every request costs more than the rare strip.
-        if any(COOKIE_PREFIX in value for value in request.headers.getall("Cookie", ())):
-            strip_transaction_cookies(exchange.edit_headers(request.headers))
+        SessionAuth.keep_cookies(request)
 
     async def respond(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
         """Re-issue the session cookies when a refresh or new activity changed the session."""
-        if request.get(_REISSUE) and not response.prepared:
-            sessions = sessions_of(self.login.services)
-            session = request[EXCHANGE].session
-            for name, value, attrs in sessions.cookies_for(session, sessions.secure_for(request), request):
-                response.set_cookie(name, value, **attrs)
-        return response
+        return self.sessions.reissue(request, response)
 
     async def challenge(self, request: web.BaseRequest) -> web.StreamResponse:
         """Browsers go to log in; API clients get 401 naming the login URL."""
         return_to = safe_return_path(request.raw_path if request.method in ("GET", "HEAD") else "/")
         if not prefers_html(request.headers.get("Accept", "")):
-            return _login_required(self.login.chooser_url(return_to, self.choice_key))
+            return login_required(self.login.chooser_url(return_to, self.choice_key))
         providers = self.login.ordered(self.choice.providers)
         if len(providers) == 1:
             return await self.login.begin(request, providers[0], self.choice.scopes, return_to)
@@ -142,10 +109,3 @@ class OidcLoginFilter(AuthFilter):
             name = self.choice.providers[0]
         provider = self.login.providers[name]
         return await self.login.begin(request, provider, self.choice.scopes, return_to, {"acr_values": acr_values})
-
-
-def _login_required(login_url: str) -> web.Response:
-    error = LoginRequired()
-    body = {"error": error.code, "message": error.public, "login_url": login_url}
-    headers = {"Cache-Control": "no-store", "WWW-Authenticate": f'OIDC login_url="{login_url}"'}
-    return web.Response(status=error.status, text=json.dumps(body), content_type="application/json", headers=headers)

@@ -25,6 +25,26 @@ REFUSED: dict[str, str] = {
     "CryptoHeaderFilter": (
         "it encrypts headers with DES, which is broken; send identity over TLS with HeaderFilter, or as a signed token"
     ),
+    "OpenAmAccessTokenResolver": (
+        "it reads OpenAM's deprecated tokeninfo endpoint; use TokenIntrospectionAccessTokenResolver (RFC 7662)"
+    ),
+    "ScriptableAccessTokenResolver": (
+        "Groovy scripts are not run by this gateway; use TokenIntrospectionAccessTokenResolver or "
+        "StatelessAccessTokenResolver"
+    ),
+    "ConfirmationKeyVerifierAccessTokenResolver": (
+        "certificate-bound tokens (RFC 8705) are not checked; use StatelessAccessTokenResolver or "
+        "TokenIntrospectionAccessTokenResolver"
+    ),
+    "ScriptableResourceAccess": "Groovy scripts are not run by this gateway; write the scopes as expressions",
+    "AmService": (
+        "there is no ForgeRock AM integration; point TokenIntrospectionAccessTokenResolver at AM's "
+        "introspection endpoint, or an Issuer at AM's wellKnownEndpoint"
+    ),
+    "ClientCredentialsOAuth2ClientFilter": (
+        "client-credential tokens are not fetched for upstreams; give TokenIntrospectionAccessTokenResolver "
+        "clientId and clientSecret"
+    ),
     "TokenTransformationFilter": (
         "it needs OpenAM's REST STS; use OAuth2ResourceServerFilter to validate the token "
         "and pass claims on with HeaderFilter"

@@ -45,10 +45,11 @@ async def introspect(
 
 
 def check_introspected(doc: Mapping[str, Any], issuer: str, audience: str, *, require_token_type: bool) -> None:
-    """Refuse an active token's answer that names another issuer or audience, or is not a bearer token."""
-    if "iss" in doc:
+    """Refuse an active token's answer that names another issuer or audience, or is not a bearer token
+    (an empty `issuer` or `audience` is not checked: OpenIG's resource server checks neither)."""
+    if issuer and "iss" in doc:
         check_issuer(doc, issuer)
-    if "aud" in doc and audience not in audiences(doc):
+    if audience and "aud" in doc and audience not in audiences(doc):
         raise BadAudience(f"aud lacks {audience!r}")
     check_token_type(doc, required=require_token_type)
 

@@ -25,6 +25,7 @@ class ExchangeView(Protocol):
     identity: Identity | None
     session: Any
     attributes: dict[str, Any]
+    oauth2: Any
 
     def request_headers(self, original: CIMultiDictProxy[str]) -> CIMultiDictProxy[str] | CIMultiDict[str]: ...
 

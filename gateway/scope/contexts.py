@@ -72,6 +72,7 @@ class ContextsView(_ScopeView):
         "router": lambda v: RouterView(v._scope),
         "session": lambda v: {"session": v._scope.get("session")},
         "attributes": lambda v: {"attributes": v._scope.get("attributes")},
+        "oauth2": lambda v: v._scope.exchange.oauth2,
     }
 
 

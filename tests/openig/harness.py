@@ -15,6 +15,8 @@ from tests.support.fixtures import Serve
 CORPUS = Path(__file__).resolve().parent / "corpus"
 # The application's address as the route files name it; replaced by the running application's.
 APP = "http://app.example.com:8081"
+# The OpenID Connect and OAuth 2.0 files (numbered from 100), served with the real provider by test_corpus_oauth2.py.
+OAUTH2_FILES = sorted(path.name for path in CORPUS.glob("1[0-9][0-9]-*.json"))
 
 
 @dataclass
