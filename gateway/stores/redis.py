@@ -20,10 +20,12 @@ from redis.exceptions import RedisError
 from gateway.stores import bucket
 from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
 from gateway.stores.redis_lua import CLAIM_DUE, TAKE
-from gateway.stores.redis_pool import SentinelTarget, close_sentinels, sentinel_pool, url_pool
+from gateway.stores.redis_pool import SentinelTarget, close_sentinels, primary_moved, sentinel_pool, url_pool
 
 log = logging.getLogger(__name__)
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
+# How often an idle subscription checks, under Sentinel, that it still listens to the primary.
+_PRIMARY_CHECK = 1.0
 
 
 @contextmanager
@@ -192,14 +194,24 @@ class _RedisSubscription(Subscription):
         while True:
             try:
                 assert self._pubsub is not None
-                # timeout=None blocks without the socket timeout, which is for commands.
-                message: dict[str, Any] | None = await self._pubsub.get_message(timeout=None)
+                message: dict[str, Any] | None = await self._pubsub.get_message(timeout=_PRIMARY_CHECK)
+                if message is None and await self._moved():
+                    log.warning("redis subscription to %r: the primary moved, subscribing there", self.channel)
+                    await self._reconnect()
+                    continue
             except (RedisError, OSError) as exc:
                 log.warning("redis subscription to %r lost, reconnecting: %s", self.channel, exc)
                 await self._reconnect()
                 continue
             if message is not None and message["type"] == "message":
                 self.deliver(message["data"])
+
+    async def _moved(self) -> bool:
+        """Whether Sentinel names another primary than the one this subscription listens to."""
+        assert self._pubsub is not None
+        connection = self._pubsub.connection
+        address = (connection.host, connection.port) if connection is not None else None
+        return await primary_moved(self._store._client.connection_pool, address)
 
     async def _reconnect(self) -> None:
         """Subscribe again on a new connection, backing off until Redis answers."""

@@ -61,3 +61,14 @@ async def close_sentinels(pool: ConnectionPool) -> None:
     if isinstance(pool, SentinelConnectionPool):
         for sentinel in pool.sentinel_manager.sentinels:
             await sentinel.aclose()
+
+
+async def primary_moved(pool: ConnectionPool, address: tuple[str, int] | None) -> bool:
+    """Whether Sentinel now names a primary other than `address` (a connection's host and port).
+
+    Asking also closes the pool's idle connections to a former primary: one that was demoted, or
+    cut off and not yet told, would otherwise keep taking writes that the failover discards."""
+    if not isinstance(pool, SentinelConnectionPool) or address is None:
+        return False
+    primary: tuple[str, int] = await pool.get_master_address()  # type: ignore[no-untyped-call]
+    return primary != address

@@ -98,6 +98,13 @@ class RedisServer:
         if process.poll() is None:
             stop_process(process, 5)
 
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash would end it."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+
     def restart(self) -> RedisServer:
         """Stop, then start on the same port."""
         self.stop()

@@ -43,6 +43,13 @@ def _until(holds: Any, what: str, timeout: float = 30.0) -> None:
         time.sleep(0.1)
 
 
+def _fields(entry: Any) -> dict[str, str]:
+    """A SENTINEL REPLICAS entry (a flat name, value list, or a dict) as a dict."""
+    if isinstance(entry, dict):
+        return {str(k): str(v) for k, v in entry.items()}
+    return {str(entry[i]): str(entry[i + 1]) for i in range(0, len(entry) - 1, 2)}
+
+
 class _SentinelProcess:
     """One redis-sentinel watching the primary on `primary` port."""
 
@@ -101,14 +108,36 @@ class SentinelGroup:
         raise RuntimeError("no sentinel answers")
 
     def failover(self, timeout: float = 30.0) -> int:
-        """Make the replica the primary (SENTINEL FAILOVER); the new primary's port once it serves writes."""
+        """Make the replica the primary (SENTINEL FAILOVER); the new primary's port once the old one
+        has been turned into its replica (until then an unaware client could still write there)."""
         old = self.primary_port()
         answer = self.sentinels[0].client.execute_command("SENTINEL", "FAILOVER", SERVICE)
         assert answer in (True, "OK", b"OK"), answer
+        new = self._promoted(old, timeout)
+        _until(lambda: self._role(old) == "slave", "the old primary to become a replica", timeout)
+        return new
+
+    def kill_primary(self, timeout: float = 30.0) -> int:
+        """Kill the primary's process (SIGKILL); the new primary's port once it takes writes."""
+        old = self.primary_port()
+        self._server(old).kill()
+        return self._promoted(old, timeout)
+
+    def revive(self, timeout: float = 30.0) -> None:
+        """Start a killed server again; return once it is a synced replica of the current primary."""
+        server = next(s for s in (self.primary, self.replica) if not s.running)
+        server.start()
+        for sentinel in self.sentinels:
+            _until(lambda s=sentinel: self._knows_all(s), "the sentinels to see the revived replica", timeout)
+
+    def _promoted(self, old: int, timeout: float) -> int:
         _until(lambda: self.primary_port() != old, "the sentinels to name a new primary", timeout)
         new = self.primary_port()
         _until(lambda: self._role(new) == "master", "the new primary to take writes", timeout)
         return new
+
+    def _server(self, port: int) -> RedisServer:
+        return next(s for s in (self.primary, self.replica) if s.port == port)
 
     def close(self) -> None:
         """Stop every process and remove the folder."""
@@ -129,9 +158,11 @@ class SentinelGroup:
         self.close()
 
     def _knows_all(self, sentinel: _SentinelProcess) -> bool:
-        replicas = sentinel.ask("replicas", SERVICE) or []
+        """Whether `sentinel` sees the other sentinels and one healthy replica it could promote."""
+        replicas = [_fields(entry) for entry in sentinel.ask("replicas", SERVICE) or []]
+        healthy = [r for r in replicas if r.get("flags") == "slave" and r.get("master-link-status") == "ok"]
         others = sentinel.ask("sentinels", SERVICE) or []
-        return len(replicas) == 1 and len(others) == len(self.sentinels) - 1
+        return len(healthy) == 1 and len(others) == len(self.sentinels) - 1
 
     @staticmethod
     def _role(port: int) -> str | None:
