@@ -15,7 +15,7 @@ from tests.support.sentinel import SentinelGroup
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def group() -> Iterator[SentinelGroup]:
     with SentinelGroup() as started:
         yield started

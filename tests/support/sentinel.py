@@ -111,11 +111,22 @@ class SentinelGroup:
         """Make the replica the primary (SENTINEL FAILOVER); the new primary's port once the old one
         has been turned into its replica (until then an unaware client could still write there)."""
         old = self.primary_port()
-        answer = self.sentinels[0].client.execute_command("SENTINEL", "FAILOVER", SERVICE)
-        assert answer in (True, "OK", b"OK"), answer
+        _until(self._failover_accepted, "a sentinel to accept SENTINEL FAILOVER", timeout)
         new = self._promoted(old, timeout)
         _until(lambda: self._role(old) == "slave", "the old primary to become a replica", timeout)
         return new
+
+    def _failover_accepted(self) -> bool:
+        # Right after a failover the sentinels may not yet count the demoted primary as a replica
+        # they could promote (NOGOODSLAVE); they do within seconds.
+        try:
+            answer = self.sentinels[0].client.execute_command("SENTINEL", "FAILOVER", SERVICE)
+        except redis.ResponseError as exc:
+            if str(exc).startswith("NOGOODSLAVE"):
+                return False
+            raise
+        assert answer in (True, "OK", b"OK"), answer
+        return True
 
     def kill_primary(self, timeout: float = 30.0) -> int:
         """Kill the primary's process (SIGKILL); the new primary's port once it takes writes."""
@@ -127,8 +138,7 @@ class SentinelGroup:
         """Start a killed server again; return once it is a synced replica of the current primary."""
         server = next(s for s in (self.primary, self.replica) if not s.running)
         server.start()
-        for sentinel in self.sentinels:
-            _until(lambda s=sentinel: self._knows_all(s), "the sentinels to see the revived replica", timeout)
+        _until(lambda: self._linked(server.port), "the revived server to sync as a replica", timeout)
 
     def _promoted(self, old: int, timeout: float) -> int:
         _until(lambda: self.primary_port() != old, "the sentinels to name a new primary", timeout)
