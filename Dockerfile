@@ -18,8 +18,11 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY requirements/runtime.txt ./requirements/runtime.txt
 COPY gateway ./gateway
+COPY studio ./studio
+# The studio's pages go where the installed package looks for them (gateway/admin/studio.py: STATIC).
 RUN pip install -r requirements/runtime.txt \
  && pip install --no-deps . \
+ && cp -r studio "$(python -c 'from gateway.admin.studio import STATIC; print(STATIC)')" \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin gateway \
  && mkdir -p /config /routes /state /capture \
  && chown gateway:gateway /state /capture \

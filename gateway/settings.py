@@ -191,7 +191,8 @@ class Settings(BaseModel):
         default_factory=list, description="CIDRs whose X-Forwarded-* headers are trusted."
     )
     store: dict[str, Any] = Field(
-        default_factory=dict, description="Shared state: {embedded: {path}} or {redis: {url}}."
+        default_factory=dict,
+        description="Shared state: {embedded: {path}}, {redis: {url}} or {redis: {sentinel: {service, addresses}}}.",
     )
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
     studio: StudioSettings = Field(default_factory=StudioSettings)

@@ -60,6 +60,11 @@ ensure_node_idp() {
   fi
 }
 
+ensure_nginx() {
+  # The balancer in front of several gateway instances in the scale-out tests (Debian puts it in /usr/sbin).
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_install nginx
+}
+
 ensure_chromium() {
   # The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
   [ -x /usr/bin/chromium ] || apt_install chromium fonts-liberation

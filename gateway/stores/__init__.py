@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.stores.base import Store, StoreUnavailable, Subscription, Take
 from gateway.stores.memory import MemoryStore
 from gateway.stores.redis import RedisStore
-from gateway.stores.spec import EmbeddedSpec, MemorySpec, RedisSpec, StoreSpec
+from gateway.stores.spec import EmbeddedSpec, MemorySpec, RedisSpec, SentinelSpec, StoreSpec
 from gateway.stores.sqlite import SqliteStore
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "MemoryStore",
     "RedisSpec",
     "RedisStore",
+    "SentinelSpec",
     "SqliteStore",
     "Store",
     "StoreSpec",
@@ -31,5 +32,7 @@ def open_store(spec: StoreSpec) -> Store:
     if spec.kind == "redis":
         if spec.redis is None:
             raise ValueError("a redis store needs redis settings")
-        return RedisStore(spec.redis.url, prefix=spec.redis.prefix, timeout=spec.redis.timeout)
+        redis = spec.redis
+        sentinel = redis.sentinel.target() if redis.sentinel else None
+        return RedisStore(redis.url, sentinel=sentinel, prefix=redis.prefix, timeout=redis.timeout)
     return SqliteStore(spec.path)

@@ -13,18 +13,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from gateway.stores import bucket
 from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
 from gateway.stores.redis_lua import CLAIM_DUE, TAKE
+from gateway.stores.redis_pool import SentinelTarget, close_sentinels, primary_moved, sentinel_pool, url_pool
 
 log = logging.getLogger(__name__)
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.05, 2.0
+# How often an idle subscription checks, under Sentinel, that it still listens to the primary.
+_PRIMARY_CHECK = 1.0
 
 
 @contextmanager
@@ -39,19 +40,22 @@ def _unavailable(what: str) -> Iterator[None]:
 class RedisStore:
     """A Store in Redis; keys are `<prefix>kv:<key>`, `<prefix>tb:<key>` and `<prefix>zs:<key>` (schedules)."""
 
-    def __init__(self, url: str, *, prefix: str = "gateway:", timeout: float = 0.5, max_connections: int = 64) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        sentinel: SentinelTarget | None = None,
+        prefix: str = "gateway:",
+        timeout: float = 0.5,
+        max_connections: int = 64,
+    ) -> None:
         self.prefix = prefix
-        # Bounded, so that a burst waits for a connection (at most `timeout`) instead of opening
-        # thousands; each started subscription holds one connection of its own.
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            socket_keepalive=True,
-            retry=Retry(NoBackoff(), 0),
-        )
+        if sentinel is not None:
+            pool = sentinel_pool(sentinel, timeout, max_connections)
+        elif url is not None:
+            pool = url_pool(url, timeout, max_connections)
+        else:
+            raise ValueError("a Redis store needs a url or a sentinel")
         self._client = Redis.from_pool(pool)
         self._take = self._client.register_script(TAKE)
         self._claim_due = self._client.register_script(CLAIM_DUE)
@@ -136,6 +140,7 @@ class RedisStore:
         for subscription in list(self._subscriptions):
             await subscription.aclose()
         await self._client.aclose()
+        await close_sentinels(self._client.connection_pool)
 
     def _check(self) -> None:
         if self._closed:
@@ -194,14 +199,24 @@ class _RedisSubscription(Subscription):
         while True:
             try:
                 assert self._pubsub is not None
-                # timeout=None blocks without the socket timeout, which is for commands.
-                message: dict[str, Any] | None = await self._pubsub.get_message(timeout=None)
+                message: dict[str, Any] | None = await self._pubsub.get_message(timeout=_PRIMARY_CHECK)
+                if message is None and await self._moved():
+                    log.warning("redis subscription to %r: the primary moved, subscribing there", self.channel)
+                    await self._reconnect()
+                    continue
             except (RedisError, OSError) as exc:
                 log.warning("redis subscription to %r lost, reconnecting: %s", self.channel, exc)
                 await self._reconnect()
                 continue
             if message is not None and message["type"] == "message":
                 self.deliver(message["data"])
+
+    async def _moved(self) -> bool:
+        """Whether Sentinel names another primary than the one this subscription listens to."""
+        assert self._pubsub is not None
+        connection = self._pubsub.connection
+        address = (connection.host, connection.port) if connection is not None else None
+        return await primary_moved(self._store._client.connection_pool, address)
 
     async def _reconnect(self) -> None:
         """Subscribe again on a new connection, backing off until Redis answers."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gateway.durations import parse_duration
 from gateway.errors import ConfigError, ConfigErrors
+from gateway.stores.redis_pool import SentinelTarget
 
 DEFAULT_PATH = Path("state/gateway.db")
 _SCHEMES = ("redis://", "rediss://", "unix://")
@@ -33,19 +34,50 @@ class EmbeddedSpec(_Section):
     path: Path = Field(DEFAULT_PATH, description="The database file, created when missing.")
 
 
-class RedisSpec(_Section):
-    """A Redis server shared by every worker of every instance."""
+class SentinelSpec(_Section):
+    """Redis Sentinel: the sentinels to ask and the service (primary) they watch."""
 
-    url: str = Field(description="redis://[:password@]host:port/db, rediss:// or unix://")
+    service: str = Field(min_length=1, description="The name the sentinels monitor, e.g. mymaster.")
+    addresses: list[str] = Field(min_length=1, description='Sentinels as "host:port", e.g. ["10.0.0.5:26379"].')
+    db: int = Field(0, ge=0, description="Database number on the primary.")
+    password: str | None = Field(None, description='Password of the primary (write "${REDIS_PASSWORD}").')
+    sentinelPassword: str | None = Field(None, description="Password of the sentinels, if they require one.")
+
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{address!r} is not host:port (e.g. 127.0.0.1:26379)")
+        return addresses
+
+    def target(self) -> SentinelTarget:
+        """What the Redis store connects with."""
+        addresses = tuple((a.rpartition(":")[0].strip("[]"), int(a.rpartition(":")[2])) for a in self.addresses)
+        return SentinelTarget(self.service, addresses, self.db, self.password, self.sentinelPassword)
+
+
+class RedisSpec(_Section):
+    """A Redis server shared by every worker of every instance: by URL, or the primary Sentinel names."""
+
+    url: str | None = Field(None, description="redis://[:password@]host:port/db, rediss:// or unix://")
+    sentinel: SentinelSpec | None = Field(None, description="Find the primary through Redis Sentinel instead.")
     prefix: str = Field("gateway:", description="Prepended to every key and channel name.")
     timeout: float = Field(0.5, gt=0, description='Socket timeout: seconds or "500 ms".')
 
     @field_validator("url")
     @classmethod
-    def _url(cls, url: str) -> str:
-        if not url.startswith(_SCHEMES):
+    def _url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(_SCHEMES):
             raise ValueError(f"{url!r} is not a Redis URL (e.g. redis://127.0.0.1:6379/0)")
         return url
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if (self.url is None) == (self.sentinel is None):
+            raise ValueError("give exactly one of url or sentinel: {service: ..., addresses: [...]}")
+        return self
 
     @field_validator("timeout", mode="before")
     @classmethod

@@ -17,12 +17,17 @@ from gateway.stores import (
 from tests.support.redis_server import RedisServer
 
 URL = "redis://127.0.0.1:6379/0"
+SENTINEL = {"service": "main", "addresses": ["10.0.0.5:26379", "[::1]:26380"]}
 
 
 @pytest.mark.parametrize(
     ("config", "path", "words"),
     [
-        ({"redis": {}}, "$.store.redis.url", "required"),
+        ({"redis": {}}, "$.store.redis", "exactly one of url or sentinel"),
+        ({"redis": {"url": URL, "sentinel": SENTINEL}}, "$.store.redis", "exactly one of url or sentinel"),
+        ({"redis": {"sentinel": {"addresses": ["h:1"]}}}, "$.store.redis.sentinel.service", "required"),
+        ({"redis": {"sentinel": {**SENTINEL, "addresses": []}}}, "$.store.redis.sentinel.addresses", "at least 1"),
+        ({"redis": {"sentinel": {**SENTINEL, "addresses": ["h:x"]}}}, "$.store.redis.sentinel.addresses", "host:port"),
         ({"redis": {"url": "http://127.0.0.1"}}, "$.store.redis.url", "not a Redis URL"),
         ({"redis": {"url": URL, "timeout": 0}}, "$.store.redis.timeout", "greater than 0"),
         ({"redis": {"url": URL, "timeout": "soon"}}, "$.store.redis.timeout", "not a duration"),
@@ -53,6 +58,14 @@ def test_redis_timeout_may_be_a_duration() -> None:
     spec = StoreSpec.from_config({"redis": {"url": URL, "timeout": "250 ms", "prefix": "a:"}})
     assert spec.redis is not None
     assert (spec.redis.timeout, spec.redis.prefix) == (0.25, "a:")
+
+
+def test_sentinel_config_names_the_sentinels_and_the_service() -> None:
+    spec = StoreSpec.from_config({"redis": {"sentinel": {**SENTINEL, "db": 2, "password": "p"}}})
+    assert spec.redis is not None and spec.redis.sentinel is not None and spec.redis.url is None
+    target = spec.redis.sentinel.target()
+    assert target.addresses == (("10.0.0.5", 26379), ("::1", 26380))
+    assert (target.service, target.db, target.password, target.sentinel_password) == ("main", 2, "p", None)
 
 
 @pytest.mark.parametrize("config", [None, {}, {"embedded": None}, {"embedded": {}}])

@@ -18,6 +18,7 @@ from yarl import URL
 
 from idp.driver import IdP, parse_forms, web_client_metadata
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.process import GatewayProcess
 
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 COOKIE = "gw_session"
@@ -120,7 +121,7 @@ def has_login_form(page: str) -> bool:
     return any("login" in form.fields for form in parse_forms(page))
 
 
-async def session_alive(gateway: GatewayHandle, cookie: str) -> bool:
+async def session_alive(gateway: GatewayHandle | GatewayProcess, cookie: str) -> bool:
     """Whether the session cookie still opens `/app/check` (200), not an API client's 401."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
         headers = {"Cookie": cookie, "Accept": "application/json"}

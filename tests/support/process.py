@@ -42,6 +42,7 @@ class GatewayProcess:
         workers: int = 1,
         workdir: Path | None = None,
         env: dict[str, str] | None = None,
+        config_file: Path | None = None,
     ) -> None:
         self.port, self.admin_port = free_port(), free_port()
         self.routes = routes
@@ -51,6 +52,7 @@ class GatewayProcess:
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = self.workdir / f"gateway-{self.port}.log"
+        self.config_file = config_file  # one file several instances share; else written from `config`
 
     @property
     def url(self) -> str:
@@ -70,8 +72,9 @@ class GatewayProcess:
 
     def start(self, timeout: float = 30.0) -> GatewayProcess:
         """Start and wait until /ready answers 200."""
-        config_file = self.workdir / f"gateway-{self.port}.yaml"
-        config_file.write_text(yaml.safe_dump(self.config))
+        config_file = self.config_file or self.workdir / f"gateway-{self.port}.yaml"
+        if self.config_file is None:
+            config_file.write_text(yaml.safe_dump(self.config))
         args = [
             sys.executable,
             "-m",

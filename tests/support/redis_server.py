@@ -44,8 +44,9 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process that can be stopped and started again mid-test."""
 
-    def __init__(self, startup_timeout: float = 10.0) -> None:
+    def __init__(self, startup_timeout: float = 10.0, args: tuple[str, ...] = ()) -> None:
         self.binary = find_redis_server()
+        self.args = args  # more options, e.g. ("--replicaof", "127.0.0.1", "6379")
         self.port = free_port()
         self.startup_timeout = startup_timeout
         self._dir = Path(tempfile.mkdtemp(prefix="redis-test-"))
@@ -78,7 +79,7 @@ class RedisServer:
     def _launch(self) -> bool:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
         args += ["--dir", str(self._dir), "--save", "", "--appendonly", "no"]
-        args += ["--logfile", str(self._dir / "redis.log"), "--daemonize", "no"]
+        args += ["--logfile", str(self._dir / "redis.log"), "--daemonize", "no", *self.args]
         with (self._dir / "redis.out").open("ab") as out:
             self._process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + self.startup_timeout
@@ -96,6 +97,13 @@ class RedisServer:
             return
         if process.poll() is None:
             stop_process(process, 5)
+
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash would end it."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
 
     def restart(self) -> RedisServer:
         """Stop, then start on the same port."""
