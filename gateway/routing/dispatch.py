@@ -9,12 +9,13 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from yarl import URL
 
-from gateway.errors import GatewayError, NoRoute
+from gateway.errors import BadRequest, GatewayError, NoRoute
 from gateway.exchange import Exchange
 from gateway.http.forwarding import client_address, client_named_headers
 from gateway.http.headers import normalise_header
-from gateway.http.paths import check_path
+from gateway.http.paths import check_path, decode_unreserved, double_encoded
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
@@ -50,6 +51,8 @@ class Dispatcher:
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Serve one request; every failure becomes a safe error response, never a traceback."""
         started = perf_counter()
+        if "%" in request.raw_path:
+            request = _normalised(request)
         exchange = Exchange(f"{self._prefix}-{next(self._ids)}")
         exchange.scope = Scope(request, exchange, lambda: self._remote(request))
         request[EXCHANGE] = exchange
@@ -80,6 +83,8 @@ class Dispatcher:
         route = table.match(exchange.scope)
         if route is None:
             raise NoRoute(f"no route for {request.method} {request.path}")
+        if not route.allow_double_encoding and "%" in request.raw_path and double_encoded(request.raw_path):
+            raise BadRequest(f"path {request.raw_path.partition('?')[0]!r} is still percent-encoded after one decoding")
         return route
 
     async def _handle(
@@ -124,6 +129,20 @@ class Dispatcher:
         )  # fmt: skip
         self.services.metrics.denials.labels(error.code).inc()
         return error_response(request, error, exchange.request_id)
+
+
+def _normalised(request: web.BaseRequest) -> web.BaseRequest:
+    """The request with its path normalised (RFC 3986 §6.2.2.2), so that the path conditions match
+    is the one the upstream gets; the query goes on as sent."""
+    path, mark, query = request.raw_path.partition("?")
+    normal = decode_unreserved(path)
+    if normal == path:
+        return request
+    try:
+        # yarl drops an empty query: `/%61?` goes on as `/a`, which names the same resource.
+        return request.clone(rel_url=URL(normal + mark + query, encoded=True))
+    except ValueError:  # not a URL yarl accepts: the path checks refuse it as sent
+        return request
 
 
 def _delivered(request: web.BaseRequest, response: web.StreamResponse | None) -> int:

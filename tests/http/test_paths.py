@@ -47,7 +47,6 @@ PASSED = [
     "/public/.hidden",
     "/public/..hidden",
     "/public/x..",
-    "/public/%2e%2ex",
     "/public/",
     "/public/a;v=1/b",
     "/public/a%2Fb",
@@ -56,6 +55,14 @@ PASSED = [
 ]
 
 PROTECTED_FORMS = ["/admin", "/admin/users", "/%61dmin", "/admin%2Fusers", "/adm%69n/x"]
+
+# Sent → forwarded: escaped unreserved characters decoded (RFC 3986 §6.2.2.2), other escapes and the query as sent.
+NORMALISED = [
+    ("/public/%2e%2ex", "/public/..x"),
+    ("/pub%6Cic/%7Euser/%41b%2Fc%20d", "/public/~user/Ab%2Fc%20d"),
+    ("/public/%5F%2D%30%39?q=%41", "/public/_-09?q=%41"),
+    ("/public/%C3%A9t%C3%A9", "/public/%C3%A9t%C3%A9"),
+]
 
 
 @pytest.fixture
@@ -99,6 +106,69 @@ async def test_every_encoding_of_the_protected_path_meets_the_protected_route(
     assert response.status == 403
     assert response.body == b"admin is protected"
     assert upstream.seen == []
+
+
+@pytest.mark.parametrize(("target", "forwarded"), NORMALISED)
+async def test_escaped_unreserved_characters_are_forwarded_decoded(
+    gateway: GatewayHandle, upstream: Upstream, target: str, forwarded: str
+) -> None:
+    response = await raw_request(gateway.url, target)
+    assert response.status == 200, (target, response.body)
+    assert upstream.paths == [forwarded]
+
+
+async def test_conditions_see_the_normalised_raw_path(routes_dir: Path, upstream: Upstream) -> None:
+    write_route(routes_dir, "10-exact.json", proxy_route(upstream.url, "${request.uri.rawPath == '/~carol/Docs'}"))
+    async with running_gateway(routes_dir) as gw:
+        matched = await raw_request(gw.url, "/%7Ecarol/%44ocs")
+    assert matched.status == 200
+    assert upstream.paths == ["/~carol/Docs"]
+
+
+@pytest.mark.parametrize("target", ["/public/%2561dmin", "/public/x%252Fy", "/public/%25%32%35"])
+async def test_a_path_still_encoded_after_one_decoding_is_refused(
+    gateway: GatewayHandle, upstream: Upstream, target: str
+) -> None:
+    response = await raw_request(gateway.url, target)
+    assert response.status == 400, (target, response.body)
+    assert upstream.seen == []
+
+
+async def test_a_route_may_take_double_encoded_paths(routes_dir: Path, upstream: Upstream) -> None:
+    strict = proxy_route(upstream.url, "${startsWith(request.uri.path, '/strict/')}")
+    lenient = proxy_route(upstream.url, "${startsWith(request.uri.path, '/files/')}") | {"allowDoubleEncoding": True}
+    write_route(routes_dir, "10-strict.json", strict)
+    write_route(routes_dir, "20-files.json", lenient)
+    async with running_gateway(routes_dir) as gw:
+        taken = await raw_request(gw.url, "/files/100%2525.txt")
+        refused = await raw_request(gw.url, "/strict/100%2525.txt")
+    assert (taken.status, refused.status) == (200, 400)
+    assert upstream.paths == ["/files/100%2525.txt"]
+
+
+@pytest.mark.parametrize("target", ["/ADMIN", "/%41dmin", "/Admin/users", "/%41%44MIN"])
+async def test_a_case_insensitive_guard_meets_every_spelling_of_the_path(
+    routes_dir: Path, upstream: Upstream, target: str
+) -> None:
+    guarded = {**PROTECTED, "condition": "${matches(request.uri.path, '(?i)^/admin(/|$)')}"}
+    exact = {**PROTECTED, "name": "exact", "condition": "${request.uri.path.equalsIgnoreCase('/admin')}"}
+    write_route(routes_dir, "05-exact.json", exact)
+    write_route(routes_dir, "10-admin.json", guarded)
+    write_route(routes_dir, "20-rest.json", proxy_route(upstream.url))
+    async with running_gateway(routes_dir) as gw:
+        response = await raw_request(gw.url, target)
+    assert response.status == 403
+    assert upstream.seen == []
+
+
+async def test_a_case_sensitive_guard_forwards_what_it_checked(routes_dir: Path, upstream: Upstream) -> None:
+    # Documented: conditions are case-sensitive. What passes the guard reaches the upstream as checked.
+    write_route(routes_dir, "10-admin.json", PROTECTED)
+    write_route(routes_dir, "20-rest.json", proxy_route(upstream.url))
+    async with running_gateway(routes_dir) as gw:
+        response = await raw_request(gw.url, "/%41dmin")
+    assert response.status == 200
+    assert upstream.paths == ["/Admin"]
 
 
 async def test_route_matches_the_decoded_form_of_what_it_forwards(routes_dir: Path, upstream: Upstream) -> None:
