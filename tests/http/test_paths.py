@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import string
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+from gateway.http.paths import decode_unreserved, double_encoded
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.upstream import Upstream, proxy_route, raw_request
 
@@ -208,3 +210,16 @@ async def test_aiohttp_server_hands_over_paths_unnormalised() -> None:
         ("/public/../admin", "/public/..%2fadmin"),
         ("/public/%2e%2e/x", "/public/%252e%252e/x"),
     ]
+
+
+def test_exactly_the_unreserved_escapes_are_decoded() -> None:
+    unreserved = set(string.ascii_letters + string.digits + "-._~")
+    for byte in range(256):
+        for escape in (f"%{byte:02X}", f"%{byte:02x}"):
+            decoded = decode_unreserved(f"/a{escape}b")
+            assert decoded == (f"/a{chr(byte)}b" if chr(byte) in unreserved else f"/a{escape}b"), escape
+
+
+def test_only_an_escaped_escape_is_double_encoding() -> None:
+    assert double_encoded("/a%2561") and double_encoded("/%252F") and double_encoded("/x%25aF/y")
+    assert not double_encoded("/100%25") and not double_encoded("/100%25zz") and not double_encoded("/a?q=%2561")
