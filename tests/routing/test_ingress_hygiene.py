@@ -55,6 +55,16 @@ async def test_a_client_cannot_send_a_header_a_route_adds(routes_dir: Path, upst
     assert header(by_plain, "X-Other") == ["kept"]
 
 
+async def test_a_client_cannot_send_a_header_a_shared_filter_adds(routes_dir: Path, upstream: Upstream) -> None:
+    shared = {"name": "tag", **TAG}
+    write_route(routes_dir, "10-tagged.json", {"baseURI": upstream.url, "handler": {
+        "type": "Chain", "config": {"filters": ["tag"], "handler": "ClientHandler"}}})  # fmt: skip
+    async with running_gateway(routes_dir, heap=[shared]) as gateway:
+        answer = await raw_request(gateway.url, "/x", headers=[("X-Route", "forged")])
+    assert answer.status == 200
+    assert header(answer.json(), "X-Route") == ["rocksock"]
+
+
 async def test_a_client_cannot_delete_identity_or_policy_headers(
     routes_dir: Path, upstream: Upstream, signer: SignerIssuer, tmp_path: Path
 ) -> None:
