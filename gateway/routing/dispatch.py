@@ -13,7 +13,7 @@ from yarl import URL
 
 from gateway.errors import BadRequest, GatewayError, NoRoute
 from gateway.exchange import Exchange
-from gateway.http.forwarding import client_address, client_named_headers
+from gateway.http.forwarding import client_address, client_named_headers, is_claim, is_trusted
 from gateway.http.headers import normalise_header
 from gateway.http.paths import check_path, decode_unreserved, double_encoded
 from gateway.keys import EXCHANGE
@@ -76,6 +76,9 @@ class Dispatcher:
             _strip_connection_named(request, exchange)
         if table.injected_headers:
             _strip(request, exchange, table.injected_headers)
+        if not (self._trusted and is_trusted(request.remote, self._networks)):
+            # A client's own X-Forwarded-* go here, so that those a filter adds reach the upstream.
+            _drop(request, exchange, [name for name in request.headers if is_claim(name)])
         # The gateway's own session cookies carry tokens: no upstream, public or not, gets them.
         sessions = self.services.sessions
         if sessions is not None and "Cookie" in request.headers:
@@ -164,7 +167,10 @@ def _strip_connection_named(request: web.BaseRequest, exchange: Exchange) -> Non
 
 
 def _strip(request: web.BaseRequest, exchange: Exchange, names: frozenset[str]) -> None:
-    doomed = [name for name in request.headers if normalise_header(name) in names]
+    _drop(request, exchange, [name for name in request.headers if normalise_header(name) in names])
+
+
+def _drop(request: web.BaseRequest, exchange: Exchange, doomed: list[str]) -> None:
     if doomed:
         headers = exchange.edit_headers(request.headers)
         for name in doomed:

@@ -65,6 +65,21 @@ async def test_a_client_cannot_send_a_header_a_shared_filter_adds(routes_dir: Pa
     assert header(answer.json(), "X-Route") == ["rocksock"]
 
 
+async def test_forwarding_headers_a_route_adds_reach_the_upstream_and_a_clients_do_not(
+    routes_dir: Path, upstream: Upstream
+) -> None:
+    prefix = {"type": "HeaderFilter", "config": {"messageType": "REQUEST", "add": {"X-Forwarded-Prefix": ["/shop"]}}}
+    write_route(routes_dir, "10-shop.json", {"baseURI": upstream.url, "handler": {
+        "type": "Chain", "config": {"filters": [prefix], "handler": "ClientHandler"}}})  # fmt: skip
+    forged = [("X-Forwarded-Prefix", "/admin"), ("X_Forwarded_Prefix", "/admin"), ("X-Real-IP", "6.6.6.6")]
+    async with running_gateway(routes_dir) as gateway:
+        answer = await raw_request(gateway.url, "/x", headers=[("Connection", "X-Forwarded-Prefix"), *forged])
+    assert answer.status == 200
+    record = answer.json()
+    assert [v for k, v in record["headers"] if k.lower().replace("_", "-") == "x-forwarded-prefix"] == ["/shop"]
+    assert header(record, "X-Real-IP") == []
+
+
 async def test_a_client_cannot_delete_identity_or_policy_headers(
     routes_dir: Path, upstream: Upstream, signer: SignerIssuer, tmp_path: Path
 ) -> None:
