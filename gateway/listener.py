@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 
 def _plain(status: str, text: str) -> bytes:
     body = text.encode()
-    head = f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    return head.encode() + body
+    fields = [
+        "Server: gateway", "Content-Type: text/plain; charset=utf-8", "X-Content-Type-Options: nosniff",
+        "Cache-Control: no-store", f"Content-Length: {len(body)}", "Connection: close",
+    ]  # fmt: skip
+    return (f"HTTP/1.1 {status}\r\n" + "\r\n".join(fields) + "\r\n\r\n").encode() + body
 
 
 # Written straight to the transport: these connections never reach a handler.

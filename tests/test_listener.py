@@ -75,6 +75,7 @@ async def test_a_trickled_head_is_cut_at_the_head_deadline(gateway: GatewayHandl
     writer.close()
     assert sent < len(HEAD)
     assert (first + rest).startswith(b"HTTP/1.1 408 ")
+    assert b"\r\nServer: gateway\r\n" in first + rest
     assert _refused(gateway, "head_timeout") == 1
 
 
