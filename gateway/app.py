@@ -22,7 +22,8 @@ from gateway.capturing.install import install_capture
 from gateway.contract import HandlerFn
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.tls import TlsFileError, reload_on_change
-from gateway.ops.hygiene import Server, on_leaving, on_prepare
+from gateway.listener import Listener
+from gateway.ops.hygiene import on_leaving, on_prepare
 from gateway.ops.metrics import Metrics
 from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
@@ -179,8 +180,8 @@ async def start(
         raise
     hsts = settings.tls.hsts if settings.tls is not None else None
     handler = _own_headers(Dispatcher(runtime.routes, services), hsts, services)
-    idle = settings.limits.keepAliveTimeout
-    server = Server(handler, access_log=None, keepalive_timeout=idle, max_field_size=COOKIE_HEADER_BYTES)
+    refused = services.metrics.connections_refused
+    server = Listener(handler, settings.limits, refused, access_log=None, max_field_size=COOKIE_HEADER_BYTES)
     main = web.ServerRunner(server, shutdown_timeout=shutdown_timeout)
     await main.setup()
     running = Running(runtime, admin, main)

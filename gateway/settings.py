@@ -124,6 +124,12 @@ class LimitsSettings(BaseModel):
     keepAliveTimeout: float = Field(
         30.0, gt=0, description="Seconds an idle kept-alive client connection stays open between requests."
     )
+    headerTimeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a whole request head, from its first byte (then 408)."
+    )
+    maxConnectionsPerAddress: int = Field(
+        256, ge=0, description="Open connections one client address may hold per worker (0 = no cap); more get 503."
+    )
 
 
 class SupervisorSettings(BaseModel):

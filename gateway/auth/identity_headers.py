@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import ConfigDict, Field
 
 from gateway.auth.private_responses import PRIVATE, PrivateResponsesConfig
-from gateway.http.headers import normalise_header
+from gateway.http.headers import normalise_header, strippable
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
@@ -26,11 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("gateway.auth")
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-# Stripping these from every request would break the proxy or every other route's credentials.
-_RESERVED = frozenset(
-    {"authorization", "connection", "content-length", "content-type", "cookie", "host", "keep-alive",
-     "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"}
-)  # fmt: skip
 _UNSAFE_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
@@ -108,7 +103,7 @@ def _check_name(name: str, path: str, ctx: BuildContext) -> bool:
         ctx.error(path, f"{name!r} is not a valid header name")
         return False
     normalised = normalise_header(name)
-    if normalised in _RESERVED or normalised.startswith("x-forwarded-"):
+    if not strippable(normalised):
         ctx.error(path, f"{name!r} cannot be an identity header: it would be removed from every request")
         return False
     ctx.injected_headers.add(normalised)

@@ -206,6 +206,7 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
         "contains": Function(_contains, 2, 2),
         "startsWith": Function(lambda s, p: text(s).startswith(text(p)), 2, 2),
         "endsWith": Function(lambda s, p: text(s).endswith(text(p)), 2, 2),
+        "equalsIgnoreCase": Function(lambda s, p: text(s).lower() == text(p).lower(), 2, 2),
         "indexOf": Function(lambda s, p: text(s).find(text(p)), 2, 2),
         "substring": Function(_substring, 2, 3),
         "length": Function(_length, 1, 1),
@@ -229,7 +230,7 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
 # `value.name(args)` calls FUNCTIONS[METHODS[name]](value, args): Java String methods as OpenIG
 # routes write them, with no access to Python attributes. Java's String.matches is a full match.
 METHODS: Mapping[str, str] = MappingProxyType(
-    {name: name for name in ("contains", "startsWith", "endsWith", "indexOf", "substring")}
+    {name: name for name in ("contains", "startsWith", "endsWith", "equalsIgnoreCase", "indexOf", "substring")}
     | {name: name for name in ("split", "toLowerCase", "toUpperCase", "trim", "toString")}
     | {"length": "length", "size": "length", "matches": "matchesWithRegex"}
 )

@@ -10,6 +10,7 @@ from multidict import CIMultiDict
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.heap.fields import Values
+from gateway.http.headers import normalise_header, strippable
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
@@ -39,9 +40,15 @@ class HeaderFilter:
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
-        """Compile the added values once."""
+        """Compile the added values once; names added to requests are stripped from every client request."""
         add = ctx.expression_lists(config.add, "add")
-        return cls(config.messageType.upper() == "REQUEST", tuple(config.remove), add)
+        on_request = config.messageType.upper() == "REQUEST"
+        if on_request:
+            # Else a client sends its own X-Route first, and an upstream reading the first value believes it.
+            # Authorization, Host, X-Forwarded-* and the like stay: `remove` them to replace the client's.
+            names = (normalise_header(name) for name in config.add)
+            ctx.injected_headers.update(name for name in names if strippable(name))
+        return cls(on_request, tuple(config.remove), add)
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
         """Edit the request before `next`, or the response after it."""

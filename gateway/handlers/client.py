@@ -19,7 +19,7 @@ from gateway.durations import Duration
 from gateway.errors import BadRequest, GatewayError, UpstreamUnavailable
 from gateway.handlers.body import UpstreamBody
 from gateway.handlers.websocket import is_upgrade, proxy_websocket
-from gateway.http.forwarding import HOP_BY_HOP, forwarded_request_headers, is_trusted, response_headers
+from gateway.http.forwarding import HOP_BY_HOP, forwarded_request_headers, response_headers
 from gateway.http.paths import origin_form
 from gateway.keys import EXCHANGE, RELAYED
 from gateway.upstream.pool import Timeouts, UpstreamPool
@@ -87,7 +87,6 @@ class ClientHandler:
         self.services = services
         self.timeouts = timeouts
         self.keep_host = keep_host
-        self.trusted = services.settings.trusted_networks
         self.tls = tls
 
     @classmethod
@@ -147,12 +146,9 @@ class ClientHandler:
 
     def _headers(self, request: web.BaseRequest) -> CIMultiDict[str]:
         exchange = request[EXCHANGE]
-        # Settings are a pydantic model: reading them per request is slow, so the check is plain here.
-        trusted = bool(self.trusted) and is_trusted(request.remote, self.trusted)
         headers = forwarded_request_headers(
-            exchange.request_headers(request.headers), _DROP_REQUEST,
-            peer=request.remote, scheme=request.scheme, trusted=trusted,
-        )  # fmt: skip
+            exchange.request_headers(request.headers), _DROP_REQUEST, peer=request.remote, scheme=request.scheme
+        )
         length = request.headers.get("Content-Length")
         if length is not None:
             headers["Content-Length"] = length

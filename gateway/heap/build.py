@@ -139,7 +139,10 @@ class Heap:
     def _from_parent(self, name: str, path: str, ctx: BuildContext) -> Any:
         if self.parent is not None:
             if name in self.parent.names():
-                return self.parent._get(name, path, ctx)
+                obj = self.parent._get(name, path, ctx)
+                # Built once with the parent's context: the headers shared objects inject are this route's too.
+                ctx.injected_headers.update(self.parent.ctx.injected_headers)
+                return obj
         elif name in self.catalog.defaults:
             type_name, config = self.catalog.defaults[name]
             self._decls[name] = ({"name": name, "type": type_name, "config": config}, f"<default {name}>")

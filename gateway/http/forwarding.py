@@ -91,13 +91,22 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return out
 
 
-def forwarded_request_headers(
-    headers: Headers, drop: frozenset[str], *, peer: str | None, scheme: str, trusted: bool
-) -> CIMultiDict[str]:
-    """The client's end-to-end headers for the upstream, with X-Forwarded-For/Proto/Host.
+def is_claim(name: str) -> bool:
+    """Whether a header claims a client's address or scheme: X-Forwarded-*, Forwarded, X-Real-IP.
 
-    A client's own X-Forwarded-* (and Forwarded, X-Real-IP) pass only when the peer is a trusted
-    proxy; then its X-Forwarded-For chain is extended, else the chain starts at the peer."""
+    Some servers read X_Forwarded_For as X-Forwarded-For: the names are compared as they would."""
+    lower = name.lower()
+    claim = lower.replace("_", "-") if "_" in lower else lower
+    return claim.startswith(_CLAIM_PREFIX) or claim in _CLAIMS
+
+
+def forwarded_request_headers(
+    headers: Headers, drop: frozenset[str], *, peer: str | None, scheme: str
+) -> CIMultiDict[str]:
+    """The end-to-end headers for the upstream, with X-Forwarded-For/Proto/Host.
+
+    A client's own claims (`is_claim`) were removed as the request arrived unless its peer is a
+    trusted proxy; those left (a trusted proxy's, or a filter's) pass, X-Forwarded-For extended."""
     named = _connection_tokens(headers)
     out: CIMultiDict[str] = CIMultiDict()
     chain: list[str] = []
@@ -105,14 +114,9 @@ def forwarded_request_headers(
         lower = name.lower()
         if lower in drop or lower in named:
             continue
-        # Some servers read X_Forwarded_For as X-Forwarded-For: compare the names as they would.
-        claim = lower.replace("_", "-") if "_" in lower else lower
-        if claim.startswith(_CLAIM_PREFIX) or claim in _CLAIMS:
-            if not trusted:
-                continue
-            if claim == "x-forwarded-for":
-                chain.append(value)
-                continue
+        if lower.replace("_", "-") == "x-forwarded-for":
+            chain.append(value)
+            continue
         out.add(name, value)
     if peer:
         chain.append(peer)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+# Stripping these from every client request would break the proxy or every other route's credentials.
+NEVER_STRIPPED = frozenset(
+    {"authorization", "connection", "content-length", "content-type", "cookie", "host", "keep-alive",
+     "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"}
+)  # fmt: skip
+
 
 def normalise_header(name: str) -> str:
     """`X_User`, `x-user` and `X-USER` are one header to an upstream that folds names."""
     return name.lower().replace("_", "-")
+
+
+def strippable(normalised: str) -> bool:
+    """Whether a header a route injects may be removed from every client request (X-Forwarded-* are
+    the forwarding rules' own, see `forwarding.py`)."""
+    return normalised not in NEVER_STRIPPED and not normalised.startswith("x-forwarded-")

@@ -1,5 +1,6 @@
 """Path-confusion defence: a path that upstreams may resolve differently from how routes match it
-is refused with 400, never matched in one form and forwarded in another (RFC 3986 §5.2.4).
+is refused with 400, never matched in one form and forwarded in another (RFC 3986 §5.2.4), and
+the path routes match is the one forwarded, normalised (RFC 3986 §6.2.2.2).
 
 Routes match the decoded path (`request.path`, where `%2F` is `/`) and the upstream gets the raw
 bytes; the two name the same resource unless a segment is `.` or `..`, empty (`//`, which many
@@ -19,6 +20,10 @@ _AMBIGUOUS = re.compile(r"[/\\]\.{0,2}(?:;[^/\\]*)?[/\\]|[/\\]\.{1,2}(?:;[^/\\]*
 # Only these escapes can decode to a separator, dot, `;` or NUL (`%25` to another escape).
 _STRUCTURAL_ESCAPE = re.compile(r"%(?:2[5eEfF]|5[cC]|3[bB]|00)")
 _PUBLIC = "The request path is not allowed."
+# Escapes of unreserved characters (ALPHA, DIGIT, `-._~`): `%41` and `A` are the same URI (RFC 3986 §2.3).
+_UNRESERVED_ESCAPE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[DEde]|5[Ff]|7[Ee])")
+# An escape of `%` before two hex digits: a second escape that a server decoding twice would read.
+_ESCAPED_ESCAPE = re.compile(r"%25[0-9A-Fa-f]{2}")
 
 
 def check_path(raw_target: str) -> None:
@@ -55,3 +60,19 @@ def _fully_decoded(path: str) -> str:
         if once == path:
             return path
         path = once
+
+
+def decode_unreserved(path: str) -> str:
+    """The path with escaped unreserved characters decoded (`/%61dmin` is `/admin`); other escapes
+    stay as sent, so `%2F` remains a character of a segment, not a separator."""
+    return _UNRESERVED_ESCAPE.sub(_unescape, path)
+
+
+def _unescape(found: re.Match[str]) -> str:
+    return chr(int(found.group()[1:], 16))
+
+
+def double_encoded(target: str) -> bool:
+    """Whether the path is still percent-encoded after one decoding (`/%2561dmin` → `/%61dmin`)."""
+    path = target.partition("?")[0]
+    return "%25" in path and _ESCAPED_ESCAPE.search(path) is not None

@@ -55,7 +55,7 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     harden(response)
 
 
-class _Handler(RequestHandler):
+class HardenedConnection(RequestHandler):
     """aiohttp's connection handler, whose answers to unparsable requests are hardened too."""
 
     def handle_error(
@@ -65,11 +65,3 @@ class _Handler(RequestHandler):
         response = super().handle_error(request, status, exc, message)
         harden(response)
         return response
-
-
-class Server(web.Server):
-    """The main listener's low-level server, whose connections use `_Handler`."""
-
-    def __call__(self) -> RequestHandler:
-        """A handler for one new connection."""
-        return _Handler(self, loop=self._loop, **self._kwargs)

@@ -72,6 +72,10 @@ class Metrics:
         self.denials = Counter(
             "gateway_errors", "Requests the gateway answered with an error, by reason code.", ["code"], registry=r
         )
+        self.connections_refused = Counter(
+            "gateway_connections_refused", "Client connections the listener ended: per_address_cap, head_timeout.",
+            ["reason"], registry=r,
+        )  # fmt: skip
 
     def _feature_metrics(self, r: CollectorRegistry) -> None:
         self.expression_errors = Counter(

@@ -9,12 +9,13 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from yarl import URL
 
-from gateway.errors import GatewayError, NoRoute
+from gateway.errors import BadRequest, GatewayError, NoRoute
 from gateway.exchange import Exchange
-from gateway.http.forwarding import client_address, client_named_headers
+from gateway.http.forwarding import client_address, client_named_headers, is_claim, is_trusted
 from gateway.http.headers import normalise_header
-from gateway.http.paths import check_path
+from gateway.http.paths import check_path, decode_unreserved, double_encoded
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
@@ -50,6 +51,8 @@ class Dispatcher:
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Serve one request; every failure becomes a safe error response, never a traceback."""
         started = perf_counter()
+        if "%" in request.raw_path:
+            request = _normalised(request)
         exchange = Exchange(f"{self._prefix}-{next(self._ids)}")
         exchange.scope = Scope(request, exchange, lambda: self._remote(request))
         request[EXCHANGE] = exchange
@@ -73,6 +76,9 @@ class Dispatcher:
             _strip_connection_named(request, exchange)
         if table.injected_headers:
             _strip(request, exchange, table.injected_headers)
+        if not (self._trusted and is_trusted(request.remote, self._networks)):
+            # A client's own X-Forwarded-* go here, so that those a filter adds reach the upstream.
+            _drop(request, exchange, [name for name in request.headers if is_claim(name)])
         # The gateway's own session cookies carry tokens: no upstream, public or not, gets them.
         sessions = self.services.sessions
         if sessions is not None and "Cookie" in request.headers:
@@ -80,6 +86,8 @@ class Dispatcher:
         route = table.match(exchange.scope)
         if route is None:
             raise NoRoute(f"no route for {request.method} {request.path}")
+        if not route.allow_double_encoding and "%" in request.raw_path and double_encoded(request.raw_path):
+            raise BadRequest(f"path {request.raw_path.partition('?')[0]!r} is still percent-encoded after one decoding")
         return route
 
     async def _handle(
@@ -126,6 +134,20 @@ class Dispatcher:
         return error_response(request, error, exchange.request_id)
 
 
+def _normalised(request: web.BaseRequest) -> web.BaseRequest:
+    """The request with its path normalised (RFC 3986 §6.2.2.2), so that the path conditions match
+    is the one the upstream gets; the query goes on as sent."""
+    path, mark, query = request.raw_path.partition("?")
+    normal = decode_unreserved(path)
+    if normal == path:
+        return request
+    try:
+        # yarl drops an empty query: `/%61?` goes on as `/a`, which names the same resource.
+        return request.clone(rel_url=URL(normal + mark + query, encoded=True))
+    except ValueError:  # not a URL yarl accepts: the path checks refuse it as sent
+        return request
+
+
 def _delivered(request: web.BaseRequest, response: web.StreamResponse | None) -> int:
     """The response's status, or 0 when the client got none: cancelled, or gone before it was sent."""
     if response is None or (request.transport is None and not response.prepared):
@@ -145,7 +167,10 @@ def _strip_connection_named(request: web.BaseRequest, exchange: Exchange) -> Non
 
 
 def _strip(request: web.BaseRequest, exchange: Exchange, names: frozenset[str]) -> None:
-    doomed = [name for name in request.headers if normalise_header(name) in names]
+    _drop(request, exchange, [name for name in request.headers if normalise_header(name) in names])
+
+
+def _drop(request: web.BaseRequest, exchange: Exchange, doomed: list[str]) -> None:
     if doomed:
         headers = exchange.edit_headers(request.headers)
         for name in doomed:

@@ -123,7 +123,9 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     if ctx.errors:
         return LoadResult(None, ctx.errors, name, condition, condition_ok)
     injected, reads_entity = frozenset(ctx.injected_headers), "entity" in ctx.needs
-    route = Route(name, file, condition, handler, base, False, model.monitor, injected, reads_entity)
+    route = Route(
+        name, file, condition, handler, base, False, model.monitor, injected, reads_entity, model.allowDoubleEncoding
+    )
     return LoadResult(_with_entry(route), [], name, condition, True)
 
 

@@ -41,4 +41,9 @@ class RouteFile(BaseModel):
         'e.g. {"capture": "all"}.',
     )
     monitor: bool | MonitorConfig | None = Field(None, description="Collect statistics for this route.")
+    allowDoubleEncoding: bool = Field(
+        False,
+        description="Take paths still percent-encoded after one decoding (/%2561 is /%61), forwarded as "
+        "sent; otherwise such a path matched to this route is refused with 400.",
+    )
     comment: Any = Field(None, description="Notes for humans, any value; ignored (as are `comments` and `_...` keys).")

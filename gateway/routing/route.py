@@ -27,6 +27,8 @@ class Route:
     injected_headers: frozenset[str] = frozenset()
     # Some expression of the route reads `request.entity`: the body is read before the route runs.
     reads_entity: bool = False
+    # `allowDoubleEncoding` in the route file: a path still percent-encoded after one decoding is taken.
+    allow_double_encoding: bool = False
 
     def matches(self, scope: Scope) -> bool:
         """Whether this route takes the request; no condition takes everything."""

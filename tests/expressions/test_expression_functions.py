@@ -31,6 +31,8 @@ CASES = [
     ("${startsWith(request.uri.path, 'api')}", False),
     ("${endsWith(request.uri.path, '/users')}", True),
     ("${endsWith(request.uri.host, '.org')}", False),
+    ("${equalsIgnoreCase(request.uri.scheme, 'HTTPS')}", True),
+    ("${equalsIgnoreCase(request.uri.scheme, 'http')}", False),
     ("${toLowerCase(identity.claims.email)}", "alice@example.com"),
     ("${toUpperCase(request.uri.scheme)}", "HTTPS"),
     ("${toLowerCase(attributes.none)}", ""),
@@ -80,6 +82,7 @@ CASES = [
     # Java String methods, as OpenIG routes write them
     ("${request.uri.path.startsWith('/api')}", True),
     ("${request.uri.path.endsWith('x')}", False),
+    ("${request.uri.path.equalsIgnoreCase('/API/V1/USERS')}", True),
     ("${request.uri.path.contains('v1')}", True),
     ("${identity.claims.email.toLowerCase()}", "alice@example.com"),
     ("${request.uri.scheme.toUpperCase()}", "HTTPS"),
