@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import ValidationError
 
 from gateway.heap.ignored import is_ignored, without_ignored
+from gateway.heap.scalars import evaluate_scalars
 from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
@@ -162,13 +163,8 @@ class Heap:
             message = f"type {type_name!r} is not supported: {refused}" if refused else None
             ctx.error(f"{path}.type", message or _unknown_type(type_name, self.catalog.types))
             return FAILED
-        raw = without_ignored(decl.get("config", {}), cls.Config)
-        try:
-            config = cls.Config.model_validate(raw if raw is not None else {})
-        except ValidationError as exc:
-            for where, message in validation_errors(exc, cls.Config, f"{path}.config"):
-                ctx.error(where, message)
-            _check_the_rest(cls, raw, exc, ctx.at(f"{path}.config"))
+        config = _config(cls, decl.get("config", {}), f"{path}.config", ctx)
+        if config is None:
             return FAILED
         before = len(ctx.errors)
         name = decl.get("name")
@@ -192,6 +188,21 @@ class Heap:
         for key, points in self.global_decorators.items():
             obj = decorate(obj, {"decorator": key, "points": points}, f"$.globalDecorators.{key}", ctx, label)
         return obj
+
+
+def _config(cls: Any, given: Any, path: str, ctx: BuildContext) -> Any:
+    """The validated config of a `cls` object, or None once its problems are recorded."""
+    failed: set[str] = set()
+    raw = evaluate_scalars(without_ignored(given, cls.Config), cls.Config, path, ctx, failed)
+    try:
+        config = cls.Config.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        for where, message in validation_errors(exc, cls.Config, path):
+            if where not in failed:  # already reported, with the expression that failed
+                ctx.error(where, message)
+        _check_the_rest(cls, raw, exc, ctx.at(path))
+        return None
+    return None if failed else config
 
 
 def _check_the_rest(cls: Any, raw: Any, exc: ValidationError, ctx: BuildContext) -> None:

@@ -8,16 +8,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from yarl import URL
 
 from gateway.errors import ConfigError
-from gateway.heap.baseuri import compile_base_uri
+from gateway.heap.baseuri import base_uri
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
 from gateway.heap.ignored import without_ignored
+from gateway.heap.scalars import evaluate_scalars
 from gateway.keys import EXCHANGE
 from gateway.routing.model import RouteFile
 from gateway.routing.route import Route
 from gateway.routing.source import parse_json
+from gateway.routing.target import untargeted_clients
 from gateway.scope.entity import read_entity
 from gateway.validation import validation_errors
 
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
     from gateway.services import Services
 
 log = logging.getLogger("gateway.routes")
+_NOWHERE = (
+    "ClientHandler has nowhere to send: the route has no baseURI, gateway.yaml has no routing.baseURI, "
+    'and nothing in the route names an upstream (give the route a "baseURI" such as "http://app:8080")'
+)
 
 
 @dataclass
@@ -53,11 +60,14 @@ def load_route(
         return LoadResult(None, errors)
     if not isinstance(data, dict):
         return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object {name, condition, ...}", file)])
-    data = without_ignored(data, RouteFile)
+    scalars, failed = BuildContext(file, services), set[str]()
+    data = evaluate_scalars(without_ignored(data, RouteFile), RouteFile, "$", scalars, failed)
+    errors += scalars.errors
     try:
         model = RouteFile.model_validate(data)
     except ValidationError as exc:
-        errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")]
+        located = validation_errors(exc, RouteFile, "$")
+        errors += [ConfigError(p, m, file) for p, m in located if p not in failed]
         salvaged = _without_bad_keys(data, exc)
         if salvaged is None:
             return _invalid(data, path, file, services, errors)
@@ -113,7 +123,9 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     condition_ok = not ctx.errors
     given = model.baseURI or services.settings.routing.baseURI
     where = "$.baseURI" if model.baseURI else "routing.baseURI (gateway.yaml)"
-    base = compile_base_uri(given, where, ctx) if given else None
+    base = base_uri(given, where, ctx) if given else None
+    for client in [] if given else untargeted_clients(model.heap, model.handler):
+        ctx.error(client, _NOWHERE)
     ctx.heap = heap = Heap(ctx, model.heap, "$.heap", parent)
     heap.global_decorators = model.globalDecorators
     handler = ctx.resolve_handler(model.handler, "$.handler")
@@ -137,11 +149,13 @@ class _Entry:
 def _with_entry(route: Route) -> Route:
     """Wrap the handler so that it first records the route and its baseURI in the exchange."""
     inner, base, reads_entity = route.handler, route.base_uri, route.reads_entity
+    static = base if isinstance(base, URL) else None
+    per_request = None if base is None or isinstance(base, URL) else base
 
     async def entry(request: web.BaseRequest) -> web.StreamResponse:
         exchange = request[EXCHANGE]
         exchange.route = route_ref
-        exchange.base_uri = base
+        exchange.base_uri = static if per_request is None else per_request(exchange.scope)
         if reads_entity:
             await read_entity(request, exchange)
         return await inner(request)

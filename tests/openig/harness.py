@@ -15,6 +15,15 @@ from tests.support.fixtures import Serve
 CORPUS = Path(__file__).resolve().parent / "corpus"
 # The application's address as the route files name it; replaced by the running application's.
 APP = "http://app.example.com:8081"
+# The environment variables corpus files read, for a run that does not serve them (`gateway check`).
+CORPUS_ENV = {
+    "CORPUS_RATE": "1",
+    "CORPUS_WINDOW": "1 minute",
+    "CORPUS_KEEP_HOST": "yes",
+    "CORPUS_APP_HOST": "app.example.com",
+    "CORPUS_APP_PORT": "8081",
+    "CORPUS_STATUS": "503",
+}
 
 
 @dataclass
@@ -46,6 +55,8 @@ class Case:
     data: str | None = None
     # Earlier requests in the same gateway (e.g. to fill a throttle), their answers ignored.
     before: int = 0
+    # Environment variables the file reads (the application's address written as APP).
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def route_text(name: str, app_url: str, **replace: str) -> str:
@@ -64,10 +75,9 @@ async def exercise(
         (routes_dir / companion.name).write_bytes(companion.read_bytes())
     gateway = await serve(**{name: route_text(name, app_url, **replace)})
     url = f"{gateway.url}{case.path}"
+    headers = {key: value.replace(APP, app_url) for key, value in case.headers.items()}
     for _ in range(case.before):
-        async with http.request(
-            case.method, url, headers=case.headers, data=case.data, allow_redirects=False
-        ) as response:
+        async with http.request(case.method, url, headers=headers, data=case.data, allow_redirects=False) as response:
             await response.read()
-    async with http.request(case.method, url, headers=case.headers, data=case.data, allow_redirects=False) as response:
+    async with http.request(case.method, url, headers=headers, data=case.data, allow_redirects=False) as response:
         return Answer(response.status, response.headers, await response.text())

@@ -10,9 +10,10 @@ from urllib.parse import parse_qs
 
 import aiohttp
 import pytest
+from pytest import MonkeyPatch
 
 from gateway.routing.source import parse_json
-from tests.openig.harness import CORPUS, Answer, Case, exercise
+from tests.openig.harness import APP, CORPUS, Answer, Case, exercise
 from tests.openig.legacy_app import PAGE, legacy_app
 from tests.support.fixtures import Serve
 
@@ -230,6 +231,22 @@ CASES: dict[str, Case] = {
     "62-switch-response-replaces-404.json": Case(
         lambda a: (a.status, a.text) == (404, "<h1>Nothing here</h1>"), path="/status/404"
     ),
+    "70-scalar-expressions-from-env.json": Case(
+        lambda a: a.status == 429,
+        headers={"X-Client": "c70"},
+        before=1,
+        env={"CORPUS_RATE": "1", "CORPUS_WINDOW": "1 minute", "CORPUS_KEEP_HOST": "yes"},
+    ),
+    "71-baseuri-from-env.json": Case(
+        lambda a: a.seen["path"] == "/from-env", path="/from-env", env={"CORPUS_APP_HOST": "", "CORPUS_APP_PORT": ""}
+    ),
+    "72-baseuri-per-request.json": Case(
+        lambda a: a.seen["path"] == "/chosen", path="/chosen", headers={"X-Backend": APP}
+    ),
+    "73-baseuri-path-prefix.json": Case(lambda a: a.seen["path"] == "/legacy/app/x?y=1", path="/x?y=1"),
+    "74-status-from-env.json": Case(
+        lambda a: (a.status, a.text) == (503, "Back soon"), path="/maintenance", env={"CORPUS_STATUS": "503"}
+    ),
 }
 
 
@@ -289,8 +306,11 @@ def test_every_corpus_file_has_a_case() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_the_route_file_loads_and_acts(
-    name: str, serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, app_url: str
+    name: str, serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, app_url: str, monkeypatch: MonkeyPatch
 ) -> None:
+    host, port = app_url.removeprefix("http://").split(":")
+    for key, value in CASES[name].env.items():
+        monkeypatch.setenv(key, {"CORPUS_APP_HOST": host, "CORPUS_APP_PORT": port}.get(key, value))
     answer = await exercise(serve, routes_dir, http, name, CASES[name], app_url)
     assert answer.status != 500, answer.text
     assert CASES[name].check(answer), f"{answer.status} {dict(answer.headers)} {answer.text}"
