@@ -15,6 +15,7 @@ from gateway.filters.enforcement import ConditionEnforcementFilter
 from gateway.filters.entity_extract import EntityExtractFilter
 from gateway.filters.file_attributes import FileAttributesFilter
 from gateway.filters.headers import HeaderFilter
+from gateway.filters.jwt_session import JwtSession
 from gateway.filters.location import LocationHeaderFilter
 from gateway.filters.oidc_login import OidcLoginFilter
 from gateway.filters.password_replay import PasswordReplayFilter
@@ -56,6 +57,7 @@ TYPES: tuple[Any, ...] = (
     PolicyEnforcementFilter,
     StaticRequestFilter,
     AssignmentFilter,
+    JwtSession,
     ConditionalFilter,
     ConditionEnforcementFilter,
     SwitchFilter,

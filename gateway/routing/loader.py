@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -128,7 +129,10 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
         ctx.error(client, _NOWHERE)
     ctx.heap = heap = Heap(ctx, model.heap, "$.heap", parent)
     heap.global_decorators = model.globalDecorators
+    ctx.writable_session = model.session is not None
     handler = ctx.resolve_handler(model.handler, "$.handler")
+    if model.session is not None:
+        handler = functools.partial(ctx.resolve_filter(model.session, "$.session").filter, next=handler)
     heap.build_all()
     if model.capture is not None and services.decorate is not None:
         handler = services.decorate(_Entry(handler), model.capture, "$.capture", ctx, name).handle

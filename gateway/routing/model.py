@@ -40,5 +40,8 @@ class RouteFile(BaseModel):
         description="Decorations for every filter and handler of the route: decorator name → setting, "
         'e.g. {"capture": "all"}.',
     )
+    session: Ref | None = Field(
+        None, description="A JwtSession (heap name or inline): the route's `session` map, kept in a sealed cookie."
+    )
     monitor: bool | MonitorConfig | None = Field(None, description="Collect statistics for this route.")
     comment: Any = Field(None, description="Notes for humans, any value; ignored (as are `comments` and `_...` keys).")

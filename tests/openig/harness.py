@@ -76,8 +76,12 @@ async def exercise(
     gateway = await serve(**{name: route_text(name, app_url, **replace)})
     url = f"{gateway.url}{case.path}"
     headers = {key: value.replace(APP, app_url) for key, value in case.headers.items()}
+    jar: dict[str, str] = {}  # cookies set by earlier answers, sent back as a browser would
     for _ in range(case.before):
         async with http.request(case.method, url, headers=headers, data=case.data, allow_redirects=False) as response:
             await response.read()
+        jar.update((name, morsel.value) for name, morsel in response.cookies.items())
+        if jar:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items() if value)
     async with http.request(case.method, url, headers=headers, data=case.data, allow_redirects=False) as response:
         return Answer(response.status, response.headers, await response.text())

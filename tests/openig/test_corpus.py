@@ -247,6 +247,23 @@ CASES: dict[str, Case] = {
     "74-status-from-env.json": Case(
         lambda a: (a.status, a.text) == (503, "Back soon"), path="/maintenance", env={"CORPUS_STATUS": "503"}
     ),
+    "75-jwt-session-counts-visits.json": Case(
+        lambda a: (
+            a.header("X-Visits") == ["2"]
+            and "IG_VISITS" not in a.seen["cookies"]
+            and "IG_VISITS" in a.headers["Set-Cookie"]
+        ),
+        before=1,
+    ),
+    "76-jwt-session-inline-cookie-settings.json": Case(
+        lambda a: (
+            a.headers["Set-Cookie"].startswith("IG_SSO=")
+            and all(
+                attr in a.headers["Set-Cookie"] for attr in ("Domain=example.com", "Max-Age=3600", "SameSite=Strict")
+            )
+        ),
+        headers={"X-User": "bjensen"},
+    ),
 }
 
 
@@ -270,6 +287,7 @@ EXERCISED_TYPES = {
     "DispatchHandler",
     "EntityExtractFilter",
     "FileAttributesFilter",
+    "JwtSession",
     "HeaderFilter",
     "LocationHeaderFilter",
     "MappedThrottlingPolicy",
