@@ -19,7 +19,7 @@ from typing import Any
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.json$")
 MAX_NAME = 100
 UNDEPLOYED = ".undeployed"
-_TOP = ("name", "comment", "baseURI", "condition", "session", "monitor", "capture", "heap", "handler")
+_TOP = ("name", "comment", "baseURI", "condition", "session", "timer", "monitor", "capture", "heap", "handler")
 _HEAP = ("name", "type", "comment", "capture", "config")
 
 

@@ -58,6 +58,9 @@ class BuildContext:
     object_name: str | None = None
     # The route has a `session` (a JwtSession): filters may write `${session.NAME}`.
     writable_session: bool = False
+    # The route's name ("-" in the global heap), and whether the route times all its objects (`"timer": true`).
+    route: str = "-"
+    timer: bool = False
 
     def at(self, base: str, name: str | None = None) -> BuildContext:
         """The same context, located at `base` (errors and heap are shared)."""

@@ -119,7 +119,10 @@ def _merge(errors: list[ConfigError], more: list[ConfigError]) -> list[ConfigErr
 
 def _build(model: RouteFile, path: Path, file: str, services: Services, parent: Heap | None) -> LoadResult:
     ctx = BuildContext(file, services)
-    name = model.name or path.stem
+    name = ctx.route = model.name or path.stem
+    decorators = dict(model.globalDecorators)
+    # `globalDecorators: {"timer": true}` is OpenIG's other way to time every object of the route.
+    ctx.timer = model.timer or decorators.pop("timer", False) is True
     condition = ctx.expression(model.condition, "$.condition") if model.condition is not None else None
     condition_ok = not ctx.errors
     given = model.baseURI or services.settings.routing.baseURI
@@ -128,7 +131,7 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     for client in [] if given else untargeted_clients(model.heap, model.handler):
         ctx.error(client, _NOWHERE)
     ctx.heap = heap = Heap(ctx, model.heap, "$.heap", parent)
-    heap.global_decorators = model.globalDecorators
+    heap.global_decorators = decorators
     ctx.writable_session = model.session is not None
     handler = ctx.resolve_handler(model.handler, "$.handler")
     if model.session is not None:

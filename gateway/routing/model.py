@@ -43,5 +43,6 @@ class RouteFile(BaseModel):
     session: Ref | None = Field(
         None, description="A JwtSession (heap name or inline): the route's `session` map, kept in a sealed cookie."
     )
+    timer: bool = Field(False, description="Time every filter and handler of the route (statistics and Prometheus).")
     monitor: bool | MonitorConfig | None = Field(None, description="Collect statistics for this route.")
     comment: Any = Field(None, description="Notes for humans, any value; ignored (as are `comments` and `_...` keys).")

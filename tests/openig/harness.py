@@ -55,6 +55,8 @@ class Case:
     data: str | None = None
     # Earlier requests in the same gateway (e.g. to fill a throttle), their answers ignored.
     before: int = 0
+    # The path of those earlier requests, when not `path`.
+    before_path: str | None = None
     # Environment variables the file reads (the application's address written as APP).
     env: dict[str, str] = field(default_factory=dict)
 
@@ -77,8 +79,11 @@ async def exercise(
     url = f"{gateway.url}{case.path}"
     headers = {key: value.replace(APP, app_url) for key, value in case.headers.items()}
     jar: dict[str, str] = {}  # cookies set by earlier answers, sent back as a browser would
+    earlier = f"{gateway.url}{case.before_path}" if case.before_path else url
     for _ in range(case.before):
-        async with http.request(case.method, url, headers=headers, data=case.data, allow_redirects=False) as response:
+        async with http.request(
+            case.method, earlier, headers=headers, data=case.data, allow_redirects=False
+        ) as response:
             await response.read()
         jar.update((name, morsel.value) for name, morsel in response.cookies.items())
         if jar:

@@ -264,6 +264,24 @@ CASES: dict[str, Case] = {
         ),
         headers={"X-User": "bjensen"},
     ),
+    "77-timer-on-heap-objects.json": Case(
+        lambda a: (
+            list(a.seen["77-timer-on-heap-objects"]["timers"]) == ["TagRequest"]
+            and a.seen["77-timer-on-heap-objects"]["timers"]["TagRequest"]["count"] == 2
+        ),
+        path="/monitoring",
+        before=2,
+        before_path="/app",
+    ),
+    "78-timer-on-the-route.json": Case(
+        lambda a: (
+            {"ClientHandler", "HeaderFilter", "DispatchHandler", "Chain"}
+            <= set(a.seen["78-timer-on-the-route"]["timers"])
+        ),
+        path="/monitoring",
+        before=1,
+        before_path="/app",
+    ),
 }
 
 
