@@ -6,6 +6,7 @@ from typing import Any
 
 from gateway.auth.provider import OidcProvider
 from gateway.filters.assignment import AssignmentFilter
+from gateway.filters.audit_service import AuditService
 from gateway.filters.bearer import BearerTokenFilter
 from gateway.filters.capture import CaptureDecorator
 from gateway.filters.conditional import ConditionalFilter
@@ -58,6 +59,7 @@ TYPES: tuple[Any, ...] = (
     StaticRequestFilter,
     AssignmentFilter,
     JwtSession,
+    AuditService,
     ConditionalFilter,
     ConditionEnforcementFilter,
     SwitchFilter,

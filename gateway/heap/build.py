@@ -257,6 +257,8 @@ def _describe(ref: Any) -> str:
 
 
 def _unknown_key(key: str) -> str:
+    if key == "audit":
+        return 'audit on a heap object is not supported: give the route "audit" (a tag) or "auditService"'
     near = difflib.get_close_matches(key, sorted(_KEYS), n=1)
     hint = f"did you mean '{near[0]}'? " if near else ""
     return f"unknown property '{key}'; {hint}(a heap object has {', '.join(sorted(_KEYS))})"

@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from yarl import URL
 
 from gateway.errors import ConfigError
+from gateway.filters.audit_service import LOGGER as AUDIT_LOGGER
+from gateway.filters.audit_service import AuditService
 from gateway.heap.baseuri import base_uri
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
@@ -136,6 +138,8 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     handler = ctx.resolve_handler(model.handler, "$.handler")
     if model.session is not None:
         handler = functools.partial(ctx.resolve_filter(model.session, "$.session").filter, next=handler)
+    if model.auditService is not None or model.audit:
+        handler = _audited(model, ctx, handler)
     heap.build_all()
     if model.capture is not None and services.decorate is not None:
         handler = services.decorate(_Entry(handler), model.capture, "$.capture", ctx, name).handle
@@ -144,6 +148,17 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     injected, reads_entity = frozenset(ctx.injected_headers), "entity" in ctx.needs
     route = Route(name, file, condition, handler, base, False, model.monitor, injected, reads_entity)
     return LoadResult(_with_entry(route), [], name, condition, True)
+
+
+def _audited(model: RouteFile, ctx: BuildContext, handler: HandlerFn) -> HandlerFn:
+    """The handler writing access events: to the route's AuditService, or with `audit` alone to the log."""
+    if model.auditService is None:
+        service: AuditService | None = AuditService(logging.getLogger(AUDIT_LOGGER))
+    else:
+        service = ctx.resolve(model.auditService, "$.auditService", AuditService)
+    audit = model.audit
+    tags = (audit,) if isinstance(audit, str) else tuple(audit) if isinstance(audit, list) else ()
+    return service.wrap(handler, ctx.route, tags) if service is not None else handler
 
 
 class _Entry:

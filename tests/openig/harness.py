@@ -23,6 +23,7 @@ CORPUS_ENV = {
     "CORPUS_APP_HOST": "app.example.com",
     "CORPUS_APP_PORT": "8081",
     "CORPUS_STATUS": "503",
+    "CORPUS_AUDIT_DIR": ".",
 }
 
 

@@ -3,6 +3,8 @@ each is served alone by a real gateway in front of a real application, and one r
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -282,7 +284,27 @@ CASES: dict[str, Case] = {
         before=1,
         before_path="/app",
     ),
+    "79-audit-service-json-file.json": Case(
+        lambda a: (
+            [(e["route"], e["http"]["request"]["path"], e["response"]["statusCode"]) for e in _audit()]
+            == [("79-audit-service-json-file", "/orders", "200")]
+        ),
+        path="/orders",
+        env={"CORPUS_AUDIT_DIR": ""},
+    ),
+    "80-audit-tag-on-route.json": Case(
+        lambda a: (
+            a.status == 202 and [(e["tags"], e["response"]["statusCode"]) for e in _audit()] == [(["checkout"], "202")]
+        ),
+        env={"CORPUS_AUDIT_DIR": ""},
+    ),
 }
+
+
+def _audit() -> list[dict[str, Any]]:
+    """The access events an AuditService wrote (to the folder the test gave it)."""
+    text = (Path(os.environ["CORPUS_AUDIT_DIR"]) / "access.audit.json").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
 
 
 @pytest.fixture
@@ -295,6 +317,7 @@ async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
 # The OpenIG types the corpus exercises, each in at least one file (a test above checks its effect).
 EXERCISED_TYPES = {
     "AssignmentFilter",
+    "AuditService",
     "Chain",
     "ClientHandler",
     "ConditionalFilter",
@@ -342,11 +365,18 @@ def test_every_corpus_file_has_a_case() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_the_route_file_loads_and_acts(
-    name: str, serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, app_url: str, monkeypatch: MonkeyPatch
+    name: str,
+    serve: Serve,
+    routes_dir: Path,
+    http: aiohttp.ClientSession,
+    app_url: str,
+    monkeypatch: MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     host, port = app_url.removeprefix("http://").split(":")
+    given = {"CORPUS_APP_HOST": host, "CORPUS_APP_PORT": port, "CORPUS_AUDIT_DIR": str(tmp_path)}
     for key, value in CASES[name].env.items():
-        monkeypatch.setenv(key, {"CORPUS_APP_HOST": host, "CORPUS_APP_PORT": port}.get(key, value))
+        monkeypatch.setenv(key, given.get(key, value))
     answer = await exercise(serve, routes_dir, http, name, CASES[name], app_url)
     assert answer.status != 500, answer.text
     assert CASES[name].check(answer), f"{answer.status} {dict(answer.headers)} {answer.text}"
