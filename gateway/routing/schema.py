@@ -28,6 +28,7 @@ def _type_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
             "type": {"const": cls.__name__, "description": "The object's type."},
             "config": {"$ref": f"#/$defs/{cls.__name__}Config"},
             "capture": {"$ref": "#/$defs/Capture"},
+            "timer": {"type": ["boolean", "string"], "description": "Time each call (statistics and Prometheus)."},
             "comment": {"description": "Notes for humans, any value; ignored."},
         },
         "additionalProperties": False,
