@@ -14,6 +14,7 @@ from yarl import URL
 from gateway.errors import ConfigError
 from gateway.filters.audit_service import LOGGER as AUDIT_LOGGER
 from gateway.filters.audit_service import AuditService
+from gateway.filters.jwt_session import JwtSession
 from gateway.heap.baseuri import base_uri
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
@@ -136,8 +137,8 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     heap.global_decorators = decorators
     ctx.writable_session = model.session is not None
     handler = ctx.resolve_handler(model.handler, "$.handler")
-    if model.session is not None:
-        handler = functools.partial(ctx.resolve_filter(model.session, "$.session").filter, next=handler)
+    if model.session is not None and (session := ctx.resolve(model.session, "$.session", JwtSession)) is not None:
+        handler = functools.partial(session.filter, next=handler)
     if model.auditService is not None or model.audit:
         handler = _audited(model, ctx, handler)
     heap.build_all()

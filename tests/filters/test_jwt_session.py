@@ -80,3 +80,10 @@ def test_a_keystore_is_refused_naming_what_to_use(tmp_path: Path) -> None:
     errors = _errors(tmp_path, _route("http://app", session))
     assert [p for p, _ in errors] == ["$.session.config.keystore"]
     assert "sharedSecret" in errors[0][1]
+
+
+def test_a_session_that_is_not_a_jwt_session_is_refused(tmp_path: Path) -> None:
+    session = {"type": "HeaderFilter", "config": {"messageType": "REQUEST"}}
+    errors = _errors(tmp_path, {"baseURI": "http://app", "session": session, "handler": "ClientHandler"})
+    assert [p for p, _ in errors] == ["$.session"]
+    assert "expected a JwtSession" in errors[0][1]
