@@ -3,6 +3,7 @@
     .venv/bin/python bench/route_files.py
 
     .venv/bin/python bench/route_files.py --plain    # plain JSON files only, to compare with older versions
+    BENCH_FILES=60 .venv/bin/python bench/route_files.py   # a quick look at fewer files
 
 Prints the time to parse the files (the standard `json` module for plain JSON, the gateway's reader
 for all) and the time to load them all as the gateway does (parse, validate, build the heap, compile
@@ -25,7 +26,7 @@ from gateway.routing.source import parse_json
 from gateway.runtime import build_global_heap
 from gateway.settings import Settings
 
-FILES = 1000
+FILES = int(os.environ.get("BENCH_FILES", "1000"))
 
 
 def _plain(i: int) -> dict[str, Any]:
@@ -118,6 +119,28 @@ def _best(fn: Callable[[], object], rounds: int = 3) -> float:
     return best
 
 
+def _per_shape(files: list[tuple[str, str]], shapes: list[Any], services: Any, heap: Any) -> None:
+    """Load time per file of each shape."""
+    path = Path("route.json")
+    for label, _ in shapes:
+        some = [text for shape, text in files if shape == label]
+        seconds = _best(lambda some=some: [load_route(path, t, services, heap) for t in some], 3)  # type: ignore[misc]
+        print(f"  {label:<32} {len(some):4} files  {seconds / len(some) * 1e3:.3f} ms per file")
+
+
+def _json5(texts: list[str]) -> None:
+    """Parse time with the `json5` package, for comparison, when it is installed."""
+    try:
+        import json5  # type: ignore[import-not-found]  # not a dependency: measured when installed
+
+        from gateway.routing.json5text import prepared
+    except ImportError:
+        print("parse, json5: not installed")
+    else:
+        seconds = _best(lambda: [json5.loads(prepared(t)) for t in texts], 1)
+        print(f"parse, json5 (all files):              {seconds:8.1f} s")
+
+
 def main() -> None:
     """Print the figures: `--plain` loads only plain JSON files (what every version of the gateway loads)."""
     os.environ.update(BENCH_RATE="100", BENCH_WINDOW="1 s", BENCH_MONITOR="on", BENCH_HOST="app.internal")
@@ -128,15 +151,7 @@ def main() -> None:
     print(f"{len(texts)} files, {sum(map(len, texts)) / 1e6:.1f} MB, {len(texts) - len(plain)} OpenIG-style")
     print(f"parse, json module (plain files only): {_best(lambda: [json.loads(t) for t in plain]) * 1e3:8.1f} ms")
     print(f"parse, gateway reader (all files):     {_best(lambda: [parse_json(t, 'f') for t in texts]) * 1e3:8.1f} ms")
-    try:
-        import json5  # type: ignore[import-not-found]  # not a dependency: measured when installed
-
-        from gateway.routing.json5text import prepared
-    except ImportError:
-        print("parse, json5: not installed")
-    else:
-        seconds = _best(lambda: [json5.loads(prepared(t)) for t in texts], 1)
-        print(f"parse, json5 (all files):              {seconds:8.1f} s")
+    _json5(texts)
     services = create_services(Settings())
     heap = build_global_heap(services)
     path = Path("route.json")
@@ -147,11 +162,8 @@ def main() -> None:
     print(
         f"load, parse + validate + build:        {loaded * 1e3:8.1f} ms, {per_file:.3f} ms per file ({failed} failed)"
     )
-    for label, _ in shapes if len(shapes) > 1 else []:
-        some = [text for shape, text in files if shape == label]
-        if some:
-            seconds = _best(lambda some=some: [load_route(path, t, services, heap) for t in some], 3)  # type: ignore[misc]
-            print(f"  {label:<32} {len(some):4} files  {seconds / len(some) * 1e3:.3f} ms per file")
+    if len(shapes) > 1:
+        _per_shape(files, shapes, services, heap)
 
 
 if __name__ == "__main__":

@@ -64,14 +64,11 @@ def load_route(
         return LoadResult(None, errors)
     if not isinstance(data, dict):
         return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object {name, condition, ...}", file)])
-    scalars, failed = BuildContext(file, services), set[str]()
-    data = evaluate_scalars(without_ignored(data, RouteFile), RouteFile, "$", scalars, failed)
-    errors += scalars.errors
+    data, failed = _with_scalars(data, file, services, errors)
     try:
         model = RouteFile.model_validate(data)
     except ValidationError as exc:
-        located = validation_errors(exc, RouteFile, "$")
-        errors += [ConfigError(p, m, file) for p, m in located if p not in failed]
+        errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$") if p not in failed]
         salvaged = _without_bad_keys(data, exc)
         if salvaged is None:
             return _invalid(data, path, file, services, errors)
@@ -85,6 +82,16 @@ def load_route(
     if errors:
         result = _invalid(data, path, file, services, errors + result.errors)
     return result
+
+
+def _with_scalars(
+    data: dict[str, Any], file: str, services: Services, errors: list[ConfigError]
+) -> tuple[dict[str, Any], set[str]]:
+    """The route's top level less ignored keys, its scalar expressions evaluated; failures go to `errors`."""
+    scalars, failed = BuildContext(file, services), set[str]()
+    data = evaluate_scalars(without_ignored(data, RouteFile), RouteFile, "$", scalars, failed)
+    errors += scalars.errors
+    return data, failed
 
 
 def _without_bad_keys(data: dict[str, Any], exc: ValidationError) -> RouteFile | None:
