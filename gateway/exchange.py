@@ -31,6 +31,8 @@ class Exchange:
     base_uri: URL | None = None
     identity: Identity | None = None
     session: Any = None
+    # The route's JwtSession (OpenIG's `session` key-value map), kept in a sealed cookie; None on other routes.
+    jwt_session: dict[str, Any] | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     decision: Any = None
     # OpenIG's OAuth2Context (`contexts.oauth2`), set by OAuth2ResourceServerFilter.

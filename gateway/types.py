@@ -9,6 +9,7 @@ from gateway.auth.provider import OidcProvider
 from gateway.auth.registration import ClientRegistration
 from gateway.auth.token_resolvers import StatelessAccessTokenResolver, TokenIntrospectionAccessTokenResolver
 from gateway.filters.assignment import AssignmentFilter
+from gateway.filters.audit_service import AuditService
 from gateway.filters.bearer import BearerTokenFilter
 from gateway.filters.capture import CaptureDecorator
 from gateway.filters.conditional import ConditionalFilter
@@ -18,6 +19,7 @@ from gateway.filters.enforcement import ConditionEnforcementFilter
 from gateway.filters.entity_extract import EntityExtractFilter
 from gateway.filters.file_attributes import FileAttributesFilter
 from gateway.filters.headers import HeaderFilter
+from gateway.filters.jwt_session import JwtSession
 from gateway.filters.location import LocationHeaderFilter
 from gateway.filters.oauth2_client import AuthorizationCodeOAuth2ClientFilter, OAuth2ClientFilter
 from gateway.filters.oidc_login import OidcLoginFilter
@@ -61,6 +63,8 @@ TYPES: tuple[Any, ...] = (
     PolicyEnforcementFilter,
     StaticRequestFilter,
     AssignmentFilter,
+    JwtSession,
+    AuditService,
     ConditionalFilter,
     ConditionEnforcementFilter,
     SwitchFilter,

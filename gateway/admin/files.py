@@ -19,7 +19,10 @@ from typing import Any
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.json$")
 MAX_NAME = 100
 UNDEPLOYED = ".undeployed"
-_TOP = ("name", "comment", "baseURI", "condition", "monitor", "capture", "heap", "handler")
+_TOP = (
+    "name", "comment", "baseURI", "condition", "session", "auditService", "audit", "timer", "monitor", "capture",
+    "heap", "handler",
+)  # fmt: skip
 _HEAP = ("name", "type", "comment", "capture", "config")
 
 

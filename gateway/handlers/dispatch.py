@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
 from gateway.errors import NoRoute
-from gateway.heap.baseuri import compile_base_uri
+from gateway.heap.baseuri import BaseUri, base_uri
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
 
@@ -35,7 +35,7 @@ class DispatchHandler:
         model_config = ConfigDict(extra="forbid")
         bindings: list[Binding] = Field(description="Tried in order.")
 
-    def __init__(self, bindings: list[tuple[Expression | None, HandlerFn, URL | None]]) -> None:
+    def __init__(self, bindings: list[tuple[Expression | None, HandlerFn, BaseUri | None]]) -> None:
         self.bindings = bindings
 
     @classmethod
@@ -46,7 +46,7 @@ class DispatchHandler:
             path = f"bindings[{i}]"
             condition = ctx.expression(binding.condition, f"{path}.condition") if binding.condition else None
             handler = ctx.resolve_handler(binding.handler, f"{path}.handler")
-            base = compile_base_uri(binding.baseURI, f"{path}.baseURI", ctx) if binding.baseURI else None
+            base = base_uri(binding.baseURI, f"{path}.baseURI", ctx) if binding.baseURI else None
             bindings.append((condition, handler, base))
         return cls(bindings)
 
@@ -56,6 +56,6 @@ class DispatchHandler:
         for condition, handler, base in self.bindings:
             if condition is None or condition.as_bool(exchange.scope):
                 if base is not None:
-                    exchange.base_uri = base
+                    exchange.base_uri = base if isinstance(base, URL) else base(exchange.scope)
                 return await handler(request)
         raise NoRoute("no dispatch binding matched")

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import ValidationError
 
 from gateway.heap.ignored import is_ignored, without_ignored
+from gateway.heap.scalars import evaluate_scalars, load_time_value
+from gateway.heap.timed import timed
 from gateway.validation import validation_errors
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway.routes")
 T = TypeVar("T")
-_KEYS = {"name", "type", "config", "capture", "comment"}
+_KEYS = {"name", "type", "config", "capture", "timer", "comment"}
 
 
 class _Failed:
@@ -85,7 +87,7 @@ class Heap:
 
     def handler(self, ref: Any, path: str, ctx: BuildContext) -> HandlerFn:
         """A handler's callable from a name or an inline object."""
-        obj = self._object(ref, path, ctx)
+        obj = self._timed(self._object(ref, path, ctx), ref, ctx)
         if obj is FAILED or not hasattr(obj, "handle"):
             if obj is not FAILED:
                 ctx.error(path, f"expected a handler, but {_describe(ref)} is {_kind(obj)}")
@@ -94,11 +96,18 @@ class Heap:
 
     def filter(self, ref: Any, path: str, ctx: BuildContext) -> Filter:
         """A filter from a name or an inline object."""
-        obj = self._object(ref, path, ctx)
+        obj = self._timed(self._object(ref, path, ctx), ref, ctx)
         if obj is not FAILED and not hasattr(obj, "filter"):
             ctx.error(path, f"expected a filter, but {_describe(ref)} is {_kind(obj)}")
             return FAILED
         return obj  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _timed(obj: Any, ref: Any, ctx: BuildContext) -> Any:
+        """Every filter and handler of a route with `"timer": true`, timed under its name (or type)."""
+        if not ctx.timer or obj is FAILED:
+            return obj
+        return timed(obj, ctx.services.metrics.timers.timer(ctx.route, _label(ref)))
 
     def typed(self, ref: Any, path: str, ctx: BuildContext, cls: type[T]) -> T | None:
         """A heap object that must be an instance of `cls` (providers, decorators, policies)."""
@@ -165,13 +174,8 @@ class Heap:
             message = f"type {type_name!r} is not supported: {refused}" if refused else None
             ctx.error(f"{path}.type", message or _unknown_type(type_name, self.catalog.types))
             return FAILED
-        raw = without_ignored(decl.get("config", {}), cls.Config)
-        try:
-            config = cls.Config.model_validate(raw if raw is not None else {})
-        except ValidationError as exc:
-            for where, message in validation_errors(exc, cls.Config, f"{path}.config"):
-                ctx.error(where, message)
-            _check_the_rest(cls, raw, exc, ctx.at(f"{path}.config"))
+        config = _config(cls, decl.get("config", {}), f"{path}.config", ctx)
+        if config is None:
             return FAILED
         before = len(ctx.errors)
         name = decl.get("name")
@@ -181,11 +185,13 @@ class Heap:
         return self._decorate(obj, decl, decorations, path, ctx)
 
     def _decorate(self, obj: Any, decl: Mapping[str, Any], named: dict[str, Any], path: str, ctx: BuildContext) -> Any:
-        """Apply `capture`, the decorators named as keys, then the route's `globalDecorators`."""
+        """Apply `timer`, `capture`, the decorators named as keys, then the route's `globalDecorators`."""
+        label = _label(decl)
+        if _wants_timer(decl.get("timer"), f"{path}.timer", ctx):
+            obj = timed(obj, ctx.services.metrics.timers.timer(ctx.route, label))
         decorate = ctx.services.decorate
         if decorate is None:
             return obj
-        label = str(decl.get("name", decl.get("type")))
         if decl.get("capture") is not None:
             obj = decorate(obj, decl["capture"], f"{path}.capture", ctx, label)
         for key, points in sorted(named.items()):
@@ -195,6 +201,21 @@ class Heap:
         for key, points in self.global_decorators.items():
             obj = decorate(obj, {"decorator": key, "points": points}, f"$.globalDecorators.{key}", ctx, label)
         return obj
+
+
+def _config(cls: Any, given: Any, path: str, ctx: BuildContext) -> Any:
+    """The validated config of a `cls` object, or None once its problems are recorded."""
+    failed: set[str] = set()
+    raw = evaluate_scalars(without_ignored(given, cls.Config), cls.Config, path, ctx, failed)
+    try:
+        config = cls.Config.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        for where, message in validation_errors(exc, cls.Config, path):
+            if where not in failed:  # already reported, with the expression that failed
+                ctx.error(where, message)
+        _check_the_rest(cls, raw, exc, ctx.at(path))
+        return None
+    return None if failed else config
 
 
 def _check_the_rest(cls: Any, raw: Any, exc: ValidationError, ctx: BuildContext) -> None:
@@ -216,6 +237,20 @@ def _check_the_rest(cls: Any, raw: Any, exc: ValidationError, ctx: BuildContext)
     ctx.errors[before:] = [e for e in ctx.errors[before:] if any(_within(e.path, k) for k in kept)]
 
 
+def _label(ref: Any) -> str:
+    """An object's name in timers and captures: its heap name, else its type."""
+    return ref if isinstance(ref, str) else str(ref.get("name", ref.get("type")))
+
+
+def _wants_timer(value: Any, path: str, ctx: BuildContext) -> bool:
+    if isinstance(value, str) and "${" in value:
+        value = load_time_value(value, path, ctx, set())
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    ctx.error(path, f"timer must be true or false (got {value!r})")
+    return False
+
+
 def _within(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
 
@@ -225,6 +260,8 @@ def _describe(ref: Any) -> str:
 
 
 def _unknown_key(key: str) -> str:
+    if key == "audit":
+        return 'audit on a heap object is not supported: give the route "audit" (a tag) or "auditService"'
     near = difflib.get_close_matches(key, sorted(_KEYS), n=1)
     hint = f"did you mean '{near[0]}'? " if near else ""
     return f"unknown property '{key}'; {hint}(a heap object has {', '.join(sorted(_KEYS))})"

@@ -56,6 +56,11 @@ class BuildContext:
     base: str = "$"
     # The heap name of the object being built (None for inline objects).
     object_name: str | None = None
+    # The route has a `session` (a JwtSession): filters may write `${session.NAME}`.
+    writable_session: bool = False
+    # The route's name ("-" in the global heap), and whether the route times all its objects (`"timer": true`).
+    route: str = "-"
+    timer: bool = False
 
     def at(self, base: str, name: str | None = None) -> BuildContext:
         """The same context, located at `base` (errors and heap are shared)."""

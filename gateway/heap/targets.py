@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 SUPPORTED = "${attributes.NAME}, ${attributes['NAME']} or ${request.headers['NAME']}"
 _NAME = r"(?:\.([A-Za-z_$][\w$]*)|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\])"
 _ATTRIBUTES = re.compile(r"(?:attributes|exchange\.attributes|contexts\.attributes\.attributes)((?:" + _NAME + ")+)")
+_SESSION = re.compile(r"(?:session|exchange\.session)((?:" + _NAME + ")+)")
 _HEADER = re.compile(r"request\.headers" + _NAME)
 _STEP = re.compile(_NAME)
 
@@ -28,6 +29,8 @@ class Target:
 
     attributes: tuple[str, ...] = ()
     header: str | None = None
+    # Steps into the route's JwtSession map instead of the attributes.
+    in_session: bool = False
 
     def assign(self, request: web.BaseRequest, exchange: Any, value: Any) -> None:
         """Write `value` to the place (a header gets the text of the value, replacing earlier ones)."""
@@ -38,7 +41,7 @@ class Target:
                 for item in value if isinstance(value, list) else [value]:
                     headers.add(self.header, str(item))
             return
-        place = exchange.attributes
+        place = exchange.jwt_session if self.in_session else exchange.attributes
         for step in self.attributes[:-1]:
             nested = place.get(step)
             if not isinstance(nested, dict):
@@ -53,10 +56,15 @@ def compile_target(text: str, path: str, ctx: BuildContext) -> Target | None:
     if body.startswith("${") and body.endswith("}"):
         body = body[2:-1].strip()
         if (found := _ATTRIBUTES.fullmatch(body)) is not None:
-            steps = tuple(next(g for g in step.groups() if g is not None) for step in _STEP.finditer(found.group(1)))
-            return Target(attributes=steps)
+            return Target(attributes=_steps(found.group(1)))
+        if (found := _SESSION.fullmatch(body)) is not None and ctx.writable_session:
+            return Target(attributes=_steps(found.group(1)), in_session=True)
         if (found := _HEADER.fullmatch(body)) is not None:
             return Target(header=next(g for g in found.groups() if g is not None))
-    hint = "; session is the login session here, not a key-value store" if "session" in body else ""
+    hint = '; to write to session, give the route a "session" (a JwtSession)' if "session" in body else ""
     ctx.error(path, f"{text!r} is not a place the gateway can write: use {SUPPORTED}{hint}")
     return None
+
+
+def _steps(text: str) -> tuple[str, ...]:
+    return tuple(next(g for g in step.groups() if g is not None) for step in _STEP.finditer(text))

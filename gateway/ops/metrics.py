@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from gateway.ops.multiproc import multiprocess_enabled
+from gateway.ops.timers import Timers
 from gateway.ops.traffic import BatchedHistogram, Traffic
 
 # Seconds until the response head is ready: from a cached answer to a slow report.
@@ -95,6 +96,7 @@ class Metrics:
             "gateway_pdp_latency_seconds", "Seconds a PDP took to answer, by PDP.", ["pdp"], registry=r,
             buckets=DURATION_BUCKETS,
         )  # fmt: skip
+        self.timers = Timers(r, DURATION_BUCKETS)
         self.capture_dropped = Counter(
             "gateway_capture_dropped", "Capture records dropped (queue full, write failure), by reason.", ["reason"],
             registry=r,

@@ -18,6 +18,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from gateway.ops.rates import Recent
 from gateway.ops.statistics import RouteStatistics, monitored_percentiles
+from gateway.ops.timers import Timers
 
 
 class BatchedHistogram(Histogram):
@@ -40,6 +41,7 @@ class Metrics(Protocol):
     duration: BatchedHistogram
     upstream_errors: Counter
     route_healthy: Gauge
+    timers: Timers
 
 
 class Route(Protocol):
@@ -165,8 +167,11 @@ class Traffic:
         if percentiles is None:
             return None
         stats = self.probe(route).stats
-        now = perf_counter()
-        return stats.as_json(percentiles, now) if stats is not None else None
+        if stats is None:
+            return None
+        out = stats.as_json(percentiles, perf_counter())
+        timers = self._metrics.timers.of(route.name)
+        return {**out, "timers": timers} if timers else out
 
     def monitored(self) -> dict[str, dict[str, Any]]:
         """The statistics of every monitored route that has served, by route name."""

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from yarl import URL
 
 from gateway.errors import ConfigError
-from gateway.heap.baseuri import compile_base_uri
+from gateway.filters.audit_service import LOGGER as AUDIT_LOGGER
+from gateway.filters.audit_service import AuditService
+from gateway.filters.jwt_session import JwtSession
+from gateway.heap.baseuri import base_uri
 from gateway.heap.build import Heap
 from gateway.heap.context import BuildContext
 from gateway.heap.ignored import without_ignored
+from gateway.heap.scalars import evaluate_scalars
 from gateway.keys import EXCHANGE
 from gateway.routing.model import RouteFile
 from gateway.routing.route import Route
 from gateway.routing.source import parse_json
+from gateway.routing.target import untargeted_clients
 from gateway.scope.entity import read_entity
 from gateway.validation import validation_errors
 
@@ -29,6 +36,10 @@ if TYPE_CHECKING:
     from gateway.services import Services
 
 log = logging.getLogger("gateway.routes")
+_NOWHERE = (
+    "ClientHandler has nowhere to send: the route has no baseURI, gateway.yaml has no routing.baseURI, "
+    'and nothing in the route names an upstream (give the route a "baseURI" such as "http://app:8080")'
+)
 
 
 @dataclass
@@ -53,11 +64,11 @@ def load_route(
         return LoadResult(None, errors)
     if not isinstance(data, dict):
         return LoadResult(None, [ConfigError("$", "a route file must hold a JSON object {name, condition, ...}", file)])
-    data = without_ignored(data, RouteFile)
+    data, failed = _with_scalars(data, file, services, errors)
     try:
         model = RouteFile.model_validate(data)
     except ValidationError as exc:
-        errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$")]
+        errors += [ConfigError(p, m, file) for p, m in validation_errors(exc, RouteFile, "$") if p not in failed]
         salvaged = _without_bad_keys(data, exc)
         if salvaged is None:
             return _invalid(data, path, file, services, errors)
@@ -71,6 +82,16 @@ def load_route(
     if errors:
         result = _invalid(data, path, file, services, errors + result.errors)
     return result
+
+
+def _with_scalars(
+    data: dict[str, Any], file: str, services: Services, errors: list[ConfigError]
+) -> tuple[dict[str, Any], set[str]]:
+    """The route's top level less ignored keys, its scalar expressions evaluated; failures go to `errors`."""
+    scalars, failed = BuildContext(file, services), set[str]()
+    data = evaluate_scalars(without_ignored(data, RouteFile), RouteFile, "$", scalars, failed)
+    errors += scalars.errors
+    return data, failed
 
 
 def _without_bad_keys(data: dict[str, Any], exc: ValidationError) -> RouteFile | None:
@@ -108,15 +129,25 @@ def _merge(errors: list[ConfigError], more: list[ConfigError]) -> list[ConfigErr
 
 def _build(model: RouteFile, path: Path, file: str, services: Services, parent: Heap | None) -> LoadResult:
     ctx = BuildContext(file, services)
-    name = model.name or path.stem
+    name = ctx.route = model.name or path.stem
+    decorators = dict(model.globalDecorators)
+    # `globalDecorators: {"timer": true}` is OpenIG's other way to time every object of the route.
+    ctx.timer = model.timer or decorators.pop("timer", False) is True
     condition = ctx.expression(model.condition, "$.condition") if model.condition is not None else None
     condition_ok = not ctx.errors
     given = model.baseURI or services.settings.routing.baseURI
     where = "$.baseURI" if model.baseURI else "routing.baseURI (gateway.yaml)"
-    base = compile_base_uri(given, where, ctx) if given else None
+    base = base_uri(given, where, ctx) if given else None
+    for client in [] if given else untargeted_clients(model.heap, model.handler):
+        ctx.error(client, _NOWHERE)
     ctx.heap = heap = Heap(ctx, model.heap, "$.heap", parent)
-    heap.global_decorators = model.globalDecorators
+    heap.global_decorators = decorators
+    ctx.writable_session = model.session is not None
     handler = ctx.resolve_handler(model.handler, "$.handler")
+    if model.session is not None and (session := ctx.resolve(model.session, "$.session", JwtSession)) is not None:
+        handler = functools.partial(session.filter, next=handler)
+    if model.auditService is not None or model.audit:
+        handler = _audited(model, ctx, handler)
     heap.build_all()
     if model.capture is not None and services.decorate is not None:
         handler = services.decorate(_Entry(handler), model.capture, "$.capture", ctx, name).handle
@@ -129,6 +160,17 @@ def _build(model: RouteFile, path: Path, file: str, services: Services, parent: 
     return LoadResult(_with_entry(route), [], name, condition, True)
 
 
+def _audited(model: RouteFile, ctx: BuildContext, handler: HandlerFn) -> HandlerFn:
+    """The handler writing access events: to the route's AuditService, or with `audit` alone to the log."""
+    if model.auditService is None:
+        service: AuditService | None = AuditService(logging.getLogger(AUDIT_LOGGER))
+    else:
+        service = ctx.resolve(model.auditService, "$.auditService", AuditService)
+    audit = model.audit
+    tags = (audit,) if isinstance(audit, str) else tuple(audit) if isinstance(audit, list) else ()
+    return service.wrap(handler, ctx.route, tags) if service is not None else handler
+
+
 class _Entry:
     """Adapts a handler callable to the handler shape, so the route itself can be decorated."""
 
@@ -139,11 +181,13 @@ class _Entry:
 def _with_entry(route: Route) -> Route:
     """Wrap the handler so that it first records the route and its baseURI in the exchange."""
     inner, base, reads_entity = route.handler, route.base_uri, route.reads_entity
+    static = base if isinstance(base, URL) else None
+    per_request = None if base is None or isinstance(base, URL) else base
 
     async def entry(request: web.BaseRequest) -> web.StreamResponse:
         exchange = request[EXCHANGE]
         exchange.route = route_ref
-        exchange.base_uri = base
+        exchange.base_uri = static if per_request is None else per_request(exchange.scope)
         if reads_entity:
             await read_entity(request, exchange)
         return await inner(request)

@@ -40,6 +40,16 @@ class RouteFile(BaseModel):
         description="Decorations for every filter and handler of the route: decorator name → setting, "
         'e.g. {"capture": "all"}.',
     )
+    session: Ref | None = Field(
+        None, description="A JwtSession (heap name or inline): the route's `session` map, kept in a sealed cookie."
+    )
+    auditService: Ref | None = Field(
+        None, description="An AuditService (heap name or inline): one access event per request of the route."
+    )
+    audit: bool | str | list[str] | None = Field(
+        None, description="Tags of the route's access events (OpenIG's audit decorator); true: no tag."
+    )
+    timer: bool = Field(False, description="Time every filter and handler of the route (statistics and Prometheus).")
     monitor: bool | MonitorConfig | None = Field(None, description="Collect statistics for this route.")
     allowDoubleEncoding: bool = Field(
         False,

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from yarl import URL
-
     from gateway.contract import HandlerFn
     from gateway.expressions import Expression
+    from gateway.heap.baseuri import BaseUri
     from gateway.scope import Scope
 
 
@@ -21,7 +20,7 @@ class Route:
     file: str
     condition: Expression | None
     handler: HandlerFn
-    base_uri: URL | None = None
+    base_uri: BaseUri | None = None
     fail_closed: bool = False
     monitor: Any = None
     injected_headers: frozenset[str] = frozenset()

@@ -28,6 +28,7 @@ def _type_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
             "type": {"const": cls.__name__, "description": "The object's type."},
             "config": {"$ref": f"#/$defs/{cls.__name__}Config"},
             "capture": {"$ref": "#/$defs/Capture"},
+            "timer": {"type": ["boolean", "string"], "description": "Time each call (statistics and Prometheus)."},
             "comment": {"description": "Notes for humans, any value; ignored."},
         },
         "additionalProperties": False,
@@ -76,8 +77,24 @@ def route_schema(types: Iterable[Any]) -> dict[str, Any]:
     }
     properties["handler"] = {**_REFERENCE, "description": properties["handler"].get("description", "")}
     schema: dict[str, Any] = {"$schema": _DIALECT, "$id": "https://schemas.gateway.dev/route.json", **root}
-    linked: dict[str, Any] = _allow_ignored(_link_references({**schema, "$defs": defs}))
+    linked: dict[str, Any] = _allow_expressions(_allow_ignored(_link_references({**schema, "$defs": defs})))
     return linked
+
+
+_EXPRESSION = {"type": "string", "pattern": "\\$\\{", "description": "An expression of env and system, read at load."}
+
+
+def _allow_expressions(node: Any) -> Any:
+    """Let every boolean and number also be a `${...}` expression, as the loader accepts (heap/scalars.py)."""
+    if isinstance(node, list):
+        return [_allow_expressions(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _allow_expressions(value) for key, value in node.items()}
+    if out.get("type") in ("boolean", "integer", "number"):
+        described = {"description": out["description"]} if "description" in out else {}
+        return {"anyOf": [out, _EXPRESSION], **described}
+    return out
 
 
 def _allow_ignored(node: Any) -> Any:

@@ -24,6 +24,7 @@ class ExchangeView(Protocol):
 
     identity: Identity | None
     session: Any
+    jwt_session: dict[str, Any] | None
     attributes: dict[str, Any]
     oauth2: Any
 
@@ -92,6 +93,13 @@ class RequestView(Lazy):
         self._scope = scope
 
 
+def _session(exchange: ExchangeView) -> Any:
+    """The route's JwtSession map when it has one, else the login session (or nothing)."""
+    if exchange.jwt_session is not None:
+        return exchange.jwt_session
+    return exchange.session if exchange.session is not None else {}
+
+
 class Scope(Lazy):
     """The roots of the expression language for one request."""
 
@@ -101,7 +109,7 @@ class Scope(Lazy):
         "contexts": lambda s: ContextsView(s),
         "exchange": lambda s: ExchangeAlias(s),
         "response": lambda s: None,  # until a response-side filter sets it
-        "session": lambda s: s.exchange.session if s.exchange.session is not None else {},
+        "session": lambda s: _session(s.exchange),
         "identity": lambda s: s.exchange.identity.as_scope() if s.exchange.identity else {},
         "attributes": lambda s: s.exchange.attributes,
         "policy": lambda s: s.exchange.decision if s.exchange.decision is not None else {},

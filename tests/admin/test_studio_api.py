@@ -156,6 +156,7 @@ async def test_a_checked_draft_adds_nothing_to_the_serving_gateway(
         api = await Api(http, gateway.admin).start()
         draft = {
             "name": "dev",
+            "baseURI": "http://127.0.0.1:9",
             "heap": [{"name": "d", "type": "DeviceFlowFilter", "config": {"provider": "corp"}}],
             "handler": {"type": "Chain", "config": {"filters": ["d"], "handler": "ClientHandler"}},
         }

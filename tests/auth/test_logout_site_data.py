@@ -25,7 +25,11 @@ async def gateway(tmp_path: Path, port: int, idp: IdP, upstream: Upstream) -> As
     members = {"type": "Chain", "config": {"filters": [{"type": "SessionFilter"}], "handler": "ClientHandler"}}
     routes = {
         "10-app.json": login_route(upstream.url, ["corp"]),
-        "20-members.json": {"condition": "${startsWith(request.uri.path, '/members')}", "handler": members},
+        "20-members.json": {
+            "condition": "${startsWith(request.uri.path, '/members')}",
+            "baseURI": upstream.url,
+            "handler": members,
+        },
     }
     async with login_gateway(tmp_path, port, [idp_provider("corp", idp)], routes) as handle:
         yield handle

@@ -15,7 +15,7 @@ def test_the_example_routes_pass_with_the_demo_config() -> None:
 
 
 def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path: Path) -> None:
-    good = {"condition": "${request.uri.path == '/good'}", "handler": "ClientHandler"}
+    good = {"condition": "${request.uri.path == '/good'}", "baseURI": "http://app:8080", "handler": "ClientHandler"}
     (tmp_path / "10-good.json").write_text(json.dumps(good))
     (tmp_path / "20-bad.json").write_text(
         json.dumps({"condition": "${request.uri.path ==}", "handler": {"type": "Chian"}})
@@ -39,7 +39,7 @@ def test_every_problem_of_every_file_is_printed_and_the_exit_code_is_1(tmp_path:
 
 def test_files_and_folders_may_be_mixed_and_a_missing_one_is_a_problem(tmp_path: Path) -> None:
     good = tmp_path / "10-good.json"
-    good.write_text(json.dumps({"handler": "ClientHandler"}))
+    good.write_text(json.dumps({"baseURI": "http://app:8080", "handler": "ClientHandler"}))
     result = gateway(
         "check",
         "--config",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from tests.cli.run import gateway
+from tests.openig.harness import CORPUS_ENV
 
 
 def _write(folder: Path, name: str, route: dict[str, object]) -> None:
@@ -37,5 +39,5 @@ def test_a_folder_that_all_loads_exits_zero(tmp_path: Path) -> None:
 
 def test_the_corpus_loads_whole() -> None:
     corpus = Path(__file__).resolve().parents[1] / "openig" / "corpus"
-    done = gateway("check", "--openig", str(corpus))
+    done = gateway("check", "--openig", str(corpus), env={**os.environ, **CORPUS_ENV})
     assert done.returncode == 0, done.stdout

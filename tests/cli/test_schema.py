@@ -70,3 +70,9 @@ def test_keys_openig_ignores_validate_and_typos_still_do_not(validator: jsonsche
     }  # fmt: skip
     assert [e.message for e in validator.iter_errors(noted)] == []
     assert not validator.is_valid({**noted, "condtion": "${true}"})
+
+
+def test_numbers_and_booleans_may_be_expressions_but_not_other_text(validator: jsonschema.Draft202012Validator) -> None:
+    static = {"type": "StaticResponseHandler", "config": {"status": "${integer(env['STATUS'])}"}}
+    assert validator.is_valid({"monitor": "${true}", "handler": static})
+    assert not validator.is_valid({"monitor": "yes", "handler": static})

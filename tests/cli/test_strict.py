@@ -16,7 +16,8 @@ def _routes(tmp_path: Path) -> Path:
     routes.mkdir()
     (routes / "10-bad-json.json").write_text('{"handler": ')
     (routes / "20-typo.json").write_text(json.dumps({"condition": "${request.uri.path == '/b'}", "handler": "Nope"}))
-    (routes / "30-good.json").write_text(json.dumps({"condition": "${true}", "handler": "ClientHandler"}))
+    good = {"condition": "${true}", "baseURI": "http://app:8080", "handler": "ClientHandler"}
+    (routes / "30-good.json").write_text(json.dumps(good))
     return routes
 
 
@@ -58,8 +59,9 @@ def test_check_warns_about_every_route_a_catch_all_with_a_typo_shadows(tmp_path:
 
 
 def test_check_warnings_alone_do_not_fail(tmp_path: Path) -> None:
-    (tmp_path / "00-all.json").write_text(json.dumps({"condition": "${1 == 1}", "handler": "ClientHandler"}))
-    (tmp_path / "10-a.json").write_text(json.dumps({"handler": "ClientHandler"}))
+    base = {"baseURI": "http://app:8080", "handler": "ClientHandler"}
+    (tmp_path / "00-all.json").write_text(json.dumps({"condition": "${1 == 1}", **base}))
+    (tmp_path / "10-a.json").write_text(json.dumps(base))
     result = gateway("check", str(tmp_path))
     assert result.returncode == 0
     assert result.stdout == (

@@ -17,6 +17,16 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 APP = "http://app.example.com:8081"
 # The OpenID Connect and OAuth 2.0 files (numbered from 100), served with the real provider by test_corpus_oauth2.py.
 OAUTH2_FILES = sorted(path.name for path in CORPUS.glob("1[0-9][0-9]-*.json"))
+# The environment variables corpus files read, for a run that does not serve them (`gateway check`).
+CORPUS_ENV = {
+    "CORPUS_RATE": "1",
+    "CORPUS_WINDOW": "1 minute",
+    "CORPUS_KEEP_HOST": "yes",
+    "CORPUS_APP_HOST": "app.example.com",
+    "CORPUS_APP_PORT": "8081",
+    "CORPUS_STATUS": "503",
+    "CORPUS_AUDIT_DIR": ".",
+}
 
 
 @dataclass
@@ -48,6 +58,10 @@ class Case:
     data: str | None = None
     # Earlier requests in the same gateway (e.g. to fill a throttle), their answers ignored.
     before: int = 0
+    # The path of those earlier requests, when not `path`.
+    before_path: str | None = None
+    # Environment variables the file reads (the application's address written as APP).
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def route_text(name: str, app_url: str, **replace: str) -> str:
@@ -66,10 +80,16 @@ async def exercise(
         (routes_dir / companion.name).write_bytes(companion.read_bytes())
     gateway = await serve(**{name: route_text(name, app_url, **replace)})
     url = f"{gateway.url}{case.path}"
+    headers = {key: value.replace(APP, app_url) for key, value in case.headers.items()}
+    jar: dict[str, str] = {}  # cookies set by earlier answers, sent back as a browser would
+    earlier = f"{gateway.url}{case.before_path}" if case.before_path else url
     for _ in range(case.before):
         async with http.request(
-            case.method, url, headers=case.headers, data=case.data, allow_redirects=False
+            case.method, earlier, headers=headers, data=case.data, allow_redirects=False
         ) as response:
             await response.read()
-    async with http.request(case.method, url, headers=case.headers, data=case.data, allow_redirects=False) as response:
+        jar.update((name, morsel.value) for name, morsel in response.cookies.items())
+        if jar:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items() if value)
+    async with http.request(case.method, url, headers=headers, data=case.data, allow_redirects=False) as response:
         return Answer(response.status, response.headers, await response.text())

@@ -3,6 +3,8 @@ each is served alone by a real gateway in front of a real application, and one r
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,9 +12,10 @@ from urllib.parse import parse_qs
 
 import aiohttp
 import pytest
+from pytest import MonkeyPatch
 
 from gateway.routing.source import parse_json
-from tests.openig.harness import CORPUS, OAUTH2_FILES, Answer, Case, exercise
+from tests.openig.harness import APP, CORPUS, OAUTH2_FILES, Answer, Case, exercise
 from tests.openig.legacy_app import PAGE, legacy_app
 from tests.support.fixtures import Serve
 
@@ -230,7 +233,78 @@ CASES: dict[str, Case] = {
     "62-switch-response-replaces-404.json": Case(
         lambda a: (a.status, a.text) == (404, "<h1>Nothing here</h1>"), path="/status/404"
     ),
+    "70-scalar-expressions-from-env.json": Case(
+        lambda a: a.status == 429,
+        headers={"X-Client": "c70"},
+        before=1,
+        env={"CORPUS_RATE": "1", "CORPUS_WINDOW": "1 minute", "CORPUS_KEEP_HOST": "yes"},
+    ),
+    "71-baseuri-from-env.json": Case(
+        lambda a: a.seen["path"] == "/from-env", path="/from-env", env={"CORPUS_APP_HOST": "", "CORPUS_APP_PORT": ""}
+    ),
+    "72-baseuri-per-request.json": Case(
+        lambda a: a.seen["path"] == "/chosen", path="/chosen", headers={"X-Backend": APP}
+    ),
+    "73-baseuri-path-prefix.json": Case(lambda a: a.seen["path"] == "/legacy/app/x?y=1", path="/x?y=1"),
+    "74-status-from-env.json": Case(
+        lambda a: (a.status, a.text) == (503, "Back soon"), path="/maintenance", env={"CORPUS_STATUS": "503"}
+    ),
+    "75-jwt-session-counts-visits.json": Case(
+        lambda a: (
+            a.header("X-Visits") == ["2"]
+            and "IG_VISITS" not in a.seen["cookies"]
+            and "IG_VISITS" in a.headers["Set-Cookie"]
+        ),
+        before=1,
+    ),
+    "76-jwt-session-inline-cookie-settings.json": Case(
+        lambda a: (
+            a.headers["Set-Cookie"].startswith("IG_SSO=")
+            and all(
+                attr in a.headers["Set-Cookie"] for attr in ("Domain=example.com", "Max-Age=3600", "SameSite=Strict")
+            )
+        ),
+        headers={"X-User": "bjensen"},
+    ),
+    "77-timer-on-heap-objects.json": Case(
+        lambda a: (
+            list(a.seen["77-timer-on-heap-objects"]["timers"]) == ["TagRequest"]
+            and a.seen["77-timer-on-heap-objects"]["timers"]["TagRequest"]["count"] == 2
+        ),
+        path="/monitoring",
+        before=2,
+        before_path="/app",
+    ),
+    "78-timer-on-the-route.json": Case(
+        lambda a: (
+            {"ClientHandler", "HeaderFilter", "DispatchHandler", "Chain"}
+            <= set(a.seen["78-timer-on-the-route"]["timers"])
+        ),
+        path="/monitoring",
+        before=1,
+        before_path="/app",
+    ),
+    "79-audit-service-json-file.json": Case(
+        lambda a: (
+            [(e["route"], e["http"]["request"]["path"], e["response"]["statusCode"]) for e in _audit()]
+            == [("79-audit-service-json-file", "/orders", "200")]
+        ),
+        path="/orders",
+        env={"CORPUS_AUDIT_DIR": ""},
+    ),
+    "80-audit-tag-on-route.json": Case(
+        lambda a: (
+            a.status == 202 and [(e["tags"], e["response"]["statusCode"]) for e in _audit()] == [(["checkout"], "202")]
+        ),
+        env={"CORPUS_AUDIT_DIR": ""},
+    ),
 }
+
+
+def _audit() -> list[dict[str, Any]]:
+    """The access events an AuditService wrote (to the folder the test gave it)."""
+    text = (Path(os.environ["CORPUS_AUDIT_DIR"]) / "access.audit.json").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
 
 
 @pytest.fixture
@@ -243,6 +317,7 @@ async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
 # The OpenIG types the corpus exercises, each in at least one file (a test above checks its effect).
 EXERCISED_TYPES = {
     "AssignmentFilter",
+    "AuditService",
     "Chain",
     "ClientHandler",
     "ConditionalFilter",
@@ -253,6 +328,7 @@ EXERCISED_TYPES = {
     "DispatchHandler",
     "EntityExtractFilter",
     "FileAttributesFilter",
+    "JwtSession",
     "HeaderFilter",
     "LocationHeaderFilter",
     "MappedThrottlingPolicy",
@@ -290,8 +366,18 @@ def test_every_corpus_file_has_a_case() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_the_route_file_loads_and_acts(
-    name: str, serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, app_url: str
+    name: str,
+    serve: Serve,
+    routes_dir: Path,
+    http: aiohttp.ClientSession,
+    app_url: str,
+    monkeypatch: MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
+    host, port = app_url.removeprefix("http://").split(":")
+    given = {"CORPUS_APP_HOST": host, "CORPUS_APP_PORT": port, "CORPUS_AUDIT_DIR": str(tmp_path)}
+    for key, value in CASES[name].env.items():
+        monkeypatch.setenv(key, given.get(key, value))
     answer = await exercise(serve, routes_dir, http, name, CASES[name], app_url)
     assert answer.status != 500, answer.text
     assert CASES[name].check(answer), f"{answer.status} {dict(answer.headers)} {answer.text}"

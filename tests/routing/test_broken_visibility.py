@@ -16,7 +16,11 @@ from tests.routing.waiting import until
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.upstream import Upstream, proxy_route
 
-UNKNOWN_CONDITION = {"condition": "${startsWith(requst.uri.path, '/rs')}", "handler": "ClientHandler"}
+UNKNOWN_CONDITION = {
+    "condition": "${startsWith(requst.uri.path, '/rs')}",
+    "baseURI": "http://app:8080",
+    "handler": "ClientHandler",
+}
 KNOWN_CONDITION = {"condition": "${startsWith(request.uri.path, '/rs')}", "handler": "nope"}
 
 

@@ -49,7 +49,9 @@ MISTAKES = [
         [("$.condtion", "unknown property 'condtion'; did you mean 'condition'?")],
     ),
     Mistake(
-        "repeated property", '{"handler": "ClientHandler", "handler": "ClientHandler"}', [("$.handler", "given twice")]
+        "repeated property",
+        '{"baseURI": "http://a", "handler": "ClientHandler", "handler": "ClientHandler"}',
+        [("$.handler", "given twice")],
     ),
     Mistake("missing handler", {"name": "x"}, [("$.handler", "required property is missing")]),
     Mistake(
@@ -259,6 +261,8 @@ MISTAKES = [
 
 def _write(folder: Path, name: str, route: dict[str, Any] | str) -> Path:
     path = folder / name
+    if isinstance(route, dict) and "baseURI" not in route:
+        route = {**route, "baseURI": "http://app:8080"}  # a ClientHandler needs somewhere to send
     path.write_text(route if isinstance(route, str) else json.dumps(route, indent=2))
     return path
 

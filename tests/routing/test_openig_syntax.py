@@ -78,7 +78,8 @@ def test_a_syntax_error_names_its_line_and_column_in_the_file_as_written(tmp_pat
 
 def test_a_repeated_key_is_reported_by_path_in_an_openig_style_file(tmp_path: Path) -> None:
     file = tmp_path / "10-twice.json"
-    file.write_text("{handler: {type: 'Chain', config: {filters: [], handler: 'ClientHandler', 'filters': []}}}")
+    chain = "{type: 'Chain', config: {filters: [], handler: 'ClientHandler', 'filters': []}}"
+    file.write_text(f"{{baseURI: 'http://app:8080', handler: {chain}}}")
     assert [str(e) for e in check_paths([file], None)] == [
         f"{file}: $.handler.config.filters: property 'filters' is given twice"
     ]

@@ -60,6 +60,7 @@ def authorized_by_hand() -> dict[str, Any]:
     openig = {"openamUrl": "http://am.example.com/openam/", "pepUsername": "pep", "realm": "/", "application": "web"}
     return {
         "name": "authorized-by-hand",
+        "baseURI": "http://127.0.0.1:9",
         "heap": [
             {"name": "local", "type": "PolicyDecisionPoint", "config": {"file": "policies/todo.yaml"}},
             {"name": "pep", "type": "PolicyEnforcementFilter", "config": config},
@@ -75,6 +76,7 @@ def authorized_inline() -> dict[str, Any]:
     config = {"pdp": pdp, "resources": ["/todos"]}
     return {
         "name": "authorized-inline",
+        "baseURI": "http://127.0.0.1:9",
         "heap": [{"name": "authorize", "type": "PolicyEnforcementFilter", "config": config}],
         "handler": {"type": "Chain", "config": {"filters": ["authorize"], "handler": "ClientHandler"}},
     }

@@ -22,6 +22,8 @@ async def studio_gateway(tmp_path: Path, routes_dir: Path, **more: Any) -> Async
         "studio": {"enabled": True},
         "state": str(tmp_path / "state"),
         "capture": {"dir": str(tmp_path / "capture")},
+        # A new route in the studio starts with no upstream: the default keeps its first lint clean.
+        "routing": {"baseURI": "http://127.0.0.1:9"},
         **more,
     }
     async with running_gateway(routes_dir, **settings) as gateway:
