@@ -35,6 +35,8 @@ STATELESS = {
     "config": {"issuer": "https://idp.example.com", "secretsProvider": KEYS},
 }
 FAILED = {"type": "StaticResponseHandler", "config": {"status": 418, "entity": "${attributes.openid.error.error}"}}
+# The requests these tests send are refused before any upstream is called.
+NOWHERE = "http://127.0.0.1:9"
 
 
 LOGIN = {"clientEndpoint": "/openid", "registrations": ["app"]}
@@ -129,14 +131,15 @@ async def test_the_client_filter_refuses_plain_http_through_its_failure_handler(
         "type": "OAuth2ClientFilter",
         "config": {"clientEndpoint": "/openid", "registrations": ["app"], "failureHandler": FAILED},
     }
-    gateway = await serve(**{"10-r.json": {"heap": [ISSUER, CLIENT], "handler": chain([login])}})
+    route = {"heap": [ISSUER, CLIENT], "baseURI": NOWHERE, "handler": chain([login])}
+    gateway = await serve(**{"10-r.json": route})
     async with http.get(gateway.url + "/openid/login") as response:
         assert (response.status, await response.text()) == (418, "bad_request")
 
 
 async def test_the_resource_server_refuses_a_token_over_plain_http(serve: Serve, http: aiohttp.ClientSession) -> None:
     guard = {"type": "OAuth2ResourceServerFilter", "config": {"accessTokenResolver": STATELESS}}
-    gateway = await serve(**{"10-r.json": {"handler": chain([guard])}})
+    gateway = await serve(**{"10-r.json": {"baseURI": NOWHERE, "handler": chain([guard])}})
     async with http.get(gateway.url + "/api", headers={"Authorization": "Bearer abc.def.ghi"}) as response:
         assert response.status == 400
         assert response.headers["WWW-Authenticate"] == 'Bearer realm="OpenIG", error="invalid_request"'

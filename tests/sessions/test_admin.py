@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 
 from tests.sessions.conftest import ISSUER, SECRET, cookie_header, manager_of, mint, private_route
-from tests.sessions.polling import eventually
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
+from tests.support.polling import eventually
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from gateway.sessions import SessionManager, Tokens
 from gateway.sessions.records import digest
 from tests.sessions.conftest import make_settings, mint, sqlite_worker
-from tests.sessions.polling import eventually
+from tests.support.polling import eventually
 
 
 async def test_a_device_token_finds_its_session_in_any_worker(state: Path) -> None:

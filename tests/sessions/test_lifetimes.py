@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gateway.sessions import SessionManager
 from tests.sessions.conftest import Recorder, make_settings, mint, open_manager, request_with, sqlite_worker
-from tests.sessions.polling import eventually
+from tests.support.polling import eventually
 
 
 async def alive(manager: SessionManager, cookies: list[tuple[str, str, dict[str, object]]]) -> bool:

@@ -22,8 +22,8 @@ from tests.sessions.conftest import (
     private_route,
     sqlite_worker,
 )
-from tests.sessions.polling import DEADLINE
 from tests.support.gateway import write_route
+from tests.support.polling import DEADLINE
 from tests.support.process import GatewayProcess
 from tests.support.redis_server import RedisServer
 

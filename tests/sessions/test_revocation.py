@@ -9,7 +9,7 @@ from pathlib import Path
 from gateway.sessions import SessionManager
 from gateway.stores import RedisStore
 from tests.sessions.conftest import ISSUER, make_settings, mint, open_manager, request_with, sqlite_worker
-from tests.sessions.polling import eventually
+from tests.support.polling import eventually
 from tests.support.redis_server import RedisServer
 
 

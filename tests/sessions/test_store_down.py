@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from idp.driver import login
-from tests.sessions.polling import eventually
 from tests.support.login_support import COOKIE, html_browser, idp_provider, login_gateway, login_route, real_idp
+from tests.support.polling import eventually
 from tests.support.redis_server import RedisServer
 from tests.support.upstream import Upstream
 

@@ -18,9 +18,9 @@ from gateway.sessions.sweeper import SessionSweeper, deadline
 from gateway.settings import Settings
 from gateway.stores import RedisStore, SqliteStore
 from tests.sessions.conftest import ISSUER, Recorder, make_settings, mint, open_manager, request_with
-from tests.sessions.polling import eventually
 from tests.support.fixtures import Clock
 from tests.support.gateway import running_gateway
+from tests.support.polling import eventually
 
 WORKERS = 3
 

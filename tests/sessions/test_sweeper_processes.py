@@ -15,7 +15,7 @@ import pytest
 from gateway.sessions import SessionManager
 from gateway.stores import RedisStore, SqliteStore
 from tests.sessions.conftest import SECRET, make_settings, mint, open_manager
-from tests.sessions.polling import eventually
+from tests.support.polling import eventually
 from tests.support.process import GatewayProcess
 from tests.support.redis_server import RedisServer
 

@@ -1,21 +1,13 @@
-"""Waiting for something that happens in the background, with a deadline instead of a sleep."""
+"""Waiting for the next message of a subscription, with a deadline instead of a sleep."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
-DEADLINE = 10.0
+from tests.support.polling import DEADLINE, eventually
 
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll `check` until it holds; fail naming `what` when the deadline passes first."""
-    deadline = time.monotonic() + DEADLINE
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what}")
-        await asyncio.sleep(0.02)
+__all__ = ["eventually", "next_message"]
 
 
 async def next_message(messages: AsyncIterator[bytes]) -> bytes:

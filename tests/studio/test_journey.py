@@ -17,6 +17,7 @@ from playwright.async_api import Page, expect
 from idp.driver import IdP
 from tests.support.gateway import GatewayHandle
 from tests.support.login_support import idp_provider, real_idp
+from tests.support.polling import eventually
 from tests.support.process import free_port
 from tests.support.studio import shot
 from tests.support.upstream import Upstream
@@ -88,7 +89,9 @@ async def test_build_deploy_use_edit_try_and_undeploy_a_route(
     assert await statuses(http, f"{gateway.url}/shop/x", 3) == [302, 302, 429]
     async with http.get(f"{gateway.url}/shop/x", headers=HTML, allow_redirects=False) as response:
         assert response.status == 429
-    assert "GET " in (tmp_path / "capture" / "route-shop.log").read_text(encoding="utf-8")
+    # Capture records are written off the request path: wait for them.
+    log_file = tmp_path / "capture" / "route-shop.log"
+    await eventually(lambda: _holds(log_file, "GET "), "the capture record of the route")
 
     # The JSON edited by hand: the form follows, and a key the form does not know survives it.
     text = await page.locator("#json").input_value()
@@ -121,3 +124,7 @@ async def test_build_deploy_use_edit_try_and_undeploy_a_route(
     await expect(page.locator("#deploy-status")).to_contain_text("Undeployed 60-shop.json")
     await expect(page.locator("#routes-table tr[data-file='60-shop.json']")).to_have_count(0)
     assert not (gateway.routes_dir / "60-shop.json").exists()
+
+
+async def _holds(path: Path, text: str) -> bool:
+    return path.exists() and text in path.read_text(encoding="utf-8")
