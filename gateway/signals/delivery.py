@@ -52,7 +52,8 @@ class Pusher:
         self.settings = settings
         self.metrics = metrics
         self.wake = asyncio.Event()
-        self._me = secrets.token_hex(8)
+        self._me = secrets.token_hex(8).encode()
+        self._key = f"signals:owner:{stream_id}"
         self._attempt = 0
         self._renew_at = 0.0
 
@@ -71,15 +72,16 @@ class Pusher:
             await self._wait(LEASE / 3)
             return
         items = await self.outbox.peek(self.stream_id, BATCH)
-        self.metrics.depth.labels(self.stream_id).set(len(items))
+        self.metrics.depth.labels(self.stream_id).set(await self.outbox.depth(self.stream_id))
         if not items:
             await self._wait(LEASE / 3)
             return
         for item in items:
             if not await self._deliver(stream.endpoint, stream.token, item):
                 return
-            if time.monotonic() > self._renew_at:
-                await self._own()
+            # Lost the lease (this worker stalled longer than it): the new holder goes on from here.
+            if time.monotonic() > self._renew_at and not await self._own():
+                return
 
     async def _deliver(self, endpoint: str, authorization: str | None, item: Pending) -> bool:
         """Push one SET; False when the stream must wait before going on."""
@@ -107,7 +109,8 @@ class Pusher:
         deadline = time.monotonic() + delay
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(left, LEASE / 3))
-            await self._own()
+            if not await self._own():
+                return
 
     async def _park(self, item: Pending, outcome: Outcome) -> None:
         err = outcome.err if outcome.result == "rejected" else "retries_exhausted"
@@ -116,22 +119,16 @@ class Pusher:
         self.metrics.deliveries.labels(self.stream_id, "parked").inc()
 
     async def _own(self) -> bool:
-        """Take or keep the stream's lease."""
-        key = f"signals:owner:{self.stream_id}"
-        mine = bool(await self.outbox.store.add(key, self._me.encode(), LEASE))
-        if not mine and await self.outbox.store.get(key) == self._me.encode():
-            await self.outbox.store.set(key, self._me.encode(), LEASE)
-            mine = True
+        """Take or keep the stream's lease (atomically in the store: one holder at a time)."""
+        mine = bool(await self.outbox.store.lease(self._key, self._me, LEASE))
         if mine:
             self._renew_at = time.monotonic() + LEASE / 3
         return mine
 
     async def release(self) -> None:
         """Give up the stream's lease (at shutdown), so that a restarted process takes over at once."""
-        key = f"signals:owner:{self.stream_id}"
         with contextlib.suppress(StoreUnavailable):
-            if await self.outbox.store.get(key) == self._me.encode():
-                await self.outbox.store.delete(key)
+            await self.outbox.store.release(self._key, self._me)
 
     async def _wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -13,8 +13,8 @@ class SignalMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.depth = Gauge(
-            "gateway_signals_outbox_depth", "SETs waiting in the outbox, by stream (counted up to 100).", ["stream"],
-            registry=registry, multiprocess_mode="livemax",
+            "gateway_signals_outbox_depth", "SETs waiting in the outbox, by stream.", ["stream"],
+            registry=registry, multiprocess_mode="livemostrecent",
         )  # fmt: skip
         self.deliveries = Counter(
             "gateway_signals_deliveries",

@@ -110,6 +110,7 @@ class PollEndpoint:
         if not items and not ask["returnImmediately"]:
             await self.bell.wait(bell, self.long_poll)
             items = await self.outbox.peek(stream.id, limit + 1) if stream.status == "enabled" else []
+        self.metrics.depth.labels(stream.id).set(await self.outbox.depth(stream.id))
         return {"sets": {p.jti: p.token for p in items[:limit]}, "moreAvailable": len(items) > limit}
 
 
