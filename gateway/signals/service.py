@@ -14,7 +14,7 @@ from gateway.oauth.set import SetSigner
 from gateway.services import ServiceKey
 from gateway.signals.delivery import Deliveries, Pusher
 from gateway.signals.failures import FailedDeliveries
-from gateway.signals.keys import signing_key
+from gateway.signals.keys import published_keys, signing_key
 from gateway.signals.metrics import SignalMetrics
 from gateway.signals.outbox import WAKE_CHANNEL, Outbox
 from gateway.signals.poll import Bell, PollEndpoint
@@ -49,7 +49,7 @@ class Signals:
         self.streams = Streams(store, configured)
         self.bell = Bell()
         key = signing_key(config.pemPath, config.pemValue, services.settings.state)
-        self.signer = SetSigner(str(config.issuer), key)
+        self.signer = SetSigner(str(config.issuer), key, published_keys(config.publishedKeys))
         self.signing = SigningPool(self.signer, config.signingProcesses)
         self.transmitter = Transmitter(self.signing, self.outbox, self.streams.all)
         self.transmitter.queued = self.wake
