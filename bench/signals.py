@@ -1,7 +1,7 @@
 """Security signals benchmark: does a logout storm that emits SETs slow other users' proxied traffic,
 and how many SETs per second does one worker deliver to a local push receiver?
 
-    .venv/bin/python bench/signals.py [--rounds 3] [--seconds 4] [--rate 200] [--connections 16]
+    .venv/bin/python bench/signals.py [--rounds 3] [--seconds 3] [--rate 200] [--connections 16]
 
 One gateway process (`python -m gateway serve`, one worker) with a public route to a local upstream
 and a push stream to a local receiver. Sessions are made beforehand in the gateway's embedded store.
@@ -285,7 +285,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="A B B A rounds")
-    parser.add_argument("--seconds", type=int, default=4, help="seconds of each wrk run")
+    parser.add_argument("--seconds", type=int, default=3, help="seconds of each wrk run")
     parser.add_argument("--rate", type=float, default=200.0, help="logouts per second during a storm")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--deliver", type=int, default=1000, help="SETs queued for the delivery rate")

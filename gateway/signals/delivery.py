@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -31,31 +32,25 @@ LEASE = 10.0
 BATCH = 100
 
 
+@dataclass(eq=False)
 class Pusher:
     """Delivers one push stream while this process holds the stream's lease."""
 
-    def __init__(
-        self,
-        stream_id: str,
-        lookup: Callable[[str], StreamSettings | None],
-        outbox: Outbox,
-        failures: FailedDeliveries,
-        http: aiohttp.ClientSession,
-        settings: SignalsSettings,
-        metrics: SignalMetrics,
-    ) -> None:
-        self.stream_id = stream_id
-        self.lookup = lookup
-        self.outbox = outbox
-        self.failures = failures
-        self.http = http
-        self.settings = settings
-        self.metrics = metrics
-        self.wake = asyncio.Event()
-        self._me = secrets.token_hex(8).encode()
-        self._key = f"signals:owner:{stream_id}"
-        self._attempt = 0
-        self._renew_at = 0.0
+    stream_id: str
+    lookup: Callable[[str], StreamSettings | None]
+    outbox: Outbox
+    failures: FailedDeliveries
+    http: aiohttp.ClientSession
+    settings: SignalsSettings
+    metrics: SignalMetrics
+    wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _me: bytes = field(default_factory=lambda: secrets.token_hex(8).encode(), init=False)
+    _attempt: int = field(default=0, init=False)
+    _renew_at: float = field(default=0.0, init=False)
+
+    @property
+    def _key(self) -> str:
+        return f"signals:owner:{self.stream_id}"
 
     async def run(self) -> None:
         """Deliver until cancelled; store failures are logged and retried."""

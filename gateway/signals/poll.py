@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -55,24 +56,16 @@ class Bell:
             await asyncio.wait_for(event.wait(), timeout)
 
 
+@dataclass(eq=False)
 class PollEndpoint:
     """The RFC 8936 endpoint of the poll streams, found by the last path segment."""
 
-    def __init__(
-        self,
-        lookup: Callable[[str], StreamSettings | None],
-        outbox: Outbox,
-        failures: FailedDeliveries,
-        bell: Bell,
-        long_poll: float,
-        metrics: SignalMetrics,
-    ) -> None:
-        self.lookup = lookup
-        self.outbox = outbox
-        self.failures = failures
-        self.bell = bell
-        self.long_poll = long_poll
-        self.metrics = metrics
+    lookup: Callable[[str], StreamSettings | None]
+    outbox: Outbox
+    failures: FailedDeliveries
+    bell: Bell
+    long_poll: float
+    metrics: SignalMetrics
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Acknowledge, record errors, then answer with the pending SETs."""

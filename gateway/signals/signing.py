@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -38,6 +38,7 @@ class SigningPool:
         self._processes = processes
         self._slots = asyncio.Semaphore(queue)
         self._pool: ProcessPoolExecutor | None = None
+        self._ready: Future[float] | None = None
 
     def start(self) -> None:
         """Start the processes now (not at the first logout)."""
@@ -47,16 +48,17 @@ class SigningPool:
     async def sign(self, claims: Mapping[str, Any], encrypt_to: Key | None = None) -> str:
         """The compact JWS (or JWE) of `claims`, made off the event loop."""
         async with self._slots:
-            if self._pool is None:
+            if self._pool is None or self._ready is None or not self._ready.done():
+                # No pool, or its process still starting: a thread, rather than make a session end wait.
                 return await asyncio.to_thread(self.signer.sign, claims, encrypt_to)
             wrap = None if encrypt_to is None else encrypt_to.as_dict(private=False)
             try:
                 return await asyncio.wrap_future(self._pool.submit(_sign, dict(claims), wrap))
             except BrokenProcessPool:
-                # The signing process died (killed, out of memory): a new one, and this SET once more.
+                # The signing process died (killed, out of memory): a new one, and this SET on a thread.
                 log.warning("the SET signing process died; starting another")
                 self._pool = self._new_pool()
-                return await asyncio.wrap_future(self._pool.submit(_sign, dict(claims), wrap))
+                return await asyncio.to_thread(self.signer.sign, claims, encrypt_to)
 
     def stop(self) -> None:
         """Stop the processes; SETs being signed now fail (their session end has not returned)."""
@@ -70,7 +72,7 @@ class SigningPool:
         pool = ProcessPoolExecutor(
             self._processes, multiprocessing.get_context("spawn"), _start, (self.signer.issuer, key, os.getpid())
         )
-        pool.submit(time.time)  # spawns the processes now
+        self._ready = pool.submit(time.time)  # spawns the processes now; done once one can sign
         return pool
 
 
