@@ -1,23 +1,17 @@
-"""Security signals benchmark: does emitting SETs on logout slow other users' proxied traffic, and
-how many SETs per second does one worker deliver to a local push receiver?
+"""Security signals benchmark: does a logout storm that emits SETs slow other users' proxied traffic,
+and how many SETs per second does one worker deliver to a local push receiver?
 
-    .venv/bin/python bench/signals.py [--sessions 2000] [--seconds 10] [--connections 16] [--rate R]
+    .venv/bin/python bench/signals.py [--rounds 3] [--seconds 3] [--rate 200] [--connections 16]
 
 One gateway process (`python -m gateway serve`, one worker) with a public route to a local upstream
-and a push stream to a local receiver (both in this process, aiohttp). Sessions are made beforehand
-in the gateway's embedded store. Then:
-
-1. proxied traffic alone: `--connections` clients loop on GET /echo for `--seconds`;
-2. the same traffic while every session is revoked through the admin API (each end writes a SET to
-   the outbox and the worker pushes it), so the p50/p99 of both runs can be compared;
-3. delivery rate: the receiver answers 503 during the burst, so the SETs wait in the outbox; then it
-   answers 202 and the time until it has them all gives the SETs/s one worker delivers.
-
-Both runs are made twice, once with signals off and once on; the traffic during the burst with and
-without signals shows what emitting SETs adds (ending a session costs store writes either way).
-
-On a shared 2-core machine the load generator, the receiver and the gateway compete for the cores;
-read the figures as a comparison between the two runs of one invocation, not as absolutes.
+and a push stream to a local receiver. Sessions are made beforehand in the gateway's embedded store.
+Each round loads the route with wrk for `--seconds` six times: alone, then during a logout storm
+(sessions revoked through the admin API at `--rate` per second) with the stream disabled, so that
+no SET is made, twice with it enabled (each end signs a SET, writes it to the outbox, and the worker
+pushes it), once more disabled, and alone again: A B B A twice over. The medians, their spread and
+the ratios of storm to quiet and of SETs to no SETs tell what emitting SETs costs other users.
+Last, the receiver answers 503 while `--deliver` sessions end, then 202: the time until it holds
+them all gives the SETs/s one worker delivers.
 """
 
 from __future__ import annotations
@@ -25,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -38,6 +33,7 @@ from aiohttp import web
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench import wrk  # noqa: E402
 from gateway.sessions import SessionManager, Tokens  # noqa: E402
 from gateway.sessions.events import EventBus  # noqa: E402
 from gateway.sessions.keys import session_key  # noqa: E402
@@ -45,6 +41,20 @@ from gateway.settings import Settings  # noqa: E402
 from gateway.stores import SqliteStore  # noqa: E402
 
 SECRET = "benchmark session secret, 32+ characters long"
+MANAGER = "Bearer benchmark-stream-manager-token"
+SESSION_REVOKED = "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+PUSH = "urn:ietf:rfc:8935"
+# Phases of one round: A B B A, where A is traffic alone and B traffic during a logout storm, once
+# with the stream disabled (sessions end, no SET is made) and once enabled (each end signs a SET).
+PHASES = ("alone", "storm", "storm+SETs", "storm+SETs", "storm", "alone")
+# A separate process, so that the upstream does not share the benchmark's own event loop.
+UPSTREAM = """
+import sys
+from aiohttp import web
+app = web.Application()
+app.router.add_get("/{tail:.*}", lambda request: web.Response(text="x" * 1024))
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
 
 
 def free_port() -> int:
@@ -55,73 +65,56 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, port
-
-
 async def make_sessions(state: Path, count: int) -> list[str]:
+    """`count` sessions in the embedded store the gateway will open."""
     settings = Settings.model_validate({"state": str(state), "sessions": {"secret": SECRET}})
     store = SqliteStore(state / "gateway.db")
     manager = SessionManager(store, settings, EventBus(), session_key(SECRET, state))
-    sids = []
-    for n in range(count):
+
+    async def one(n: int) -> str:
         tokens = Tokens("a", "r", "i", time.time() + 3600)
         claims = {"email": f"user{n}@example.com", "sid": f"idp-{n}"}
         session = await manager.create(
             subject=f"user{n}", issuer="https://idp.example.com", provider="p", method="browser",
             claims=claims, tokens=tokens,
         )  # fmt: skip
-        sids.append(session.id)
+        return session.id
+
+    sids = []
+    for start in range(0, count, 200):
+        sids += await asyncio.gather(*(one(n) for n in range(start, min(count, start + 200))))
     await store.close()
     return sids
 
 
-async def traffic(url: str, seconds: float, connections: int) -> list[float]:
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as http:
+async def revoke(
+    http: aiohttp.ClientSession, admin: str, sids: list[str], rate: float | None, until: float = float("inf")
+) -> int:
+    """End the sessions, `rate` per second until `until` (or all, 16 at a time); returns how many ended."""
+    started = time.monotonic()
 
-        async def loop() -> None:
-            while time.monotonic() < deadline:
-                started = time.perf_counter()
-                async with http.get(url) as response:
-                    await response.read()
-                latencies.append(time.perf_counter() - started)
+    async def one(sid: str) -> None:
+        async with http.post(f"{admin}/admin/api/sessions/revoke", json={"sid": sid}) as response:
+            await response.read()
 
-        await asyncio.gather(*(loop() for _ in range(connections)))
-    return latencies
-
-
-async def revoke_all(admin: str, sids: list[str], rate: float | None, parallel: int = 8) -> None:
-    """Revoke every session: as fast as `parallel` clients can, or `rate` per second."""
-    queue = list(sids)
-    async with aiohttp.ClientSession() as http:
-
-        async def one(sid: str) -> None:
-            async with http.post(f"{admin}/admin/api/sessions/revoke", json={"sid": sid}) as response:
-                await response.read()
+    if rate is None:
+        queue = list(sids)
 
         async def worker() -> None:
             while queue:
                 await one(queue.pop())
 
-        if rate is None:
-            await asyncio.gather(*(worker() for _ in range(parallel)))
-            return
-        started, pending = time.monotonic(), []
+        await asyncio.gather(*(worker() for _ in range(16)))
+    else:
+        pending = []
         for n, sid in enumerate(sids):
             await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+            if time.monotonic() >= until:
+                break
             pending.append(asyncio.create_task(one(sid)))
         await asyncio.gather(*pending)
-
-
-def summary(name: str, latencies: list[float], seconds: float) -> str:
-    cuts = statistics.quantiles(latencies, n=100)
-    return f"| {name} | {len(latencies) / seconds:,.0f} | {cuts[49] * 1000:.2f} | {cuts[98] * 1000:.2f} |"
+        return len(pending)
+    return len(sids)
 
 
 class Receiver:
@@ -138,74 +131,32 @@ class Receiver:
         self.got.append(time.monotonic())
         return web.Response(status=202)
 
+    async def wait(self, count: int, limit: float = 120.0) -> None:
+        """Until `count` SETs arrived (or `limit` seconds passed)."""
+        deadline = time.monotonic() + limit
+        while len(self.got) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
 
-async def run(args: argparse.Namespace, upstream_port: int, receiver: Receiver | None, receiver_port: int) -> list[str]:
-    """One gateway (signals on when `receiver` is given): traffic alone, then during a logout burst."""
-    folder = Path(tempfile.mkdtemp(prefix="signals-bench-"))
-    state = folder / "state"
-    print(f"making {args.sessions} sessions...", file=sys.stderr)
-    sids = await make_sessions(state, args.sessions)
+
+def start_gateway(folder: Path, upstream: int, receiver: int) -> tuple[subprocess.Popen[bytes], int, int]:
+    """One gateway worker with signals on: a route to `upstream`, a push stream to `receiver`."""
     routes = folder / "routes"
     routes.mkdir()
-    route = {"name": "echo", "baseURI": f"http://127.0.0.1:{upstream_port}", "handler": "ClientHandler"}
+    route = {"name": "echo", "baseURI": f"http://127.0.0.1:{upstream}", "handler": "ClientHandler"}
     (routes / "echo.json").write_text(json.dumps(route))
-    config: dict[str, object] = {"state": str(state), "sessions": {"secret": SECRET}, "logFormat": "json"}
-    if receiver is not None:
-        config["signals"] = {
+    config = {
+        "state": str(folder / "state"), "sessions": {"secret": SECRET}, "logFormat": "json",
+        "signals": {
             "enabled": True, "issuer": "https://gw.example.com", "backoff": "10 ms", "maxBackoff": "100 ms",
-            "streams": [{"id": "bench", "endpoint": f"http://127.0.0.1:{receiver_port}/events", "aud": "bench"}],
-        }  # fmt: skip
+            "clients": [{"id": "bench", "token": MANAGER[len("Bearer "):], "scopes": ["ssf.manage", "ssf.read"]}],
+        },
+    }  # fmt: skip
     (folder / "gateway.json").write_text(json.dumps(config))
     port, admin = free_port(), free_port()
     argv = [sys.executable, "-m", "gateway", "serve", "--config", str(folder / "gateway.json"),
             "--routes", str(routes), "--listen", f"127.0.0.1:{port}", "--admin", f"127.0.0.1:{admin}"]  # fmt: skip
     with (folder / "gateway.log").open("wb") as log:
-        gateway = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    lines = []
-    name = "with signals" if receiver else "without signals"
-    try:
-        await wait_ready(f"http://127.0.0.1:{admin}/ready")
-        url = f"http://127.0.0.1:{port}/echo"
-        await traffic(url, 1.0, args.connections)  # warm-up
-        alone = await traffic(url, args.seconds, args.connections)
-        if receiver is not None:
-            receiver.down = True  # the burst's SETs wait in the outbox; their delivery is measured below
-        revoking = asyncio.create_task(revoke_all(f"http://127.0.0.1:{admin}", sids, args.rate))
-        during = await traffic(url, args.seconds, args.connections)
-        await revoking
-        lines += [summary(f"{name}: no logouts", alone, args.seconds),
-                  summary(f"{name}: during {len(sids)} logouts", during, args.seconds)]  # fmt: skip
-        if receiver is not None:
-            receiver.down = False
-            opened = time.monotonic()
-            while len(receiver.got) < len(sids) and time.monotonic() - opened < 300:
-                await asyncio.sleep(0.01)
-            took = (receiver.got[-1] if receiver.got else time.monotonic()) - opened
-            lines.append(f"\n{len(receiver.got)} of {len(sids)} queued SETs delivered in {took:.2f} s: "
-                         f"{len(receiver.got) / took:,.0f} SETs/s (one worker, one receiver)")  # fmt: skip
-    finally:
-        gateway.terminate()
-        gateway.wait(timeout=20)
-    return lines
-
-
-async def main(args: argparse.Namespace) -> None:
-    receiver = Receiver()
-    receiving = web.Application()
-    receiving.router.add_post("/events", receiver.accept)
-    upstream = web.Application()
-    upstream.router.add_get("/{tail:.*}", lambda request: web.Response(text="x" * 1024))
-    receiver_runner, receiver_port = await serve(receiving)
-    upstream_runner, upstream_port = await serve(upstream)
-    try:
-        without = await run(args, upstream_port, None, receiver_port)
-        within = await run(args, upstream_port, receiver, receiver_port)
-    finally:
-        await receiver_runner.cleanup()
-        await upstream_runner.cleanup()
-    print("| other users' traffic | requests/s | p50 ms | p99 ms |\n|---|---|---|---|")
-    print("\n".join(without[:2] + within[:2]))
-    print("\n".join(within[2:]))
+        return subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT), port, admin
 
 
 async def wait_ready(url: str) -> None:
@@ -221,10 +172,121 @@ async def wait_ready(url: str) -> None:
     raise RuntimeError("the gateway did not become ready")
 
 
+async def rounds(args: argparse.Namespace, url: str, admin: str, sids: list[str]) -> dict[str, list[wrk.Load]]:
+    """A B B A per round, for the storm without and with SETs; each storm ends sessions of its own."""
+    loads: dict[str, list[wrk.Load]] = {phase: [] for phase in PHASES}
+    async with aiohttp.ClientSession(headers={"Authorization": MANAGER}) as http:
+        stream = await create_stream(http, admin, args.receiver_url)
+        for number in range(args.rounds):
+            for phase in PHASES:
+                measuring = asyncio.create_task(asyncio.to_thread(wrk.run, url, args.connections, args.seconds))
+                if phase != "alone":
+                    await set_status(http, admin, stream, "enabled" if phase == "storm+SETs" else "disabled")
+                    until = time.monotonic() + args.seconds
+                    ended = await revoke(http, admin, sids[: int(args.rate * args.seconds)], args.rate, until)
+                    del sids[:ended]
+                    print(f"round {number + 1}, {phase}: {ended / args.seconds:.0f} logouts/s", file=sys.stderr)
+                loads[phase].append(await measuring)
+        await set_status(http, admin, stream, "enabled")
+    return loads
+
+
+async def create_stream(http: aiohttp.ClientSession, admin: str, receiver: str) -> str:
+    """A push stream to the local receiver, through the SSF stream management API."""
+    body = {"delivery": {"method": PUSH, "endpoint_url": receiver}, "events_requested": [SESSION_REVOKED]}
+    async with http.post(f"{admin}/ssf/streams", json=body) as response:
+        return str((await response.json())["stream_id"])
+
+
+async def set_status(http: aiohttp.ClientSession, admin: str, stream: str, status: str) -> None:
+    """Enable (SETs made) or disable (no SET made) the stream, and let every process see it."""
+    async with http.post(f"{admin}/ssf/status", json={"stream_id": stream, "status": status}) as response:
+        response.raise_for_status()
+    await asyncio.sleep(0.3)  # the embedded store's change notice reaches the worker within 0.2 s
+
+
+async def delivery(admin: str, receiver: Receiver, sids: list[str]) -> str:
+    """SETs/s one worker pushes: made while the receiver refuses them, timed once it takes them."""
+    await asyncio.sleep(1.0)  # the storms' last SETs arrive
+    receiver.down = True
+    async with aiohttp.ClientSession() as http:
+        await revoke(http, admin, sids, None)
+    before = len(receiver.got)
+    receiver.down = False
+    opened = time.monotonic()
+    await receiver.wait(before + len(sids))
+    took = (receiver.got[-1] if len(receiver.got) > before else time.monotonic()) - opened
+    done = len(receiver.got) - before
+    return f"{done} of {len(sids)} queued SETs delivered in {took:.2f} s: **{done / took:,.0f} SETs/s** (one worker)"
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):,.1f} ({min(values):,.1f}-{max(values):,.1f})"
+
+
+def report(loads: dict[str, list[wrk.Load]], args: argparse.Namespace) -> list[str]:
+    """The table of every phase, and each storm against the traffic alone and against each other."""
+    lines = ["| other users' traffic | runs | requests/s median (min-max) | p99 ms median (min-max) | errors |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    names = {"alone": "alone", "storm": f"during {args.rate:.0f} logouts/s, stream disabled (no SET)",
+             "storm+SETs": f"during {args.rate:.0f} logouts/s, a SET per logout"}  # fmt: skip
+    for phase, runs in loads.items():
+        rps, p99 = [r.rps for r in runs], [r.p99 for r in runs]
+        lines.append(
+            f"| {names[phase]} | {len(runs)} | {spread(rps)} | {spread(p99)} | {sum(r.errors for r in runs)} |"
+        )
+    lines.append("")
+    for storm, base in (("storm", "alone"), ("storm+SETs", "alone"), ("storm+SETs", "storm")):
+        lines.append(f"{storm} / {base}: requests/s {_ratio(loads, storm, base, 'rps')}, "
+                     f"p99 {_ratio(loads, storm, base, 'p99')}")  # fmt: skip
+    return lines
+
+
+def _ratio(loads: dict[str, list[wrk.Load]], top: str, bottom: str, what: str) -> str:
+    """The ratio of medians, and the range of the ratios of the runs of one round (paired)."""
+    a, b = [getattr(r, what) for r in loads[top]], [getattr(r, what) for r in loads[bottom]]
+    pairs = [x / y for x, y in zip(a, b, strict=True)]
+    return f"{statistics.median(a) / statistics.median(b):.2f} (pairs {min(pairs):.2f}-{max(pairs):.2f})"
+
+
+async def main(args: argparse.Namespace) -> None:
+    load_before = os.getloadavg()[0]
+    receiver = Receiver()
+    receiving = web.Application()
+    receiving.router.add_post("/events", receiver.accept)
+    runner = web.AppRunner(receiving, access_log=None)
+    await runner.setup()
+    receiver_port, upstream_port = free_port(), free_port()
+    await web.TCPSite(runner, "127.0.0.1", receiver_port).start()
+    upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(upstream_port)])
+    folder = Path(tempfile.mkdtemp(prefix="signals-bench-"))
+    storms = args.rounds * 4 * int(args.rate * args.seconds)
+    args.receiver_url = f"http://127.0.0.1:{receiver_port}/events"
+    print(f"making {storms + args.deliver} sessions...", file=sys.stderr)
+    sids = await make_sessions(folder / "state", storms + args.deliver)
+    gateway, port, admin_port = start_gateway(folder, upstream_port, receiver_port)
+    admin = f"http://127.0.0.1:{admin_port}"
+    try:
+        await wait_ready(f"{admin}/ready")
+        url = f"http://127.0.0.1:{port}/echo"
+        await asyncio.to_thread(wrk.run, url, args.connections, 2)  # warm-up
+        loads = await rounds(args, url, admin, sids[:storms])
+        delivered = await delivery(admin, receiver, sids[-args.deliver :])
+    finally:
+        gateway.terminate()
+        upstream.terminate()
+        gateway.wait(timeout=20)
+        await runner.cleanup()
+    print("\n".join(report(loads, args)))
+    print(delivered)
+    print(f"load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} CPUs)")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rate", type=float, default=None, help="logouts per second (default: as fast as possible)")
+    parser.add_argument("--rounds", type=int, default=3, help="A B B A rounds")
+    parser.add_argument("--seconds", type=int, default=3, help="seconds of each wrk run")
+    parser.add_argument("--rate", type=float, default=200.0, help="logouts per second during a storm")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--deliver", type=int, default=1000, help="SETs queued for the delivery rate")
     asyncio.run(main(parser.parse_args()))

@@ -99,6 +99,13 @@ class SignalsSettings(BaseModel):
     issuer: str | None = Field(None, description="The transmitter's issuer URL (i2scim pub.iss).")
     pemPath: str | None = Field(None, description="PKCS#8 PEM signing key file (i2scim pub.pem.path).")
     pemValue: str | None = Field(None, description="PKCS#8 PEM signing key value (i2scim pub.pem.value).")
+    publishedKeys: list[str] = Field(
+        default_factory=list,
+        description="PEM files of keys published in the JWKS beside the signing key, for a rotation.",
+    )
+    signingProcesses: int = Field(
+        1, ge=0, le=8, description="Processes per worker that sign SETs off the event loop (0: a thread)."
+    )
     algNoneOverride: bool = Field(False, description="Refused: SETs are always signed.")
     streams: list[StreamSettings] = Field(default_factory=list)
     streamFiles: list[str] = Field(default_factory=list, description="JSON stream files (i2scim pub.config.file).")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from joserfc import jwe, jws
@@ -31,21 +31,26 @@ INITIATORS = frozenset({"admin", "user", "policy", "system"})
 
 
 class SetSigner:
-    """Signs SETs of one transmitter `issuer` with an RSA key of at least 2048 bits."""
+    """Signs SETs of one transmitter `issuer` with an RSA key of at least 2048 bits; its JWKS also
+    publishes `also_published` keys (the next one before a rotation, the previous one after it)."""
 
-    def __init__(self, issuer: str, key: RSAKey) -> None:
+    def __init__(self, issuer: str, key: RSAKey, also_published: Sequence[RSAKey] = ()) -> None:
         size = key.private_key.key_size if key.private_key is not None else 0
         if size < MIN_RSA_BITS:
             raise ValueError(f"the SET signing key must be an RSA private key of at least {MIN_RSA_BITS} bits")
         self.issuer = issuer
         self.key = key
         self.kid = key.thumbprint()
+        self.also_published = [k for k in also_published if k.thumbprint() != self.kid]
 
     def jwks(self) -> dict[str, Any]:
-        """The public key set receivers verify with (RFC 7517)."""
-        public = self.key.as_dict(private=False)
-        public.update(kid=self.kid, use="sig", alg=SIGNING_ALG)
-        return {"keys": [public]}
+        """The public key set receivers verify with (RFC 7517): the signing key first."""
+        keys = []
+        for key in (self.key, *self.also_published):
+            public = key.as_dict(private=False)
+            public.update(kid=key.thumbprint(), use="sig", alg=SIGNING_ALG)
+            keys.append(public)
+        return {"keys": keys}
 
     def sign(self, claims: Mapping[str, Any], encrypt_to: Key | None = None) -> str:
         """The compact JWS of `claims` (then JWE to `encrypt_to`, when given)."""

@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -31,30 +32,25 @@ LEASE = 10.0
 BATCH = 100
 
 
+@dataclass(eq=False)
 class Pusher:
     """Delivers one push stream while this process holds the stream's lease."""
 
-    def __init__(
-        self,
-        stream_id: str,
-        lookup: Callable[[str], StreamSettings | None],
-        outbox: Outbox,
-        failures: FailedDeliveries,
-        http: aiohttp.ClientSession,
-        settings: SignalsSettings,
-        metrics: SignalMetrics,
-    ) -> None:
-        self.stream_id = stream_id
-        self.lookup = lookup
-        self.outbox = outbox
-        self.failures = failures
-        self.http = http
-        self.settings = settings
-        self.metrics = metrics
-        self.wake = asyncio.Event()
-        self._me = secrets.token_hex(8)
-        self._attempt = 0
-        self._renew_at = 0.0
+    stream_id: str
+    lookup: Callable[[str], StreamSettings | None]
+    outbox: Outbox
+    failures: FailedDeliveries
+    http: aiohttp.ClientSession
+    settings: SignalsSettings
+    metrics: SignalMetrics
+    wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _me: bytes = field(default_factory=lambda: secrets.token_hex(8).encode(), init=False)
+    _attempt: int = field(default=0, init=False)
+    _renew_at: float = field(default=0.0, init=False)
+
+    @property
+    def _key(self) -> str:
+        return f"signals:owner:{self.stream_id}"
 
     async def run(self) -> None:
         """Deliver until cancelled; store failures are logged and retried."""
@@ -71,15 +67,16 @@ class Pusher:
             await self._wait(LEASE / 3)
             return
         items = await self.outbox.peek(self.stream_id, BATCH)
-        self.metrics.depth.labels(self.stream_id).set(len(items))
+        self.metrics.depth.labels(self.stream_id).set(await self.outbox.depth(self.stream_id))
         if not items:
             await self._wait(LEASE / 3)
             return
         for item in items:
             if not await self._deliver(stream.endpoint, stream.token, item):
                 return
-            if time.monotonic() > self._renew_at:
-                await self._own()
+            # Lost the lease (this worker stalled longer than it): the new holder goes on from here.
+            if time.monotonic() > self._renew_at and not await self._own():
+                return
 
     async def _deliver(self, endpoint: str, authorization: str | None, item: Pending) -> bool:
         """Push one SET; False when the stream must wait before going on."""
@@ -107,7 +104,8 @@ class Pusher:
         deadline = time.monotonic() + delay
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(left, LEASE / 3))
-            await self._own()
+            if not await self._own():
+                return
 
     async def _park(self, item: Pending, outcome: Outcome) -> None:
         err = outcome.err if outcome.result == "rejected" else "retries_exhausted"
@@ -116,22 +114,16 @@ class Pusher:
         self.metrics.deliveries.labels(self.stream_id, "parked").inc()
 
     async def _own(self) -> bool:
-        """Take or keep the stream's lease."""
-        key = f"signals:owner:{self.stream_id}"
-        mine = bool(await self.outbox.store.add(key, self._me.encode(), LEASE))
-        if not mine and await self.outbox.store.get(key) == self._me.encode():
-            await self.outbox.store.set(key, self._me.encode(), LEASE)
-            mine = True
+        """Take or keep the stream's lease (atomically in the store: one holder at a time)."""
+        mine = bool(await self.outbox.store.lease(self._key, self._me, LEASE))
         if mine:
             self._renew_at = time.monotonic() + LEASE / 3
         return mine
 
     async def release(self) -> None:
         """Give up the stream's lease (at shutdown), so that a restarted process takes over at once."""
-        key = f"signals:owner:{self.stream_id}"
         with contextlib.suppress(StoreUnavailable):
-            if await self.outbox.store.get(key) == self._me.encode():
-                await self.outbox.store.delete(key)
+            await self.outbox.store.release(self._key, self._me)
 
     async def _wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -1,6 +1,7 @@
 """The transmitter's SET signing key: a PKCS#8 PEM from a file or a value (i2scim's `pub.pem.path`
 and `pub.pem.value`), else an RSA key generated once and kept in the state folder, so that every
-worker and every restart signs with the key its JWKS publishes."""
+worker and every restart signs with the key its JWKS publishes; and the keys published beside it
+during a rotation (`publishedKeys`: PEM files, private or public)."""
 
 from __future__ import annotations
 
@@ -35,17 +36,31 @@ def signing_key(pem_path: str | None, pem_value: str | None, state: str | Path) 
     return _import(_load_or_create(Path(state) / KEY_FILE), str(Path(state) / KEY_FILE))
 
 
-def _import(pem: str, where: str) -> RSAKey:
+def published_keys(paths: list[str]) -> list[RSAKey]:
+    """The keys of `publishedKeys`, each an RSA key of at least 2048 bits (private or public PEM)."""
+    found = []
+    for n, path in enumerate(paths):
+        where = f"$.signals.publishedKeys[{n}]"
+        try:
+            found.append(_import(Path(path).read_text(encoding="ascii"), where, public=True))
+        except OSError as exc:
+            raise ConfigError(where, f"cannot read {path}: {exc}") from None
+    return found
+
+
+def _import(pem: str, where: str, *, public: bool = False) -> RSAKey:
     try:
         with warnings.catch_warnings():
             # joserfc warns about small keys; the check below refuses them with a config error.
             warnings.simplefilter("ignore", SecurityWarning)
             key = RSAKey.import_key(pem)
     except (JoseError, ValueError, TypeError) as exc:
-        raise ConfigError(where, f"not a PKCS#8 PEM RSA private key: {exc}") from None
-    private = key.private_key
-    if private is None or private.key_size < 2048:
+        what = "an RSA key in PEM" if public else "a PKCS#8 PEM RSA private key"
+        raise ConfigError(where, f"not {what}: {exc}") from None
+    if not public and key.private_key is None:
         raise ConfigError(where, "the SET signing key must be an RSA private key of at least 2048 bits")
+    if key.public_key.key_size < 2048:
+        raise ConfigError(where, "a SET signing key must be an RSA key of at least 2048 bits")
     return key
 
 

@@ -4,8 +4,8 @@ It lives in the shared store — the embedded store is a SQLite file in WAL mode
 the Redis store a sorted set per stream — so a SET written here survives a `kill -9` and any worker
 or instance can deliver it. Each SET is a value (`signals:set:<stream>:<seq>`) and a member of the
 stream's schedule (`signals:outbox:<stream>`) whose score is its sequence time, never changed, so
-that the schedule always reads oldest first. A SET leaves only when delivery is confirmed (push
-202, poll ack) or it is parked as failed.
+that the schedule always reads oldest first; reading never rewrites it. A SET leaves only when
+delivery is confirmed (push 202, poll ack) or it is parked as failed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 WAKE_CHANNEL = "signals:outbox"
-_PEEK_LEASE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,19 +59,20 @@ class Outbox:
 
     async def peek(self, stream: str, limit: int) -> list[Pending]:
         """The oldest `limit` SETs of `stream`, left in place."""
-        # claim_due is the store's only ordered read; each member goes straight back to its own time.
-        seqs = await self.store.claim_due(_queue(stream), time.time() + 1e6, _PEEK_LEASE, limit)
         found = []
-        for seq in seqs:
+        for seq in await self.store.earliest(_queue(stream), limit):
             raw = await self.store.get(_item(stream, seq))
             if raw is None:
-                await self.store.unschedule(_queue(stream), seq)
+                # Removed between the two reads (delivered by another worker, or acknowledged).
                 continue
             record = json.loads(raw)
-            await self.store.schedule(_queue(stream), seq, record["made"])
             found.append(Pending(seq, record["jti"], record["token"], record["made"]))
         found.sort(key=lambda p: p.seq)
         return found
+
+    async def depth(self, stream: str) -> int:
+        """How many SETs of `stream` wait in the outbox."""
+        return int(await self.store.count(_queue(stream)))
 
     async def remove(self, stream: str, seq: str, jti: str | None = None) -> None:
         """Forget a delivered (or parked) SET; with its `jti` when it was put `polled`."""

@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -55,24 +56,16 @@ class Bell:
             await asyncio.wait_for(event.wait(), timeout)
 
 
+@dataclass(eq=False)
 class PollEndpoint:
     """The RFC 8936 endpoint of the poll streams, found by the last path segment."""
 
-    def __init__(
-        self,
-        lookup: Callable[[str], StreamSettings | None],
-        outbox: Outbox,
-        failures: FailedDeliveries,
-        bell: Bell,
-        long_poll: float,
-        metrics: SignalMetrics,
-    ) -> None:
-        self.lookup = lookup
-        self.outbox = outbox
-        self.failures = failures
-        self.bell = bell
-        self.long_poll = long_poll
-        self.metrics = metrics
+    lookup: Callable[[str], StreamSettings | None]
+    outbox: Outbox
+    failures: FailedDeliveries
+    bell: Bell
+    long_poll: float
+    metrics: SignalMetrics
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Acknowledge, record errors, then answer with the pending SETs."""
@@ -110,6 +103,7 @@ class PollEndpoint:
         if not items and not ask["returnImmediately"]:
             await self.bell.wait(bell, self.long_poll)
             items = await self.outbox.peek(stream.id, limit + 1) if stream.status == "enabled" else []
+        self.metrics.depth.labels(stream.id).set(await self.outbox.depth(stream.id))
         return {"sets": {p.jti: p.token for p in items[:limit]}, "moreAvailable": len(items) > limit}
 
 

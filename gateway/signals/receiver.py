@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.oauth import set as sets
@@ -26,20 +27,14 @@ log = logging.getLogger("gateway.signals")
 SEEN_FOR = 7 * 86400.0
 
 
+@dataclass(eq=False)
 class Receiver:
     """Verifies SETs and acts on them."""
 
-    def __init__(
-        self,
-        verifier: SetVerifier,
-        store: Any,
-        sessions: Callable[[], SessionManager | None],
-        metrics: SignalMetrics,
-    ) -> None:
-        self.verifier = verifier
-        self.store = store
-        self.sessions = sessions
-        self.metrics = metrics
+    verifier: SetVerifier
+    store: Any
+    sessions: Callable[[], SessionManager | None]
+    metrics: SignalMetrics
 
     async def accept(self, token: str) -> ReceivedSet:
         """Verify and process one SET; raises SetRejected (or KeysUnavailable) when it is refused."""

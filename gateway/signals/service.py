@@ -14,13 +14,14 @@ from gateway.oauth.set import SetSigner
 from gateway.services import ServiceKey
 from gateway.signals.delivery import Deliveries, Pusher
 from gateway.signals.failures import FailedDeliveries
-from gateway.signals.keys import signing_key
+from gateway.signals.keys import published_keys, signing_key
 from gateway.signals.metrics import SignalMetrics
 from gateway.signals.outbox import WAKE_CHANNEL, Outbox
 from gateway.signals.poll import Bell, PollEndpoint
 from gateway.signals.published import JsonDocument
 from gateway.signals.push_receiver import PushReceiver
 from gateway.signals.receiving import build_receiver, http_client, start_pollers
+from gateway.signals.signing import SigningPool
 from gateway.signals.streams import CHANGED, Streams
 from gateway.signals.transmitter import Transmitter
 from gateway.signals.wrapping import encryption_keys
@@ -48,8 +49,9 @@ class Signals:
         self.streams = Streams(store, configured)
         self.bell = Bell()
         key = signing_key(config.pemPath, config.pemValue, services.settings.state)
-        self.signer = SetSigner(str(config.issuer), key)
-        self.transmitter = Transmitter(self.signer, self.outbox, self.streams.all)
+        self.signer = SetSigner(str(config.issuer), key, published_keys(config.publishedKeys))
+        self.signing = SigningPool(self.signer, config.signingProcesses)
+        self.transmitter = Transmitter(self.signing, self.outbox, self.streams.all)
         self.transmitter.queued = self.wake
         self.deliveries = Deliveries(self._pusher)
         self.poll = PollEndpoint(self.streams.get, self.outbox, self.failures, self.bell, config.longPoll, self.metrics)
@@ -68,6 +70,7 @@ class Signals:
     async def start(self) -> None:
         """Load the streams, serve the endpoints, start delivering and receiving."""
         await self.streams.load()
+        self.signing.start()
         keys = await encryption_keys(self.services.http, self.streams.all())
         self.transmitter.encryption = lambda stream: keys.get(stream.id)
         self._serve()
@@ -124,6 +127,7 @@ class Signals:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.deliveries.stop()
+        self.signing.stop()
 
 
 # The running signals of this process, while the app runs (`lifetime.signals_lifetime` puts them there).

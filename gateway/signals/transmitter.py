@@ -18,6 +18,7 @@ from gateway.oauth import set as sets
 from gateway.oauth.subject_ids import complex_subject, email, iss_sub, opaque
 from gateway.sessions.model import SessionEnded
 from gateway.signals.outbox import Outbox
+from gateway.signals.signing import SigningPool
 from gateway.signals_settings import StreamSettings
 
 log = logging.getLogger("gateway.signals")
@@ -48,12 +49,12 @@ class Transmitter:
 
     def __init__(
         self,
-        signer: sets.SetSigner,
+        signing: SigningPool,
         outbox: Outbox,
         streams: Callable[[], list[StreamSettings]],
         encryption: Callable[[StreamSettings], Key | None] = lambda stream: None,
     ) -> None:
-        self.signer = signer
+        self.signing = signing
         self.outbox = outbox
         self.streams = streams
         self.encryption = encryption
@@ -88,10 +89,10 @@ class Transmitter:
 
     async def queue(self, stream: StreamSettings, sub_id: dict[str, Any], events: dict[str, Any]) -> str:
         """Sign a SET for `stream` and keep it in the outbox; returns its jti."""
-        claims = self.signer.claims(stream.aud, sub_id, events)
+        claims = self.signing.signer.claims(stream.aud, sub_id, events)
         if stream.iss:
             claims["iss"] = stream.iss
-        token = self.signer.sign(claims, self.encryption(stream))
+        token = await self.signing.sign(claims, self.encryption(stream))
         await self.outbox.put(stream.id, claims["jti"], token, polled=not stream.endpoint)
         self.queued(stream.id)
         await self.outbox.wake(stream.id)

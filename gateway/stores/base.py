@@ -154,6 +154,22 @@ class Store(Protocol):
         """Take `member` off the schedule `key` (absent is fine)."""
         ...
 
+    async def earliest(self, key: str, limit: int) -> list[str]:
+        """Up to `limit` members of the schedule `key`, earliest due first, left as they are."""
+        ...
+
+    async def count(self, key: str) -> int:
+        """How many members the schedule `key` holds."""
+        ...
+
+    async def lease(self, key: str, holder: bytes, ttl: float) -> bool:
+        """Take `key` for `holder` when it is free, or extend it when `holder` has it; atomically."""
+        ...
+
+    async def release(self, key: str, holder: bytes) -> None:
+        """Free `key` if `holder` has it (compare and delete, atomically)."""
+        ...
+
     async def publish(self, channel: str, message: bytes) -> None:
         """Send `message` to every subscriber of `channel`, in any process sharing the store."""
         ...

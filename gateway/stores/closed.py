@@ -45,6 +45,22 @@ class ClosedStore:
         """Raise: not open."""
         self._closed()
 
+    async def earliest(self, key: str, limit: int) -> list[str]:
+        """Raise: not open."""
+        self._closed()
+
+    async def count(self, key: str) -> int:
+        """Raise: not open."""
+        self._closed()
+
+    async def lease(self, key: str, holder: bytes, ttl: float) -> bool:
+        """Raise: not open."""
+        self._closed()
+
+    async def release(self, key: str, holder: bytes) -> None:
+        """Raise: not open."""
+        self._closed()
+
     async def publish(self, channel: str, message: bytes) -> None:
         """Raise: not open."""
         self._closed()

@@ -112,6 +112,32 @@ class MemoryStore:
             if not schedule:
                 del self._schedules[key]
 
+    async def earliest(self, key: str, limit: int) -> list[str]:
+        """Up to `limit` members of the schedule `key`, earliest first."""
+        self._check()
+        schedule = self._schedules.get(key, {})
+        return [member for _, member in sorted((at, member) for member, at in schedule.items())[:limit]]
+
+    async def count(self, key: str) -> int:
+        """How many members the schedule `key` holds."""
+        self._check()
+        return len(self._schedules.get(key, {}))
+
+    async def lease(self, key: str, holder: bytes, ttl: float) -> bool:
+        """Take or extend `key` for `holder`."""
+        check_ttl(ttl)
+        now = self._write()
+        entry = self._kv.get(key)
+        if entry is not None and entry.value != holder and (entry.expires is None or entry.expires > now):
+            return False
+        self._put(key, holder, ttl, now)
+        return True
+
+    async def release(self, key: str, holder: bytes) -> None:
+        """Free `key` if `holder` has it."""
+        if await self.get(key) == holder:
+            self._kv.pop(key, None)
+
     async def publish(self, channel: str, message: bytes) -> None:
         """Deliver `message` to this process's subscribers of `channel`."""
         self._check()

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from gateway.stores import bucket
 from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
-from gateway.stores.redis_lua import CLAIM_DUE, TAKE
+from gateway.stores.redis_lua import CLAIM_DUE, LEASE, RELEASE, TAKE
 from gateway.stores.redis_pool import SentinelTarget, close_sentinels, primary_moved, sentinel_pool, url_pool
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ class RedisStore:
         self._client = Redis.from_pool(pool)
         self._take = self._client.register_script(TAKE)
         self._claim_due = self._client.register_script(CLAIM_DUE)
+        self._lease = self._client.register_script(LEASE)
+        self._release = self._client.register_script(RELEASE)
         self._subscriptions: set[_RedisSubscription] = set()
         self._closed = False
 
@@ -121,6 +123,32 @@ class RedisStore:
         self._check()
         with _unavailable("unschedule"):
             await self._client.zrem(self._zs(key), member)
+
+    async def earliest(self, key: str, limit: int) -> list[str]:
+        """Up to `limit` members of the schedule `key`, earliest first (ZRANGE)."""
+        self._check()
+        with _unavailable("earliest"):
+            members = await self._client.zrange(self._zs(key), 0, limit - 1)
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+
+    async def count(self, key: str) -> int:
+        """How many members the schedule `key` holds (ZCARD)."""
+        self._check()
+        with _unavailable("count"):
+            return int(await self._client.zcard(self._zs(key)))
+
+    async def lease(self, key: str, holder: bytes, ttl: float) -> bool:
+        """Take or extend `key` for `holder`, atomically on the server."""
+        check_ttl(ttl)
+        self._check()
+        with _unavailable("lease"):
+            return bool(await self._lease(keys=[self._kv(key)], args=[holder, max(1, math.ceil(ttl * 1000))]))
+
+    async def release(self, key: str, holder: bytes) -> None:
+        """Free `key` if `holder` has it, atomically on the server."""
+        self._check()
+        with _unavailable("release"):
+            await self._release(keys=[self._kv(key)], args=[holder])
 
     async def publish(self, channel: str, message: bytes) -> None:
         """Send `message` to every subscriber of `channel` on this Redis."""

@@ -1,4 +1,4 @@
-"""The scripts Redis runs atomically (EVALSHA): the token bucket, and claiming due schedule members."""
+"""The scripts Redis runs atomically (EVALSHA): the token bucket, claiming due schedule members, leases."""
 
 # KEYS[1]: the bucket; ARGV: capacity, period (s), cost. The clock is the server's TIME, so
 # instances whose own clocks disagree still share one rate. Returns {allowed, remaining,
@@ -46,4 +46,25 @@ for _, member in ipairs(due) do
   redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member)
 end
 return due
+"""
+
+# KEYS[1]: the lease; ARGV: holder, ttl (ms). SET NX PX takes a free lease; a compare-and-set
+# extends one only for its holder, so two callers can never both believe they hold it.
+LEASE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+# KEYS[1]: the lease; ARGV[1]: holder. Deleted only by its holder.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
 """

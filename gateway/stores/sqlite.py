@@ -84,6 +84,23 @@ class SqliteStore:
         """Take `member` off the schedule `key`."""
         await self._run(partial(sqlite_db.unschedule, key=key, member=member))
 
+    async def earliest(self, key: str, limit: int) -> list[str]:
+        """Up to `limit` members of the schedule `key`, earliest first."""
+        return await self._run(partial(sqlite_db.earliest, key=key, limit=limit))
+
+    async def count(self, key: str) -> int:
+        """How many members the schedule `key` holds."""
+        return await self._run(partial(sqlite_db.count, key=key))
+
+    async def lease(self, key: str, holder: bytes, ttl: float) -> bool:
+        """Take or extend `key` for `holder`; one statement, so atomic across processes."""
+        check_ttl(ttl)
+        return await self._write(partial(sqlite_db.lease, key=key, holder=holder, ttl=ttl))
+
+    async def release(self, key: str, holder: bytes) -> None:
+        """Free `key` if `holder` has it."""
+        await self._run(partial(sqlite_db.release, key=key, holder=holder))
+
     async def publish(self, channel: str, message: bytes) -> None:
         """Append `message`; pollers in every process deliver it within about poll_interval."""
         await self._write(partial(sqlite_db.publish, channel=channel, message=message))

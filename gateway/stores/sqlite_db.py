@@ -134,6 +134,34 @@ def unschedule(db: sqlite3.Connection, key: str, member: str) -> None:
     db.execute("DELETE FROM schedule WHERE key = ? AND member = ?", (key, member))
 
 
+def earliest(db: sqlite3.Connection, key: str, limit: int) -> list[str]:
+    """Up to `limit` members of the schedule `key`, earliest first, unchanged."""
+    rows = db.execute("SELECT member FROM schedule WHERE key = ? ORDER BY due LIMIT ?", (key, limit)).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def count(db: sqlite3.Connection, key: str) -> int:
+    """How many members the schedule `key` holds."""
+    return int(db.execute("SELECT count(*) FROM schedule WHERE key = ?", (key,)).fetchone()[0])
+
+
+def lease(db: sqlite3.Connection, key: str, holder: bytes, ttl: float) -> bool:
+    """Take `key` when free (absent or expired) or extend it when `holder` has it; one statement."""
+    now = time.time()
+    cursor = db.execute(
+        "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+        " SET value = excluded.value, expires = excluded.expires"
+        " WHERE kv.value = excluded.value OR (kv.expires IS NOT NULL AND kv.expires <= ?)",
+        (key, holder, now + ttl, now),
+    )
+    return cursor.rowcount == 1
+
+
+def release(db: sqlite3.Connection, key: str, holder: bytes) -> None:
+    """Delete `key` only if `holder` has it."""
+    db.execute("DELETE FROM kv WHERE key = ? AND value = ?", (key, holder))
+
+
 def publish(db: sqlite3.Connection, channel: str, message: bytes) -> None:
     """Append one event for the pollers of every process."""
     db.execute(

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.settings import Settings
 from gateway.signals.environment import VARIABLES, load_stream_file, with_environment
-from gateway.signals.keys import signing_key
+from gateway.signals.keys import published_keys, signing_key
 from gateway.signals_settings import SignalsSettings
 from tests.signals.conftest import ISSUER, SECRET, login, manager_of
 from tests.support.gateway import running_gateway
@@ -107,6 +107,21 @@ def test_the_signing_key_comes_from_a_file_a_value_or_the_state_folder(tmp_path:
 def test_an_unusable_signing_key_is_a_config_error(tmp_path: Path, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         signing_key(None, value, tmp_path)
+
+
+def test_published_keys_take_public_pems_and_name_a_bad_one(tmp_path: Path) -> None:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "next.pem").write_bytes(public)
+    (tmp_path / "small.pem").write_text(_pem(1024))
+    [key] = published_keys([str(tmp_path / "next.pem")])
+    assert key.private_key is None
+    with pytest.raises(ConfigError, match=r"publishedKeys\[1\].*2048"):
+        published_keys([str(tmp_path / "next.pem"), str(tmp_path / "small.pem")])
+    with pytest.raises(ConfigError, match=r"publishedKeys\[0\].*cannot read"):
+        published_keys([str(tmp_path / "missing.pem")])
 
 
 async def test_a_stream_file_and_an_environment_stream_each_get_sets(

@@ -94,3 +94,20 @@ async def test_instances_sharing_a_store_claim_each_member_once(shared: Backend)
     assert sorted(claimed) == sorted(members)
     await stores[1].unschedule("s", "sid-0")
     assert "sid-0" not in await stores[2].claim_due("s", NOW + LEASE, LEASE, 100)
+
+
+async def test_earliest_reads_members_in_order_without_moving_them(store: Store) -> None:
+    for n in range(5):
+        await store.schedule("s", f"sid-{n}", NOW - 10 + n)
+    assert await store.earliest("s", 3) == ["sid-0", "sid-1", "sid-2"]
+    assert await store.earliest("s", 3) == ["sid-0", "sid-1", "sid-2"]
+    assert await store.claim_due("s", NOW, LEASE, 10) == [f"sid-{n}" for n in range(5)]
+
+
+async def test_count_is_the_whole_schedule(store: Store) -> None:
+    for n in range(250):
+        await store.schedule("s", f"sid-{n}", NOW + n)
+    await store.schedule("other", "x", NOW)
+    await store.unschedule("s", "sid-0")
+    assert await store.count("s") == 249
+    assert await store.count("missing") == 0
