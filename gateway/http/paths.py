@@ -1,6 +1,7 @@
 """Path-confusion defence: a path that upstreams may resolve differently from how routes match it
 is refused with 400, never matched in one form and forwarded in another (RFC 3986 §5.2.4), and
-the path routes match is the one forwarded, normalised (RFC 3986 §6.2.2.2).
+the path routes match is the one forwarded, normalised (RFC 3986 §6.2.2): escaped unreserved
+characters decoded, then plain `.` and `..` segments resolved and repeated slashes merged.
 
 Routes match the decoded path (`request.path`, where `%2F` is `/`) and the upstream gets the raw
 bytes; the two name the same resource unless a segment is `.` or `..`, empty (`//`, which many
@@ -70,6 +71,28 @@ def decode_unreserved(path: str) -> str:
 
 def _unescape(found: re.Match[str]) -> str:
     return chr(int(found.group()[1:], 16))
+
+
+def resolve_segments(path: str) -> str:
+    """The path with repeated `/` merged and plain `.` / `..` segments resolved (RFC 3986 §5.2.4, `..`
+    never above the root). Only bare segments: `..;x`, `\\` or an escaped dot or slash stay as they
+    are, for `check_path` to refuse, since upstreams read those in ways of their own."""
+    if "//" not in path and "/." not in path:
+        return path
+    out: list[str] = []
+    segments = path.split("/")[1:]
+    for segment in segments[:-1]:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment not in (".", ""):
+            out.append(segment)
+    last = segments[-1]
+    if last == ".." and out:
+        out.pop()
+    # `/a/..` and `/a/.` name a directory: the path keeps its trailing slash.
+    out.append("" if last in (".", "..") else last)
+    return "/" + "/".join(out)
 
 
 def double_encoded(target: str) -> bool:

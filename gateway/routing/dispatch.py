@@ -15,7 +15,7 @@ from gateway.errors import BadRequest, GatewayError, NoRoute
 from gateway.exchange import Exchange
 from gateway.http.forwarding import client_address, client_named_headers, is_claim, is_trusted
 from gateway.http.headers import normalise_header
-from gateway.http.paths import check_path, decode_unreserved, double_encoded
+from gateway.http.paths import check_path, decode_unreserved, double_encoded, resolve_segments
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import error_response
 from gateway.ops.failures import is_upstream_failure, upstream_failure_kind
@@ -51,7 +51,8 @@ class Dispatcher:
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Serve one request; every failure becomes a safe error response, never a traceback."""
         started = perf_counter()
-        if "%" in request.raw_path:
+        raw = request.raw_path
+        if "%" in raw or "/." in raw or "//" in raw:
             request = _normalised(request)
         exchange = Exchange(f"{self._prefix}-{next(self._ids)}")
         exchange.scope = Scope(request, exchange, lambda: self._remote(request))
@@ -135,10 +136,13 @@ class Dispatcher:
 
 
 def _normalised(request: web.BaseRequest) -> web.BaseRequest:
-    """The request with its path normalised (RFC 3986 §6.2.2.2), so that the path conditions match
-    is the one the upstream gets; the query goes on as sent."""
+    """The request with its path normalised (RFC 3986 §6.2.2: unreserved escapes decoded, dot segments
+    resolved, slashes merged), so that the path conditions match is the one the upstream gets; the
+    query goes on as sent."""
     path, mark, query = request.raw_path.partition("?")
     normal = decode_unreserved(path)
+    if normal.startswith("/"):  # not absolute-form, whose path the checks see as sent
+        normal = resolve_segments(normal)
     if normal == path:
         return request
     try:

@@ -89,7 +89,7 @@ FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
 KINDS = [
     Kind("404 no route", "/nothing", 404),
     Kind("404 no route, browser", "/nothing", 404, HTML),
-    Kind("400 bad path", "/echo/a/../b", 400),
+    Kind("400 bad path", "/echo/a/..%2fb", 400),
     Kind("400 unparsable request", "/", 400, head=UNPARSABLE),
     Kind("401 bearer", "/api/data", 401),
     Kind("401 no session", "/session/data", 401),
