@@ -23,7 +23,7 @@ from gateway.contract import HandlerFn
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.tls import TlsFileError, reload_on_change
 from gateway.listener import Listener
-from gateway.ops.hygiene import on_leaving, on_prepare
+from gateway.ops.hygiene import HardenedAppRunner, on_leaving, on_prepare
 from gateway.ops.metrics import Metrics
 from gateway.policy.audit import audit_log
 from gateway.routing.dispatch import Dispatcher
@@ -171,7 +171,7 @@ async def start(
     tls = _tls_context(settings)
     services = create_services(settings)
     runtime = make_runtime(services)
-    admin = web.AppRunner(create_admin_app(runtime), access_log=None)
+    admin = HardenedAppRunner(create_admin_app(runtime), access_log=None)
     try:
         await admin.setup()
     except BaseException:

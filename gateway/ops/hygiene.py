@@ -65,3 +65,22 @@ class HardenedConnection(RequestHandler):
         response = super().handle_error(request, status, exc, message)
         harden(response)
         return response
+
+
+class HardenedServer(web.Server):
+    """A low-level server whose connections are `HardenedConnection`s."""
+
+    def __call__(self) -> RequestHandler:
+        """A handler for one new connection."""
+        return HardenedConnection(self, loop=self._loop, **self._kwargs)
+
+
+class HardenedAppRunner(web.AppRunner):
+    """An application's runner (the admin and PDP listeners) whose answers to requests aiohttp cannot
+    parse carry the gateway's headers too: `on_prepare` never sees those."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        # The application builds its server itself; only the connection handler it makes differs.
+        server.__class__ = HardenedServer
+        return server

@@ -13,7 +13,7 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.oauth import authzen
-from gateway.ops.hygiene import on_prepare
+from gateway.ops.hygiene import HardenedAppRunner, on_prepare
 from gateway.policy.openam_endpoint import add_openam_routes
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ async def start_server(pdp: ServedPdp) -> web.AppRunner:
     sock.bind((host.strip("[]") or "127.0.0.1", int(port)))
     bound = sock.getsockname()
     pdp.address = f"{bound[0]}:{bound[1]}"
-    runner = web.AppRunner(pdp_app(pdp), access_log=None)
+    runner = HardenedAppRunner(pdp_app(pdp), access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
     return runner

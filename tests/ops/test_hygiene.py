@@ -144,6 +144,10 @@ async def test_the_admin_and_pdp_listeners_show_no_version_banner(
             async with http.get(url) as response:
                 assert response.headers["Server"] == "gateway", url
                 assert response.headers["X-Content-Type-Options"] == "nosniff", url
+        for base in (gateway.admin, pdp):
+            answer = await raw_request(base, "/", head=UNPARSABLE)
+            assert (answer.status, answer.header("Server")) == (400, "gateway"), base
+            assert answer.header("X-Content-Type-Options") == "nosniff", base
 
 
 # More pending sign-ins than a browser may keep: the next one deletes the oldest as it sets its own.
