@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from gateway.expressions.errors import ExpressionError
@@ -76,7 +78,7 @@ _WORDS = {
 def parse(body: str, offset: int) -> Tree[Token]:
     """Parse the text of one `${...}`; `offset` is where it starts in the template, for errors."""
     try:
-        return _PARSER.parse(body)
+        return _parsed(body)
     except UnexpectedToken as exc:
         raise _unexpected_token(exc, body, offset) from None
     except UnexpectedCharacters as exc:
@@ -84,6 +86,13 @@ def parse(body: str, offset: int) -> Tree[Token]:
         raise ExpressionError(f"unexpected character {body[char]!r}", offset + char) from None
     except UnexpectedInput as exc:
         raise ExpressionError("invalid expression", offset + (exc.pos_in_stream or 0)) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(body: str) -> Tree[Token]:
+    # Route files repeat expressions, and a reload parses every file again: a tree is parsed once
+    # (the compiler only reads it). A failure is not kept, so its error names the right place.
+    return _PARSER.parse(body)
 
 
 def _unexpected_token(exc: UnexpectedToken, body: str, offset: int) -> ExpressionError:
