@@ -1,0 +1,142 @@
+"""Where one proxied request's CPU goes: the gateway (one process) under cProfile or callgrind while a
+fixed number of requests goes through one bench route; the summary is saved as a small text file.
+
+- `--tool cprofile`: a pstats summary (own time and cumulative time per function), grouped into the
+  request's stages (front, dispatch, filters, upstream client, response writing) by module;
+- `--tool callgrind`: user-space instructions per request, counted only while the measured requests
+  run (repeatable whatever else runs on the machine), and the top functions by instructions.
+
+Usage: .venv/bin/python bench/cpu_profile.py --case gateway --tool callgrind [--requests 3000] [--label before]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pstats
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import targets
+from environment import python_for_servers
+from gateway_run import GatewayRun, cases
+from procs import Unavailable
+from stages import stage_table
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+async def drive(url: str, requests: int, connections: int) -> float:
+    """Send `requests` GETs over `connections` kept-alive connections; seconds taken."""
+    started = time.monotonic()
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as client:
+        todo = iter(range(requests))
+
+        async def worker() -> None:
+            for _ in todo:
+                async with client.get(url) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise SystemExit(f"GET {url} gave {response.status}")
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+    return time.monotonic() - started
+
+
+def _start(case: str, folder: Path, upstream: int, wrapper: list[str], flags: list[str]) -> tuple[GatewayRun, str]:
+    run = GatewayRun(case, folder, upstream, 1, python_for_servers(), wrapper=wrapper, flags=flags)
+    try:
+        return run, run.ready(targets.BODY_PATH, targets.BODY)
+    except Unavailable:
+        run.service.stop()
+        raise
+
+
+def _callgrind(args: argparse.Namespace, folder: Path, upstream: int) -> str:
+    out = folder / "callgrind.out"
+    wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    run, url = _start(args.case, folder / "gw", upstream, wrapper, [])
+    try:
+        asyncio.run(drive(url, args.warmup, args.connections))
+        subprocess.run(["callgrind_control", "--instr=on", str(run.service.proc.pid)], check=True, capture_output=True)
+        asyncio.run(drive(url, args.requests, args.connections))
+        subprocess.run(["callgrind_control", "--instr=off", str(run.service.proc.pid)], check=True, capture_output=True)
+    finally:
+        run.service.stop(grace=60)
+    annotate = subprocess.run(
+        ["callgrind_annotate", "--threshold=90", str(out)], capture_output=True, text=True, check=True
+    ).stdout
+    total = next(line for line in annotate.splitlines() if "PROGRAM TOTALS" in line)
+    instructions = int(total.split()[0].replace(",", ""))
+    head = f"{instructions / args.requests:,.0f} instructions per request ({instructions:,} for {args.requests:,})"
+    return head + "\n\n" + "\n".join(annotate.splitlines()[:60])
+
+
+def _cprofile(args: argparse.Namespace, folder: Path, upstream: int) -> str:
+    out = folder / "gateway.prof"
+    script = str(Path(__file__).with_name("profiled_gateway.py"))
+    run, url = _start(args.case, folder / "gw", upstream, [], [script, str(out)])
+    try:
+        asyncio.run(drive(url, args.warmup, args.connections))
+        os.kill(run.service.proc.pid, signal.SIGUSR1)
+        asyncio.run(drive(url, args.requests, args.connections))
+        os.kill(run.service.proc.pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 30
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        run.service.stop(grace=30)
+    if not out.exists():
+        raise SystemExit(f"no profile written: {run.service.tail()}")
+    stats = pstats.Stats(str(out))
+    return stage_table(stats, args.requests) + "\n\n" + _top(stats, args.top)
+
+
+def _top(stats: pstats.Stats, count: int) -> str:
+    import io
+
+    text = io.StringIO()
+    stats.stream = text  # type: ignore[attr-defined]
+    stats.sort_stats("tottime").print_stats(count)
+    lines = text.getvalue().splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    return "Top functions by own time:\n\n" + "\n".join(
+        line.replace(str(Path.cwd()) + "/", "") for line in lines[start:]
+    )
+
+
+def main() -> int:
+    """Profile one case and save the summary."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", default="gateway", choices=cases())
+    parser.add_argument("--tool", default="cprofile", choices=("cprofile", "callgrind"))
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--top", type=int, default=35, help="functions listed (cprofile)")
+    parser.add_argument("--label", default="", help="added to the file name, e.g. before / after")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gateway-profile-") as scratch:
+        folder = Path(scratch)
+        service, port = targets.start_upstream(folder / "upstream", 1)
+        try:
+            text = (_callgrind if args.tool == "callgrind" else _cprofile)(args, folder, port)
+        finally:
+            service.stop()
+    name = f"profile-{args.case}-{args.tool}{'-' + args.label if args.label else ''}.txt"
+    header = f"# {args.case}, {args.tool}, {args.requests:,} requests over {args.connections} connections\n\n"
+    (RESULTS / name).parent.mkdir(exist_ok=True)
+    (RESULTS / name).write_text(header + text + "\n")
+    print(header + text.split("\n\n", 1)[0])
+    print(f"saved to {RESULTS / name}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
