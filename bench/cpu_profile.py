@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import pstats
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import aiohttp
 import targets
-from environment import python_for_servers
+from environment import REPO, python_for_servers
 from gateway_run import GatewayRun, cases
 from procs import Unavailable
 from stages import stage_table
@@ -52,7 +54,7 @@ async def drive(url: str, requests: int, connections: int) -> float:
 def _start(case: str, folder: Path, upstream: int, wrapper: list[str], flags: list[str]) -> tuple[GatewayRun, str]:
     run = GatewayRun(case, folder, upstream, 1, python_for_servers(), wrapper=wrapper, flags=flags)
     try:
-        return run, run.ready(targets.BODY_PATH, targets.BODY)
+        return run, run.ready(targets.BODY_PATH, targets.BODY, timeout=600)
     except Unavailable:
         run.service.stop()
         raise
@@ -99,16 +101,19 @@ def _cprofile(args: argparse.Namespace, folder: Path, upstream: int) -> str:
 
 
 def _top(stats: pstats.Stats, count: int) -> str:
-    import io
-
     text = io.StringIO()
     stats.stream = text  # type: ignore[attr-defined]
     stats.sort_stats("tottime").print_stats(count)
     lines = text.getvalue().splitlines()
     start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
-    return "Top functions by own time:\n\n" + "\n".join(
-        line.replace(str(Path.cwd()) + "/", "") for line in lines[start:]
-    )
+    body = "\n".join(_short_path(line) for line in lines[start:])
+    return "Top functions by own time (main thread CPU):\n\n" + body
+
+
+def _short_path(line: str) -> str:
+    """Paths relative to the checkout or to site-packages / the standard library: no machine's folders."""
+    line = line.replace(str(REPO) + "/", "")
+    return re.sub(r"/\S*/(?:site-packages|lib/python3\.\d+)/", "", line)
 
 
 def main() -> int:

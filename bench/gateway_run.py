@@ -49,11 +49,11 @@ class GatewayRun:
         argv += ["--listen", f"127.0.0.1:{self.port}", "--admin", f"127.0.0.1:{self.admin}", "--workers", str(workers)]
         self.service = Service(f"gateway ({case})", argv, REPO, folder / "gateway.log")
 
-    def ready(self, path: str, body: bytes) -> str:
+    def ready(self, path: str, body: bytes, timeout: float = 30.0) -> str:
         """Wait until the route answers with the body; Unavailable names the route's load errors."""
         url = f"http://127.0.0.1:{self.port}{path}"
         try:
-            wait_for(self.service, url, body)
+            wait_for(self.service, url, body, timeout)
         except Unavailable as exc:
             raise Unavailable(self._load_errors() or str(exc)) from None
         return url
