@@ -109,7 +109,7 @@ class ThrottlingFilter:
         if key is None:
             key = f"{self.key}:{rate.name}:{group}"
         counters = self.services.counters
-        if isinstance(counters, MemoryStore):
+        if isinstance(counters, MemoryStore) and counters.open:
             # This worker's own buckets: updated in place, with no await and no result object.
             now = counters.sweep()
             bucket = counters.bucket(key, rate.requests, rate.period, now)

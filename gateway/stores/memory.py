@@ -55,6 +55,11 @@ class MemoryStore:
             state.resize(capacity, period)  # another rate on the same key: the tokens carry over
         return state
 
+    @property
+    def open(self) -> bool:
+        """False once closed: then every call fails with StoreUnavailable."""
+        return not self._closed
+
     def sweep(self) -> float:
         """The time now, after sweeping a batch of what expired (see `bucket`)."""
         return self._write()
