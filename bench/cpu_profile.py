@@ -27,7 +27,7 @@ import aiohttp
 import targets
 from environment import REPO, python_for_servers
 from gateway_run import GatewayRun, cases
-from procs import Unavailable
+from procs import Service, Unavailable, free_port, wait_for
 from stages import stage_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -69,13 +69,19 @@ def _callgrind(args: argparse.Namespace, folder: Path, upstream: int) -> str:
     out = folder / "callgrind.out"
     wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
     run, url = _start(args.case, folder / "gw", upstream, wrapper, [])
+    return _counted(args, run.service, url, out)
+
+
+def _counted(args: argparse.Namespace, service: Service, url: str, out: Path) -> str:
+    """Warm up, count instructions over the measured requests only, stop the server, summarise."""
+    pid = str(service.proc.pid)
     try:
         asyncio.run(drive(url, args.warmup, args.connections))
-        subprocess.run(["callgrind_control", "--instr=on", str(run.service.proc.pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
         asyncio.run(drive(url, args.requests, args.connections))
-        subprocess.run(["callgrind_control", "--instr=off", str(run.service.proc.pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
     finally:
-        run.service.stop(grace=60)
+        service.stop(grace=60)  # callgrind writes its file as the process exits
     annotate = subprocess.run(
         ["callgrind_annotate", "--threshold=90", str(out)], capture_output=True, text=True, check=True
     ).stdout
@@ -95,6 +101,21 @@ def clean_annotate(text: str, count: int = 40) -> str:
         line = re.sub(r"/\S*/Python-3\.[\d.]+/", "cpython/", line)
         kept.append(_short_path(line))
     return "\n".join(kept)
+
+
+def _front(args: argparse.Namespace, folder: Path, upstream: int) -> str:
+    """A bare front under callgrind: what the server side alone costs per request."""
+    out, port = folder / "callgrind.out", free_port()
+    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    argv += [python_for_servers(), str(Path(__file__).with_name("fronts.py")), args.front, str(port)]
+    service = Service(f"{args.front} front", argv, REPO, folder / "front.log")
+    url = f"http://127.0.0.1:{port}{targets.BODY_PATH}"
+    try:
+        wait_for(service, url, targets.BODY, timeout=600)
+    except Unavailable:
+        service.stop()
+        raise
+    return _counted(args, service, url, out)
 
 
 def _cprofile(args: argparse.Namespace, folder: Path, upstream: int) -> str:
@@ -138,6 +159,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--case", default="gateway", choices=cases())
     parser.add_argument("--tool", default="cprofile", choices=("cprofile", "callgrind"))
+    parser.add_argument("--front", choices=("aiohttp", "httptools"), help="count a bare front instead (callgrind)")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--connections", type=int, default=8)
@@ -148,11 +170,13 @@ def main() -> int:
         folder = Path(scratch)
         service, port = targets.start_upstream(folder / "upstream", 1)
         try:
-            text = (_callgrind if args.tool == "callgrind" else _cprofile)(args, folder, port)
+            tool = _front if args.front else _callgrind if args.tool == "callgrind" else _cprofile
+            text = tool(args, folder, port)
         finally:
             service.stop()
-    name = f"profile-{args.case}-{args.tool}{'-' + args.label if args.label else ''}.txt"
-    header = f"# {args.case}, {args.tool}, {args.requests:,} requests over {args.connections} connections\n\n"
+    what, tool = (f"front-{args.front}", "callgrind") if args.front else (args.case, args.tool)
+    name = f"profile-{what}-{tool}{'-' + args.label if args.label else ''}.txt"
+    header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections\n\n"
     (RESULTS / name).parent.mkdir(exist_ok=True)
     (RESULTS / name).write_text(header + text + "\n")
     print(header + text.split("\n\n", 1)[0])
