@@ -68,11 +68,29 @@ def _start(case: str, folder: Path, upstream: int, wrapper: list[str], flags: li
 def _callgrind(args: argparse.Namespace, folder: Path, upstream: int) -> str:
     out = folder / "callgrind.out"
     wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    wrapper += ["--separate-threads=yes"] if args.per_thread else []
     run, url = _start(args.case, folder / "gw", upstream, wrapper, [])
-    return _counted(args, run.service, url, out)
+    if not args.per_thread:
+        return _counted(args, run.service, url, out)
+    _counted(args, run.service, url, None)
+    return _per_thread(args, folder)
 
 
-def _counted(args: argparse.Namespace, service: Service, url: str, out: Path) -> str:
+def _per_thread(args: argparse.Namespace, folder: Path) -> str:
+    """Instructions per request of each thread (callgrind writes one file per thread)."""
+    lines = []
+    for path in sorted(folder.glob("callgrind.out-*")):
+        total = _total(subprocess.run(["callgrind_annotate", str(path)], capture_output=True, text=True).stdout)
+        lines.append(f"thread {path.name.rsplit('-', 1)[1]}: {total / args.requests:,.0f} instructions per request")
+    return "\n".join(lines)
+
+
+def _total(annotate: str) -> int:
+    line = next(line for line in annotate.splitlines() if "PROGRAM TOTALS" in line)
+    return int(line.split()[0].replace(",", ""))
+
+
+def _counted(args: argparse.Namespace, service: Service, url: str, out: Path | None) -> str:
     """Warm up, count instructions over the measured requests only, stop the server, summarise."""
     pid = str(service.proc.pid)
     try:
@@ -82,11 +100,12 @@ def _counted(args: argparse.Namespace, service: Service, url: str, out: Path) ->
         subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
     finally:
         service.stop(grace=60)  # callgrind writes its file as the process exits
+    if out is None:
+        return ""
     annotate = subprocess.run(
         ["callgrind_annotate", "--threshold=90", str(out)], capture_output=True, text=True, check=True
     ).stdout
-    total = next(line for line in annotate.splitlines() if "PROGRAM TOTALS" in line)
-    instructions = int(total.split()[0].replace(",", ""))
+    instructions = _total(annotate)
     head = f"{instructions / args.requests:,.0f} instructions per request ({instructions:,} for {args.requests:,})"
     return head + "\n\n" + clean_annotate(annotate)
 
@@ -159,6 +178,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--case", default="gateway", choices=cases())
     parser.add_argument("--tool", default="cprofile", choices=("cprofile", "callgrind"))
+    parser.add_argument("--per-thread", action="store_true", help="callgrind: count each thread apart")
     parser.add_argument("--front", choices=("aiohttp", "httptools"), help="count a bare front instead (callgrind)")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=300)
@@ -175,6 +195,7 @@ def main() -> int:
         finally:
             service.stop()
     what, tool = (f"front-{args.front}", "callgrind") if args.front else (args.case, args.tool)
+    tool += "-threads" if args.per_thread else ""
     name = f"profile-{what}-{tool}{'-' + args.label if args.label else ''}.txt"
     header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections\n\n"
     (RESULTS / name).parent.mkdir(exist_ok=True)

@@ -14,6 +14,7 @@ STAGES = (
         "aiohttp/http_parser", "aiohttp/streams", "aiohttp/web_server", "aiohttp/base_protocol", "aiohttp/helpers",
         "aiohttp/_http_parser", "multidict", "yarl")),
     ("response writing: aiohttp", ("aiohttp/web_response", "aiohttp/http_writer", "aiohttp/payload", "aiohttp/abc")),
+    ("headers relayed both ways: hop-by-hop, X-Forwarded-*", ("gateway/http/forwarding", "gateway/http/headers")),
     ("upstream client", ("gateway/upstream/", "gateway/handlers/client", "gateway/handlers/body", "httptools")),
     ("filters: capture", ("gateway/capture", "gateway/filters/capture")),
     ("filters: throttling", ("gateway/throttling", "gateway/filters/throttling", "gateway/stores/")),
