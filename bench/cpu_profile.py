@@ -87,7 +87,8 @@ def _per_thread(args: argparse.Namespace, folder: Path) -> str:
 
 def _total(annotate: str) -> int:
     line = next(line for line in annotate.splitlines() if "PROGRAM TOTALS" in line)
-    return int(line.split()[0].replace(",", ""))
+    count = line.split()[0].replace(",", "")
+    return int(count) if count.isdigit() else 0  # "." for a thread that ran nothing while counted
 
 
 def _counted(args: argparse.Namespace, service: Service, url: str, out: Path | None) -> str:

@@ -109,11 +109,11 @@ class ThrottlingFilter:
         if key is None:
             key = f"{self.key}:{rate.name}:{group}"
         counters = self.services.counters
-        if isinstance(counters, MemoryStore) and counters.open:
-            # This worker's own buckets: updated in place, with no await and no result object.
-            now = counters.sweep()
-            bucket = counters.bucket(key, rate.requests, rate.period, now)
-            allowed, remaining, reset = bucket.take(now), bucket.remaining, bucket.reset
+        # This worker's own buckets (the default store) are updated in place, with no await.
+        taken = counters.take_in_place(key, rate.requests, rate.period) if type(counters) is MemoryStore else None
+        if taken is not None:
+            bucket, allowed = taken
+            remaining, reset = bucket.remaining, bucket.reset
             retry_after = 0.0 if allowed else bucket.retry_after()
         else:
             take = await self._take(key, rate)

@@ -40,13 +40,11 @@ class MemoryStore:
         """Take tokens from the bucket `key`."""
         bucket.check_take(capacity, period, cost)
         now = self._write()
-        state = self.bucket(key, capacity, period, now)
+        state = self.bucket_at(key, capacity, period, now)
         return state.result(state.take(now, cost), cost)
 
-    def bucket(self, key: str, capacity: int, period: float, now: float) -> bucket.Bucket:
-        """The bucket `key`, made full when there is none (the caller takes from it in place, at `now`).
-
-        The hot path of a ThrottlingFilter on this store: no await and no result object per request."""
+    def bucket_at(self, key: str, capacity: int, period: float, now: float) -> bucket.Bucket:
+        """The bucket `key`, made full when there is none (the caller takes from it in place, at `now`)."""
         state = self._buckets.get(key)
         if state is None:
             state = self._buckets[key] = bucket.Bucket(capacity, period, now)
@@ -55,14 +53,18 @@ class MemoryStore:
             state.resize(capacity, period)  # another rate on the same key: the tokens carry over
         return state
 
-    @property
-    def open(self) -> bool:
-        """False once closed: then every call fails with StoreUnavailable."""
-        return not self._closed
-
-    def sweep(self) -> float:
-        """The time now, after sweeping a batch of what expired (see `bucket`)."""
-        return self._write()
+    def take_in_place(self, key: str, capacity: int, period: float) -> tuple[bucket.Bucket, bool] | None:
+        """Take one token from the bucket `key` in place: the bucket and whether it was allowed; None once
+        closed. The hot path of a ThrottlingFilter on this store: no await and no result object per request."""
+        if self._closed:
+            return None
+        now = time.monotonic()
+        deadlines = self._deadlines
+        # Nothing due, nothing to sweep: only writes that add rows (which run `_write`) grow the heap.
+        if deadlines and deadlines[0][0] <= now:
+            self._write()
+        state = self.bucket_at(key, capacity, period, now)
+        return state, state.take(now)
 
     async def get(self, key: str) -> bytes | None:
         """The value of `key`, or None."""
