@@ -100,11 +100,11 @@ class ThrottlingFilter:
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
         """Take a token or answer 429."""
-        exchange = request[EXCHANGE]
-        rate = self.rate if self.policy is None else self.policy.rate(exchange.scope)
+        # The exchange only when needed: looking it up on the request is a call of its own.
+        rate = self.rate if self.policy is None else self.policy.rate(request[EXCHANGE].scope)
         if rate is None:
             return await next(request)
-        group = self.group.as_str(exchange.scope) if self.group is not None else ""
+        group = self.group.as_str(request[EXCHANGE].scope) if self.group is not None else ""
         key = self._keys.get(id(rate)) if not group else None
         if key is None:
             key = f"{self.key}:{rate.name}:{group}"
@@ -122,7 +122,7 @@ class ThrottlingFilter:
             allowed, remaining, reset, retry_after = take.allowed, take.remaining, take.reset, take.retry_after
         state = f'"{rate.name}";r={remaining};t={math.ceil(reset)}'
         if not allowed:
-            raise self._throttled(exchange, group, rate, retry_after, state)
+            raise self._throttled(request[EXCHANGE], group, rate, retry_after, state)
         response = await next(request)
         headers = response.headers
         headers["RateLimit-Policy"] = rate.policy
