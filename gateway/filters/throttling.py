@@ -106,21 +106,19 @@ class ThrottlingFilter:
             return await next(request)
         group = self.group.as_str(request[EXCHANGE].scope) if self.group is not None else ""
         key = self._keys.get(id(rate)) if not group else None
-        if key is None:
-            key = f"{self.key}:{rate.name}:{group}"
+        key = key or f"{self.key}:{rate.name}:{group}"
         counters = self.services.counters
         # This worker's own buckets (the default store) are updated in place, with no await.
         taken = counters.take_in_place(key, rate.requests, rate.period) if type(counters) is MemoryStore else None
         if taken is not None:
             bucket, allowed = taken
-            remaining, reset = bucket.remaining, bucket.reset
-            retry_after = 0.0 if allowed else bucket.retry_after()
+            (remaining, reset), retry_after = bucket.headroom(), 0.0 if allowed else bucket.retry_after()
         else:
-            take = await self._take(key, rate)
-            if take is None:
+            answer = await self._take(key, rate)
+            if answer is None:
                 return await next(request)
-            allowed, remaining, reset, retry_after = take.allowed, take.remaining, take.reset, take.retry_after
-        state = f'"{rate.name}";r={remaining};t={math.ceil(reset)}'
+            allowed, remaining, reset, retry_after = answer
+        state = f'"{rate.name}";r={remaining};t={reset}'
         if not allowed:
             raise self._throttled(request[EXCHANGE], group, rate, retry_after, state)
         response = await next(request)
@@ -140,11 +138,14 @@ class ThrottlingFilter:
         }
         return error
 
-    async def _take(self, key: str, rate: Rate) -> Any:
+    async def _take(self, key: str, rate: Rate) -> tuple[bool, int, int, float] | None:
+        """From a shared store: allowed, tokens left, whole seconds until full, seconds until allowed;
+        None when the store is unreachable and the route says to allow."""
         now = time.monotonic()
         if now >= self._down_until:
             try:
-                return await self.services.counters.take(key, rate.requests, rate.period)
+                take = await self.services.counters.take(key, rate.requests, rate.period)
+                return take.allowed, take.remaining, math.ceil(take.reset), take.retry_after
             except StoreUnavailable as exc:
                 self._down_until = now + _BREAKER_SECONDS
                 log.warning(

@@ -63,6 +63,10 @@ class Bucket:
         self.tokens = tokens
         return False
 
+    def headroom(self) -> tuple[int, int]:
+        """Whole tokens left and whole seconds until full: the `r` and `t` of a RateLimit field, in one call."""
+        return math.floor(self.tokens + EPSILON), math.ceil((self.capacity - self.tokens) / self.rate)
+
     @property
     def remaining(self) -> int:
         """Whole tokens left."""

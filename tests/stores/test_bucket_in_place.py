@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 from gateway.stores import bucket
@@ -20,3 +21,4 @@ def test_in_place_bucket_matches_the_shared_arithmetic_step_by_step() -> None:
         last = now
         assert in_place.result(in_place.take(now, cost), cost) == expected
         assert in_place.tokens == tokens
+        assert in_place.headroom() == (expected.remaining, math.ceil(expected.reset))
