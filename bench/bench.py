@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -21,13 +20,11 @@ import wrk
 from environment import describe, load_average
 from gateway_run import cases
 from procs import Service, Unavailable
-from report import Measurement, label, render
+from report import Measurement, Sample, label, median_sample, render
 
 BASE = ("direct", "nginx", "minimal")
 DEFAULT_CASES = "direct,nginx,minimal,gateway"
 RESULTS = Path(__file__).resolve().parent / "results"
-# One measured run: what wrk saw, and the target's CPU microseconds per request.
-Sample = tuple[wrk.Load, float]
 
 
 def _ints(text: str) -> list[int]:
@@ -40,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds of each measured wrk run (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of the warm-up before the first (default 2)")
-    parser.add_argument("--rounds", type=int, default=1, help="measured runs per cell, interleaved; median kept")
+    parser.add_argument("--rounds", type=int, default=3, help="measured runs per cell, interleaved A B B A (default 3)")
     parser.add_argument("--procs", type=_ints, default=[1, 2], help="process counts (default 1,2)")
     parser.add_argument("--connections", type=_ints, default=[32, 128], help="wrk connections (default 32,128)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
@@ -136,17 +133,15 @@ class Bench:
 
 
 def _summary(target: targets.Live, procs: int, conns: int, samples: list[Sample]) -> Measurement:
-    """The run with the median throughput (its own latencies) and the median CPU per request, with the
-    spread when there were several runs."""
+    """The run with the median throughput and the median CPU per request, with every round kept."""
     if not samples:
         return Measurement(target.case, procs, conns, None, target.failed or "not measured (interrupted)")
-    ordered = sorted(load for load, _ in samples)
-    cpu = statistics.median(cpu for _, cpu in samples)
+    load, cpu = median_sample(samples)
     notes = [target.notes()]
-    if len(ordered) > 1:
-        notes.insert(0, f"median of {len(ordered)}: {ordered[0].rps:,.0f} to {ordered[-1].rps:,.0f} req/s")
-    middle = ordered[len(ordered) // 2]
-    return Measurement(target.case, procs, conns, middle, "; ".join(n for n in notes if n), cpu)
+    if len(samples) > 1:
+        low, high = min(s[0].rps for s in samples), max(s[0].rps for s in samples)
+        notes.insert(0, f"median of {len(samples)}: {low:,.0f} to {high:,.0f} req/s")
+    return Measurement(target.case, procs, conns, load, "; ".join(n for n in notes if n), cpu, list(samples))
 
 
 def _short(exc: Exception) -> str:

@@ -56,7 +56,10 @@ def load_average() -> str:
 def _rounds(rounds: int) -> str:
     if rounds == 1:
         return "once per target"
-    return f"{rounds} times per target, targets interleaved, the run with the median requests/s kept"
+    return (
+        f"{rounds} times per target, targets interleaved (A B B A), the run with the median requests/s kept; "
+        "ratios are the median of the rounds' paired ratios ([lowest, highest] beside them)"
+    )
 
 
 def describe(args: argparse.Namespace, started: str, argv: list[str], load_before: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,18 @@ def cases() -> list[str]:
 class GatewayRun:
     """A gateway serving one bench route with N workers."""
 
-    def __init__(self, case: str, folder: Path, upstream: int, workers: int, python: str) -> None:
+    def __init__(
+        self,
+        case: str,
+        folder: Path,
+        upstream: int,
+        workers: int,
+        python: str,
+        *,
+        wrapper: Sequence[str] = (),
+        flags: Sequence[str] = (),
+    ) -> None:
+        """`wrapper` goes before the interpreter (a profiler such as valgrind), `flags` after it (`-m cProfile`)."""
         self.route = json.loads((ROUTES / f"{case}.json").read_text())
         self.route["baseURI"] = f"http://127.0.0.1:{upstream}"
         self.folder = folder
@@ -33,15 +45,15 @@ class GatewayRun:
         config = folder / "gateway.yaml"
         config.write_text(f"state: {folder / 'state'}\ncapture:\n  dir: {folder / 'capture'}\nlogFormat: json\n")
         self.port, self.admin = free_port(), free_port()
-        argv = [python, "-m", "gateway", "serve", "--config", str(config), "--routes", str(routes)]
+        argv = [*wrapper, python, *flags, "-m", "gateway", "serve", "--config", str(config), "--routes", str(routes)]
         argv += ["--listen", f"127.0.0.1:{self.port}", "--admin", f"127.0.0.1:{self.admin}", "--workers", str(workers)]
         self.service = Service(f"gateway ({case})", argv, REPO, folder / "gateway.log")
 
-    def ready(self, path: str, body: bytes) -> str:
+    def ready(self, path: str, body: bytes, timeout: float = 30.0) -> str:
         """Wait until the route answers with the body; Unavailable names the route's load errors."""
         url = f"http://127.0.0.1:{self.port}{path}"
         try:
-            wait_for(self.service, url, body)
+            wait_for(self.service, url, body, timeout)
         except Unavailable as exc:
             raise Unavailable(self._load_errors() or str(exc)) from None
         return url

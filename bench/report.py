@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 
 from wrk import Load
 
+# One measured run: what wrk saw, and the target's CPU microseconds per request.
+Sample = tuple[Load, float]
 LABELS = {
     "direct": "upstream direct (nginx, static file)",
     "nginx": "nginx reverse proxy",
@@ -14,10 +17,13 @@ LABELS = {
     "capture": "gateway + capture (headers)",
     "capture-entity": "gateway + capture (with entities)",
     "throttle": "gateway + throttling",
+    "monitor": "gateway + statistics (monitor)",
 }
-# Issue goals: the gateway within 10% of the minimal proxy; capture of headers under 15%, throttling under 5%.
+# Goals: the gateway within 10% of the minimal proxy; capture, throttling and statistics each under 5% of
+# the plain route's requests/s and CPU per request; throttling's p99 at most 1.5 times the plain route's.
 GATEWAY_GOAL = 0.90
-FEATURE_GOALS = {"capture": 0.15, "throttle": 0.05}
+FEATURE_GOALS = {"capture": 0.05, "throttle": 0.05, "monitor": 0.05}
+P99_GOALS = {"throttle": 1.5}
 
 
 @dataclass
@@ -30,6 +36,8 @@ class Measurement:
     load: Load | None
     note: str = ""
     cpu_us: float | None = None  # CPU microseconds the target's processes spent per request
+    # Every measured round in run order: ratios pair round i of one target with round i of another.
+    rounds: list[Sample] = field(default_factory=list)
 
 
 def label(target: str) -> str:
@@ -41,22 +49,49 @@ def _find(rows: list[Measurement], target: str, procs: int, conns: int) -> Measu
     return next((r for r in rows if (r.target, r.procs, r.conns) == (target, procs, conns) and r.load), None)
 
 
-def _ratio(a: Measurement | None, b: Measurement | None, what: str = "rps") -> float | None:
-    """a / b of requests/s, of a latency ("p50", "p99") or of CPU per request ("cpu")."""
+def _value(load: Load, cpu: float, what: str) -> float:
+    return cpu if what == "cpu" else float(getattr(load, what))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio's median over the rounds, and its spread."""
+
+    median: float
+    low: float
+    high: float
+
+
+def _ratio(a: Measurement | None, b: Measurement | None, what: str = "rps") -> Ratio | None:
+    """a / b of requests/s, of a latency ("p50", "p99") or of CPU per request ("cpu"), round by round."""
     if a is None or b is None or a.load is None or b.load is None:
         return None
-    if what == "cpu":
-        x, y = a.cpu_us, b.cpu_us
-    else:
-        x, y = getattr(a.load, what), getattr(b.load, what)
-    return x / y if x is not None and y else None
+    return paired(a.rounds or [(a.load, a.cpu_us or 0.0)], b.rounds or [(b.load, b.cpu_us or 0.0)], what)
 
 
-def _fmt(value: float | None, goal: float | None = None) -> str:
+def paired(a: list[Sample], b: list[Sample], what: str = "rps") -> Ratio | None:
+    """The median of the rounds' ratios a[i] / b[i] and their lowest and highest (rounds ran A B B A)."""
+    values = [_value(*x, what) / _value(*y, what) for x, y in zip(a, b, strict=False) if _value(*y, what)]
+    if not values:
+        return None
+    return Ratio(statistics.median(values), min(values), max(values))
+
+
+def median_sample(samples: list[Sample]) -> Sample:
+    """The round with the median requests/s (its own latencies), with the median CPU per request."""
+    ordered = sorted(load for load, _ in samples)
+    return ordered[len(ordered) // 2], statistics.median(cpu for _, cpu in samples)
+
+
+def _fmt(value: Ratio | None, goal: float | None = None, above: bool = True) -> str:
+    """`median (low to high)`, marked against a goal the median must reach (`above`) or stay under."""
     if value is None:
         return "—"
-    mark = "" if goal is None else (" ✔" if value >= goal else " ✘")
-    return f"{value:.2f}{mark}"
+    mark = ""
+    if goal is not None:
+        mark = " ✔" if (value.median >= goal if above else value.median <= goal) else " ✘"
+    spread = f" [{value.low:.2f}, {value.high:.2f}]" if value.high - value.low >= 0.005 else ""
+    return f"{value.median:.2f}{spread}{mark}"
 
 
 def measurements(rows: list[Measurement]) -> list[str]:
@@ -97,21 +132,23 @@ def gateway_ratios(rows: list[Measurement]) -> list[str]:
 
 
 def feature_costs(rows: list[Measurement], features: list[str]) -> list[str]:
-    """Each gateway variant as a ratio to the plain route measured in the same run."""
+    """Each gateway variant as ratios to the plain route measured in the same run, round by round."""
     out = [
-        "| variant | procs | conns | req/s ratio to plain route | cost | goal | CPU per request ratio to plain route |",
-        "|---|--:|--:|--:|--:|---|--:|",
+        "| variant | procs | conns | req/s ratio to plain route | cost | goal | CPU per request ratio | p99 ratio |",
+        "|---|--:|--:|--:|--:|---|--:|--:|",
     ]
     for feature in features:
         for procs, conns in _cells(rows):
             variant, plain = _find(rows, feature, procs, conns), _find(rows, "gateway", procs, conns)
             ratio, goal = _ratio(variant, plain), FEATURE_GOALS.get(feature)
-            cost = f"{(1 - ratio) * 100:.0f}%" if ratio is not None else "—"
+            cost = f"{(1 - ratio.median) * 100:.0f}%" if ratio is not None else "—"
             verdict = "" if goal is None else f"cost < {goal * 100:.0f}%"
             if goal is not None and ratio is not None:
-                verdict += " ✔" if 1 - ratio < goal else " ✘"
-            cpu = _fmt(_ratio(variant, plain, "cpu"))
-            out.append(f"| {label(feature)} | {procs} | {conns} | {_fmt(ratio)} | {cost} | {verdict} | {cpu} |")
+                verdict += " ✔" if 1 - ratio.median < goal else " ✘"
+            cpu = _fmt(_ratio(variant, plain, "cpu"), 1 + goal if goal else None, above=False)
+            p99_goal = P99_GOALS.get(feature)
+            p99 = _fmt(_ratio(variant, plain, "p99"), p99_goal, above=False)
+            out.append(f"| {label(feature)} | {procs} | {conns} | {_fmt(ratio)} | {cost} | {verdict} | {cpu} | {p99} |")
     return out
 
 

@@ -2,16 +2,19 @@
 same run, a 1 KiB file behind each, at 32 and 128 connections:
 
 - plain (reference): the same proxying without authentication;
-- bearer: the same RFC 9068 JWT access token on every request (gateway BearerTokenFilter; Apache
-  `AuthType oauth20` with `OIDCOAuthVerifyJwksUri`);
-- cookie: a session cookie from one real login through each server (gateway OidcLoginFilter;
-  Apache `AuthType openid-connect`).
+- bearer: RFC 9068 JWT access tokens (gateway BearerTokenFilter; Apache `AuthType oauth20` with
+  `OIDCOAuthVerifyJwksUri`), both checking signature, audience and scope;
+- cookie: session cookies from real logins through each server (gateway OidcLoginFilter; Apache
+  `AuthType openid-connect`).
 
-Each cell is measured `--repeat` times, the two servers taking turns, and the best run of each is
-kept, so that a burst of other work on the machine hurts neither side alone. Prints requests/s,
-p50/p99 and the gateway/Apache ratios; saves the report in bench/auth/results/.
+Authenticated modes run in two forms: *replay* (one token, one session for the whole run) and
+*distinct* (`--tokens` different tokens and `--sessions` different sessions, one drawn at random per
+request, so that caches miss as they do with real traffic). Each cell is measured `--rounds` times,
+the servers taking turns A B B A; the report gives req/s, p99 and CPU per request (from /proc, the
+servers' own processes) as gateway / Apache ratios, the median of the rounds and their spread.
 
-Usage: bench/auth/run.sh [--duration S] [--warmup S] [--connections 32,128] [--modes plain,bearer,cookie]"""
+Usage: bench/auth/run.sh [--duration S] [--rounds N] [--connections 32,128] [--modes plain,bearer,cookie]
+                         [--forms replay,distinct]"""
 
 from __future__ import annotations
 
@@ -21,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,57 +33,66 @@ sys.path[:0] = [str(HERE.parent), str(REPO)]
 import logins  # noqa: E402
 import servers  # noqa: E402
 import wrk  # noqa: E402 - the shared benchmark helpers live one folder up
+from auth_report import LABELS, Row, render  # noqa: E402
 from procs import Service, Unavailable, fetch, free_port  # noqa: E402
 
 MODES = ("plain", "bearer", "cookie")
+FORMS = ("replay", "distinct")
 SERVERS = ("apache", "gateway")
-LABELS = {"apache": "Apache 2.4 + mod_auth_openidc", "gateway": "gateway"}
 COOKIES = {"apache": ("mod_auth_openidc_session",), "gateway": ("gw_session",)}
-
-
-@dataclass
-class Row:
-    """One server, one mode, one connection count."""
-
-    mode: str
-    server: str
-    conns: int
-    load: wrk.Load | None
-    note: str = ""
+RANDOM_HEADER = HERE / "random_header.lua"
+# What each request carries: one header line (replay), or a header name and a file of values (distinct).
+Credential = tuple[str, Path | None]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds of each measured wrk run (default 10)")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of the warm-up before each (default 2)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of the warm-up before each cell (default 2)")
     parser.add_argument("--connections", default="32,128", help="wrk connections (default 32,128)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gateway workers (default 2)")
     parser.add_argument("--modes", default=",".join(MODES), help="plain,bearer,cookie (default all three)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per cell, the best kept (default 2)")
+    parser.add_argument("--forms", default=",".join(FORMS), help="replay,distinct (default both)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per cell, servers taking turns (default 3)")
+    parser.add_argument("--tokens", type=int, default=10_000, help="distinct bearer tokens (default 10,000)")
+    parser.add_argument("--sessions", type=int, default=1_000, help="distinct sessions per server (default 1,000)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (configs and server logs)")
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",") if c.strip()]
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if set(args.modes) - set(MODES):
-        parser.error(f"modes are {', '.join(MODES)}")
+    args.forms = [f.strip() for f in args.forms.split(",") if f.strip()]
+    if set(args.modes) - set(MODES) or set(args.forms) - set(FORMS):
+        parser.error(f"modes are {', '.join(MODES)}; forms are {', '.join(FORMS)}")
+    if min(args.rounds, args.tokens, args.sessions, args.duration) < 1:
+        parser.error("every number must be at least 1")
     return args
 
 
-def run_wrk(url: str, header: str, conns: int, seconds: int, threads: int) -> wrk.Load:
-    """wrk with one request header (the credential)."""
+def run_wrk(url: str, credential: Credential, conns: int, seconds: int, threads: int) -> wrk.Load:
+    """wrk with the credential: one fixed header, or one drawn from a file per request (Lua)."""
     argv = [wrk.wrk_binary(), f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
-    argv += ["-H", header, url]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
+    header, values = credential
+    env = None
+    if values is None:
+        argv += ["-H", header]
+    else:
+        argv += ["-s", str(RANDOM_HEADER)]
+        env = {**os.environ, "BENCH_HEADER": header, "BENCH_VALUES": str(values)}
+    done = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 30, check=False, env=env)
     if done.returncode != 0:
         raise wrk.WrkFailed(f"wrk exited {done.returncode}: {done.stderr.strip()}")
     return wrk.parse(done.stdout)
 
 
-def check(url: str, header: str, protected: bool) -> None:
-    """The credential must get the file, and no credential must get no file."""
-    name, _, value = header.partition(": ")
+def check(url: str, credential: Credential, protected: bool) -> None:
+    """A credential (the first of a file) must get the file, and no credential must get no file."""
+    header, values = credential
+    if values is None:
+        name, _, value = header.partition(": ")
+    else:
+        name, value = header, values.read_text().split("\n", 1)[0]
     status, body = fetch_with(url, {name: value})
     if status != 200 or body != servers.BODY:
         raise Unavailable(f"GET {url} with the credential gave {status} {body[:200]!r}")
@@ -122,13 +133,14 @@ def wait_listening(service: Service, url: str, timeout: float = 30.0) -> None:
 
 
 class AuthBench:
-    """Starts nginx, the provider, Apache and the gateway; logs in; measures each mode."""
+    """Starts nginx, the provider, Apache and the gateway; logs in; measures each mode and form."""
 
     def __init__(self, args: argparse.Namespace, scratch: Path) -> None:
         self.args = args
         self.scratch = scratch
         self.rows: list[Row] = []
         self.ports = {"upstream": free_port(), "apache": free_port(), "gateway": free_port(), "jwks": free_port()}
+        self.servers: dict[str, Service] = {}
 
     def url(self, server: str, mode: str) -> str:
         """The protected file's URL at a server."""
@@ -145,7 +157,8 @@ class AuthBench:
             self._start_servers(idp.issuer, started)
             credentials = self._credentials(idp)
             for mode in self.args.modes:
-                self._measure(mode, credentials)
+                for form in ("replay",) if mode == "plain" else self.args.forms:
+                    self._measure(mode, form, credentials)
         finally:
             for service in reversed(started):
                 service.stop()
@@ -162,119 +175,74 @@ class AuthBench:
             self.scratch / "gateway", self.ports["gateway"], upstream, issuer, self.args.workers
         )
         started.append(gateway)
-        for name, service in (("apache", apache), ("gateway", gateway)):
+        self.servers = {"apache": apache, "gateway": gateway}
+        for name, service in self.servers.items():
             wait_listening(service, f"http://127.0.0.1:{self.ports[name]}/")
 
-    def _credentials(self, idp: logins.IdP) -> dict[tuple[str, str], str]:
-        """The request header each server gets in each mode."""
+    def _credentials(self, idp: logins.IdP) -> dict[tuple[str, str, str], Credential]:
+        """What each server gets in each mode and form."""
         token = logins.bearer_token(idp)
-        out: dict[tuple[str, str], str] = {}
+        out: dict[tuple[str, str, str], Credential] = {}
+        distinct = "distinct" in self.args.forms
+        tokens = self._values("tokens", logins.distinct_tokens(idp, token, self.args.tokens)) if distinct else None
         for server in SERVERS:
-            out[(server, "plain")] = "X-Bench: plain"
-            out[(server, "bearer")] = f"Authorization: Bearer {token}"
-            if "cookie" in self.args.modes:
-                cookie = logins.session_cookie(self.url(server, "cookie"), COOKIES[server])
-                out[(server, "cookie")] = f"Cookie: {cookie}"
+            out[(server, "plain", "replay")] = ("X-Bench: plain", None)
+            out[(server, "bearer", "replay")] = (f"Authorization: Bearer {token}", None)
+            if tokens is not None:
+                out[(server, "bearer", "distinct")] = ("Authorization", tokens)
+            if "cookie" not in self.args.modes:
+                continue
+            url, names = self.url(server, "cookie"), COOKIES[server]
+            out[(server, "cookie", "replay")] = (f"Cookie: {logins.session_cookie(url, names)}", None)
+            if distinct:
+                started = time.monotonic()
+                cookies = logins.session_cookies(url, names, self.args.sessions)
+                print(f"{len(cookies)} logins through {LABELS[server]} in {time.monotonic() - started:.0f} s",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                out[(server, "cookie", "distinct")] = ("Cookie", self._values(f"cookies-{server}", cookies))
         return out
 
-    def _measure(self, mode: str, credentials: dict[tuple[str, str], str]) -> None:
-        """Each cell `repeat` times, the two servers taking turns; the best run of each is kept."""
+    def _values(self, name: str, values: list[str]) -> Path:
+        path = self.scratch / f"{name}.txt"
+        prefix = "Bearer " if name == "tokens" else ""
+        path.write_text("".join(f"{prefix}{value}\n" for value in values))
+        return path
+
+    def _measure(self, mode: str, form: str, credentials: dict[tuple[str, str, str], Credential]) -> None:
+        """Each cell `rounds` times, the servers taking turns A B B A; every round kept."""
         for conns in self.args.connections:
-            best: dict[str, Row] = {}
-            for _ in range(self.args.repeat):
-                for server in SERVERS:
-                    row = self._one(mode, server, conns, credentials[(server, mode)])
-                    kept = best.get(server)
-                    if kept is None or kept.load is None or (row.load is not None and row.load.rps > kept.load.rps):
-                        best[server] = row
-            self.rows += [best[server] for server in SERVERS]
+            rows = {server: Row(mode, form, server, conns) for server in SERVERS}
+            for turn in range(self.args.rounds):
+                for server in SERVERS if turn % 2 == 0 else SERVERS[::-1]:
+                    self._one(rows[server], credentials[(server, mode, form)], warm=turn == 0)
+            self.rows += [rows[server] for server in SERVERS]
 
-    def _one(self, mode: str, server: str, conns: int, header: str) -> Row:
-        url = self.url(server, mode)
+    def _one(self, row: Row, credential: Credential, warm: bool) -> None:
+        if row.note:
+            return  # failed in an earlier round
+        url, args = self.url(row.server, row.mode), self.args
         try:
-            check(url, header, mode != "plain")
-            run_wrk(url, header, conns, self.args.warmup, self.args.threads)
-            row = Row(mode, server, conns, run_wrk(url, header, conns, self.args.duration, self.args.threads))
+            if warm:
+                check(url, credential, row.mode != "plain")
+                run_wrk(url, credential, row.conns, args.warmup, args.threads)
+            before = self.servers[row.server].cpu()
+            load = run_wrk(url, credential, row.conns, args.duration, args.threads)
+            cpu_us = (self.servers[row.server].cpu() - before) / max(load.requests, 1) * 1e6
         except (Unavailable, wrk.WrkFailed) as exc:
-            row = Row(mode, server, conns, None, " ".join(str(exc).split())[:300])
-        figures = "unavailable: " + row.note if row.load is None else _figures(row.load)
-        print(f"{mode} {LABELS[server]} {conns} conns: {figures}", file=sys.stderr, flush=True)
-        return row
-
-
-def _figures(load: wrk.Load) -> str:
-    return f"{load.rps:,.0f} req/s, p50 {load.p50:.2f} ms, p99 {load.p99:.2f} ms, errors {load.errors}"
-
-
-def _version(argv: list[str]) -> str:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    text = (done.stdout + done.stderr).strip()
-    return text.splitlines()[0] if text else "?"
-
-
-def _software() -> str:
-    apache = _version(["apache2", "-v"]).removeprefix("Server version: ")
-    openidc = _version(["dpkg-query", "-W", "-f", "${Version}", "libapache2-mod-auth-openidc"])
-    code = "import sys, aiohttp; print(f'Python {sys.version.split()[0]}, aiohttp {aiohttp.__version__}')"
-    wrk_version = " ".join(_version(["wrk", "-v"]).split()[:2])
-    return f"{apache}, mod_auth_openidc {openidc}; {_version([sys.executable, '-c', code])}; {wrk_version}"
-
-
-def render(args: argparse.Namespace, rows: list[Row], argv: list[str], loads: tuple[str, str]) -> str:
-    """The markdown report: every run, then the ratios per mode and connection count."""
-    lines = [
-        f"## Authentication benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}",
-        "",
-        f"- Command: `bench/auth/run.sh {' '.join(argv)}`",
-        f"- Machine: {os.cpu_count()} cores; wrk, the servers and the provider share them. "
-        f"Load average before the run {loads[0]} (other work on the machine skews results), "
-        f"after it {loads[1]} (this run's threads included).",
-        f"- Software: {_software()}.",
-        f"- Load: `wrk -t{args.threads} -c<conns> -d{args.duration}s --latency` after a {args.warmup} s warm-up, "
-        f"1 KiB file from nginx behind each server; gateway {args.workers} workers, Apache event MPM 2 processes; "
-        f"best of {args.repeat} runs per cell, the servers taking turns.",
-        "",
-        "| mode | server | conns | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|--:|--:|--:|--:|--:|",
-    ]
-    lines += [_row(r) for r in rows]
-    lines += [
-        "",
-        "| mode | conns | gateway / Apache req/s | p99 gateway vs Apache | goal (req/s ratio 1.0+, p99 no worse) |",
-        "|---|--:|--:|---|---|",
-    ]
-    for mode in args.modes:
-        for conns in args.connections:
-            lines.append(_ratio_row(rows, mode, conns))
-    return "\n".join(lines)
-
-
-def _row(r: Row) -> str:
-    if r.load is None:
-        return f"| {r.mode} | {LABELS[r.server]} | {r.conns} | — | — | — | unavailable: {r.note} |"
-    cells = f"{r.load.rps:,.0f} | {r.load.p50:.2f} | {r.load.p99:.2f} | {r.load.errors}"
-    return f"| {r.mode} | {LABELS[r.server]} | {r.conns} | {cells} |"
-
-
-def _ratio_row(rows: list[Row], mode: str, conns: int) -> str:
-    found = {r.server: r.load for r in rows if (r.mode, r.conns) == (mode, conns)}
-    gateway, apache = found.get("gateway"), found.get("apache")
-    if gateway is None or apache is None or not apache.rps:
-        return f"| {mode} | {conns} | — | — | — |"
-    ratio = gateway.rps / apache.rps
-    p99 = f"{gateway.p99:.2f} vs {apache.p99:.2f} ms"
-    if mode == "plain":
-        # The reference row: the proxying alone, which the goal does not cover.
-        return f"| plain (reference) | {conns} | {ratio:.2f} | {p99} | — |"
-    met = "yes" if ratio >= 1.0 and gateway.p99 <= apache.p99 else "no"
-    return f"| {mode} | {conns} | {ratio:.2f} | {p99} | {met} |"
+            row.note = " ".join(str(exc).split())[:300]
+            print(f"{row.mode} {row.form} {LABELS[row.server]} {row.conns}: unavailable: {row.note}", file=sys.stderr)
+            return
+        row.samples.append((load, cpu_us))
+        print(
+            f"{row.mode} {row.form} {LABELS[row.server]} {row.conns} conns: {load.rps:,.0f} req/s, "
+            f"p50 {load.p50:.2f} ms, p99 {load.p99:.2f} ms, {cpu_us:.0f} µs CPU/req, errors {load.errors}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _loadavg() -> str:
-    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:

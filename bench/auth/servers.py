@@ -117,14 +117,26 @@ OIDCSessionInactivityTimeout 3600
 OIDCOAuthVerifyJwksUri {jwks_uri}
 OIDCOAuthSSLValidateServer Off
 OIDCOAuthRemoteUserClaim sub
+# Configured like the gateway's routes: the upstream gets the user's subject as X-User and no other
+# identity header, and a bearer token must carry the API's audience as well as its scope.
+OIDCPassClaimsAs none
+OIDCPassIDTokenAs claims
+OIDCPassUserInfoAs claims
+# Room for every session of the distinct form (the default keeps 500 and would evict the rest).
+OIDCCacheShmMax 4000
 
 <Location /bearer/>
     AuthType oauth20
-    Require claim scope:api:read
+    <RequireAll>
+        Require claim scope:api:read
+        Require claim aud:{audience}
+    </RequireAll>
+    RequestHeader set X-User "expr=%{{REMOTE_USER}}"
 </Location>
 <Location /cookie/>
     AuthType openid-connect
     Require valid-user
+    RequestHeader set X-User "expr=%{{REMOTE_USER}}"
 </Location>
 ProxyPass /cookie/redirect_uri !
 ProxyPass /plain/ http://127.0.0.1:{upstream}/plain/
@@ -137,6 +149,7 @@ _APACHE_MODULES = (
     ("authn_core_module", "mod_authn_core.so"),
     ("authz_core_module", "mod_authz_core.so"),
     ("authz_user_module", "mod_authz_user.so"),
+    ("headers_module", "mod_headers.so"),
     ("proxy_module", "mod_proxy.so"),
     ("proxy_http_module", "mod_proxy_http.so"),
     ("auth_openidc_module", "mod_auth_openidc.so"),
@@ -202,7 +215,7 @@ def start_apache(folder: Path, port: int, upstream: int, issuer: str, jwks_uri: 
     # As root, Apache's children run as www-data, who must reach the runtime files here.
     folder.chmod(0o755)
     values = {
-        "dir": folder, "port": port, "upstream": upstream, "issuer": issuer, "jwks_uri": jwks_uri,
+        "dir": folder, "port": port, "upstream": upstream, "issuer": issuer, "jwks_uri": jwks_uri, "audience": API,
         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "passphrase": secrets.token_urlsafe(24),
         "modules": "\n".join(f"LoadModule {name} {MODULES / so}" for name, so in _APACHE_MODULES),
         "user": "User www-data\nGroup www-data" if os.geteuid() == 0 else "",

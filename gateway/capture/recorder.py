@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from aiohttp import web
+from aiohttp import HttpVersion, web
 from aiohttp.payload import Payload
 
 from gateway.capture.message import Entity, Message, Pending, text_charset
+from gateway.capture.points import LABELS
 from gateway.capture.tee import BodyTee, TeePayload
 from gateway.errors import GatewayError
 from gateway.keys import EXCHANGE
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from gateway.capture.points import Point
     from gateway.capture.writer import CaptureWriter
     from gateway.exchange import Exchange
+
+
+_HTTP11 = HttpVersion(1, 1)
 
 
 class Rendering(Protocol):
@@ -67,8 +71,13 @@ class Recorder:
         exchange = request[EXCHANGE]
         headers = request.headers if self.inbound else exchange.request_headers(request.headers)
         message = self._message(exchange, point, headers.items())
-        message.method, message.version = request.method, f"HTTP/{request.version.major}.{request.version.minor}"
-        target = request.raw_path if request.raw_path.startswith("/") else request.rel_url.raw_path_qs
+        message.method = request.method
+        version = request.version
+        if version != _HTTP11:  # the record's default
+            message.version = f"HTTP/{version.major}.{version.minor}"
+        target = request.raw_path
+        if not target.startswith("/"):
+            target = request.rel_url.raw_path_qs
         message.uri = f"{request.scheme}://{request.host}{target}"
         if not request.body_exists and exchange.request_body is None:
             self._write(message)
@@ -134,7 +143,7 @@ class Recorder:
         if exchange.capture_id is None:
             exchange.capture_id = exchange.request_id
         route = exchange.route.name if exchange.route is not None else "-"
-        message = Message(exchange.capture_id, point.label, route, self.source, list(headers))
+        message = Message(exchange.capture_id, LABELS[point._value_], route, self.source, list(headers))
         if self.decorator.capture_context:
             message.context = _context(exchange)
         return message

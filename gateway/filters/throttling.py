@@ -15,10 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.errors import GatewayError
 from gateway.keys import EXCHANGE
 from gateway.stores.base import StoreUnavailable
+from gateway.stores.memory import MemoryStore
 from gateway.throttling.rates import MappedThrottlingPolicy, Rate, RateConfig
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
+    from gateway.exchange import Exchange
     from gateway.expressions import Expression
     from gateway.heap.context import BuildContext
     from gateway.services import Services
@@ -67,6 +69,13 @@ class ThrottlingFilter:
     deny_on_error: bool
     # Until when the store counts as down: requests take the onStoreError answer without waiting on it.
     _down_until: float = field(default=0.0, init=False)
+    # The bucket key of each rate for the ungrouped bucket, built once instead of per request.
+    _keys: dict[int, str] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        rates = [self.rate] if self.policy is None else [*self.policy.rates.values(), self.policy.default]
+        # By id: the rates live as long as the filter, and hashing a frozen dataclass hashes every field.
+        self._keys = {id(rate): f"{self.key}:{rate.name}:" for rate in rates if rate is not None}
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -88,36 +97,52 @@ class ThrottlingFilter:
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
         """Take a token or answer 429."""
-        exchange = request[EXCHANGE]
-        rate = self.rate if self.policy is None else self.policy.rate(exchange.scope)
+        # The exchange only when needed: looking it up on the request is a call of its own.
+        rate = self.rate if self.policy is None else self.policy.rate(request[EXCHANGE].scope)
         if rate is None:
             return await next(request)
-        group = self.group.as_str(exchange.scope) if self.group is not None else ""
-        take = await self._take(f"{self.key}:{rate.name}:{group}", rate)
-        if take is None:
-            return await next(request)
-        policy = rate.policy
-        state = f'"{rate.name}";r={take.remaining};t={math.ceil(take.reset)}'
-        if not take.allowed:
-            route = exchange.route.name if exchange.route else "-"
-            self.services.metrics.throttled.labels(route).inc()
-            error = Throttled(f"group {group!r} over {rate.requests} per {rate.period:g} s")
-            error.headers = {
-                "Retry-After": str(max(1, math.ceil(take.retry_after))),
-                "RateLimit-Policy": policy,
-                "RateLimit": state,
-            }
-            raise error
+        group = self.group.as_str(request[EXCHANGE].scope) if self.group is not None else ""
+        key = self._keys.get(id(rate)) if not group else None
+        key = key or f"{self.key}:{rate.name}:{group}"
+        counters = self.services.counters
+        # This worker's own buckets (the default store) are updated in place, with no await.
+        taken = counters.take_in_place(key, rate.requests, rate.period) if type(counters) is MemoryStore else None
+        if taken is not None:
+            bucket, allowed = taken
+            (remaining, reset), retry_after = bucket.headroom(), 0.0 if allowed else bucket.retry_after()
+        else:
+            answer = await self._take(key, rate)
+            if answer is None:
+                return await next(request)
+            allowed, remaining, reset, retry_after = answer
+        state = f'"{rate.name}";r={remaining};t={reset}'
+        if not allowed:
+            raise self._throttled(request[EXCHANGE], group, rate, retry_after, state)
         response = await next(request)
-        response.headers["RateLimit-Policy"] = policy
-        response.headers["RateLimit"] = state
+        headers = response.headers
+        headers["RateLimit-Policy"] = rate.policy
+        headers["RateLimit"] = state
         return response
 
-    async def _take(self, key: str, rate: Rate) -> Any:
+    def _throttled(self, exchange: Exchange, group: str, rate: Rate, retry_after: float, state: str) -> Throttled:
+        route = exchange.route.name if exchange.route else "-"
+        self.services.metrics.throttled.labels(route).inc()
+        error = Throttled(f"group {group!r} over {rate.requests} per {rate.period:g} s")
+        error.headers = {
+            "Retry-After": str(max(1, math.ceil(retry_after))),
+            "RateLimit-Policy": rate.policy,
+            "RateLimit": state,
+        }
+        return error
+
+    async def _take(self, key: str, rate: Rate) -> tuple[bool, int, int, float] | None:
+        """From a shared store: allowed, tokens left, whole seconds until full, seconds until allowed;
+        None when the store is unreachable and the route says to allow."""
         now = time.monotonic()
         if now >= self._down_until:
             try:
-                return await self.services.counters.take(key, rate.requests, rate.period)
+                take = await self.services.counters.take(key, rate.requests, rate.period)
+                return take.allowed, take.remaining, math.ceil(take.reset), take.retry_after
             except StoreUnavailable as exc:
                 self._down_until = now + _BREAKER_SECONDS
                 log.warning(

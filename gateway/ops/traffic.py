@@ -17,7 +17,8 @@ from typing import Any, Protocol
 from prometheus_client import Counter, Gauge, Histogram
 
 from gateway.ops.rates import Recent
-from gateway.ops.statistics import RouteStatistics, monitored_percentiles
+from gateway.ops.shared import SharedStatistics
+from gateway.ops.statistics import DEFAULT_PERCENTILES, RouteStatistics, combined, monitored_percentiles
 from gateway.ops.timers import Timers
 
 
@@ -147,6 +148,7 @@ class Traffic:
         self._bounds = bounds
         self._probes: dict[str, RouteProbe] = {}
         self.unrouted = RouteProbe(UNROUTED, bounds, perf_counter())
+        self.shared = SharedStatistics.from_environment()
 
     def probe(self, route: Route) -> RouteProbe:
         """The route's probe, bound to this version of the route."""
@@ -157,30 +159,56 @@ class Traffic:
             probe.bind(route)
         return probe
 
+    def endpoint(self, path: str) -> RouteProbe:
+        """The probe of one of the gateway's own endpoints, named by its path (never monitored)."""
+        probe = self._probes.get(path)
+        if probe is None:
+            probe = self._probes[path] = RouteProbe(path, self._bounds, perf_counter())
+        return probe
+
     def upstream_failed(self, name: str, kind: str) -> None:
         """The upstream of route `name` failed in the way `kind` names (refused, timeout, ...)."""
         self._metrics.upstream_errors.labels(name, kind).inc()
 
     def monitoring(self, route: Route) -> dict[str, Any] | None:
-        """The route's statistics in OpenIG's shape, or None when the route is not monitored."""
+        """The route's statistics in OpenIG's shape, summed over the workers; None when it is not monitored."""
         percentiles = monitored_percentiles(route.monitor)
         if percentiles is None:
             return None
         stats = self.probe(route).stats
         if stats is None:
             return None
-        out = stats.as_json(percentiles, perf_counter())
-        timers = self._metrics.timers.of(route.name)
+        others = self.shared.others().get(route.name, []) if self.shared is not None else []
+        return self._with_timers(route.name, stats.as_json(percentiles, perf_counter(), others))
+
+    def _with_timers(self, name: str, out: dict[str, Any]) -> dict[str, Any]:
+        """`out` with this worker's `timer` figures of the route, when it has any."""
+        timers = self._metrics.timers.of(name)
         return {**out, "timers": timers} if timers else out
 
     def monitored(self) -> dict[str, dict[str, Any]]:
-        """The statistics of every monitored route that has served, by route name."""
-        out = {}
+        """The statistics of every monitored route that has served (in any worker), by route name."""
+        others = self.shared.others() if self.shared is not None else {}
+        now, out = perf_counter(), {}
         for name, probe in self._probes.items():
-            stats = self.monitoring(probe.route) if probe.route is not None else None
-            if stats is not None:
-                out[name] = stats
+            percentiles = monitored_percentiles(probe.route.monitor) if probe.route is not None else None
+            if percentiles is not None and probe.stats is not None:
+                out[name] = self._with_timers(name, probe.stats.as_json(percentiles, now, others.pop(name, [])))
+        for name, states in others.items():  # served by other workers only
+            out[name] = combined(states, tuple(states[0].get("percentiles", DEFAULT_PERCENTILES)), now)
         return out
+
+    def share(self) -> None:
+        """Write this worker's statistics for the other workers' readers (once a second, with `publish`)."""
+        if self.shared is None:
+            return
+        now, states, versions = perf_counter(), {}, {}
+        for name, probe in self._probes.items():
+            percentiles = monitored_percentiles(probe.route.monitor) if probe.route is not None else None
+            if percentiles is not None and probe.stats is not None:
+                states[name] = {**probe.stats.state(now), "percentiles": percentiles}
+                versions[name] = probe.stats.requests + probe.stats.meter.count
+        self.shared.write(states, versions)
 
     def health(self, name: str) -> str:
         """Health of the named route: "unhealthy" when more than half of its last-minute responses failed."""
@@ -198,5 +226,6 @@ class Traffic:
         self.unrouted.publish(self._metrics)
         for probe in self._probes.values():
             probe.publish(self._metrics)
+        self.share()
         for route in table.routes:
             self._metrics.route_healthy.labels(route.name).set(1 if self.health(route.name) == "healthy" else 0)

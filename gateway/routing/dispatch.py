@@ -24,6 +24,7 @@ from gateway.scope.entity import read_entity
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
+    from gateway.ops.traffic import RouteProbe
     from gateway.routing.reload import RouteSet
     from gateway.routing.route import Route
     from gateway.services import Services
@@ -59,7 +60,8 @@ class Dispatcher:
         request[EXCHANGE] = exchange
         endpoint = self.services.endpoints.get(request.path)
         if endpoint is not None:
-            return await self._endpoint(request, exchange, endpoint)
+            # The gateway's own endpoints (login callback, logout, ...) are counted under their path.
+            return await self._handle(request, exchange, self.traffic.endpoint(request.path), endpoint, started)
         try:
             if self.routes.table.reads_entity:  # a condition reads the body: read it (once) first
                 await read_entity(request, exchange)
@@ -68,7 +70,7 @@ class Dispatcher:
             response = self._error(request, exchange, self._as_gateway_error(exc, exchange))
             self.traffic.unrouted.count(None, request.method, response.status, False, started)
             return response
-        return await self._handle(request, exchange, route, started)
+        return await self._handle(request, exchange, self.traffic.probe(route), route.handler, started)
 
     def _match(self, request: web.BaseRequest, exchange: Exchange) -> Route:
         table = self.routes.table
@@ -92,14 +94,13 @@ class Dispatcher:
         return route
 
     async def _handle(
-        self, request: web.BaseRequest, exchange: Exchange, route: Route, started: float
+        self, request: web.BaseRequest, exchange: Exchange, probe: RouteProbe, handler: HandlerFn, started: float
     ) -> web.StreamResponse:
-        probe = self.traffic.probe(route)
         stats = probe.enter()
         response: web.StreamResponse | None = None
         failed = False
         try:
-            response = await route.handler(request)
+            response = await handler(request)
             return response
         except Exception as exc:
             error = self._as_gateway_error(exc, exchange)
@@ -107,16 +108,10 @@ class Dispatcher:
             response = self._error(request, exchange, error)
             # A client that went away breaks the upstream request too; that is not the upstream's failure.
             if is_upstream_failure(error) and request.transport is not None:
-                self.traffic.upstream_failed(route.name, upstream_failure_kind(error))
+                self.traffic.upstream_failed(probe.name, upstream_failure_kind(error))
             return response
         finally:
             probe.leave(stats, request.method, _delivered(request, response), failed, started)
-
-    async def _endpoint(self, request: web.BaseRequest, exchange: Exchange, endpoint: HandlerFn) -> web.StreamResponse:
-        try:
-            return await endpoint(request)
-        except Exception as exc:
-            return self._error(request, exchange, self._as_gateway_error(exc, exchange))
 
     def _as_gateway_error(self, exc: Exception, exchange: Exchange) -> GatewayError:
         if isinstance(exc, GatewayError):
