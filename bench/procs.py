@@ -10,7 +10,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 
@@ -98,17 +98,19 @@ def wait_for(service: Service, url: str, expect: bytes, timeout: float = 30.0) -
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the live processes of a process group."""
-    total = 0
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/PID/stat after the command name) of every live process: state, ppid,
+    pgrp, ... with utime and stime at 11 and 12 (fields 14 and 15 of stat)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            yield int(entry.name), (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # gone meanwhile
-        # After the command name: state, ppid, pgrp, ... utime and stime are fields 14 and 15 of stat.
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / _TICK
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group."""
+    ticks = sum(int(f[11]) + int(f[12]) for _, f in process_stats() if int(f[2]) == pgid)
+    return ticks / _TICK

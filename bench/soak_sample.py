@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from procs import process_stats
+
 
 @dataclass(frozen=True)
 class Worker:
@@ -30,17 +32,7 @@ class StoreSize:
 
 def children(parent: int) -> list[int]:
     """Pids whose parent is `parent` (the supervisor's workers), sorted."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == parent:
-            found.append(int(entry.name))
-    return sorted(found)
+    return sorted(pid for pid, fields in process_stats() if int(fields[1]) == parent)
 
 
 def worker(pid: int) -> Worker:
