@@ -13,7 +13,8 @@ class GatewayError(Exception):
     link: tuple[str, str] | None = None
 
     def __init_subclass__(cls, *, status: int = 0, code: str = "", public: str = "") -> None:
-        # Each failure states its answer in its class line: `class Gone(GatewayError, status=410, ...)`.
+        # Each failure states its answer in its class line: `class Gone(GatewayError, status=410, ...)`;
+        # a public message too long for that line is a class attribute instead.
         super().__init_subclass__()
         if status:
             cls.status = status
@@ -35,29 +36,39 @@ class BadRequest(GatewayError, status=400, code="bad_request", public="The reque
     """The request is malformed or ambiguous (for example a path with dot-segments)."""
 
 
+# The status families: a failure names its family and states only its code and public message.
+class Unauthorized(GatewayError, status=401):
+    """The request carries no valid credentials (a session, a token) for what it asks."""
+
+
+class Forbidden(GatewayError, status=403):
+    """The request is understood and refused; signing in again would not change that."""
+
+
+class Unavailable(GatewayError, status=503):
+    """Something the answer depends on is out of reach for now; the client may retry."""
+
+
 class NoRoute(GatewayError, status=404, code="no_route", public="No route matches this request."):
     """No route's condition holds for the request."""
 
 
-class RouteFailClosed(
-    GatewayError,
-    status=503,
-    code="route_unavailable",
-    public="This route is unavailable because its configuration failed to load.",
-):
+class RouteFailClosed(Unavailable, code="route_unavailable"):
     """The route's file failed to load, so its traffic is refused rather than falling through."""
 
+    public = "This route is unavailable because its configuration failed to load."
 
-class UpstreamUnavailable(
-    GatewayError, status=502, code="upstream_unavailable", public="The upstream service is unavailable."
-):
+
+class UpstreamUnavailable(GatewayError, status=502, code="upstream_unavailable"):
     """The upstream refused the connection or broke it."""
 
+    public = "The upstream service is unavailable."
 
-class UpstreamTimeout(
-    GatewayError, status=504, code="upstream_timeout", public="The upstream service did not answer in time."
-):
+
+class UpstreamTimeout(GatewayError, status=504, code="upstream_timeout"):
     """The upstream did not answer in time."""
+
+    public = "The upstream service did not answer in time."
 
 
 class ConfigError(Exception):

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from gateway.errors import ConfigError, ConfigErrors
 from gateway.http.forwarding import Network, is_trusted, parse_networks
 from gateway.http.tls import ServerTls, TlsFileError
 from gateway.sessions.settings import AuthSettings, SessionSettings
 from gateway.signals_settings import SignalsSettings
-from gateway.validation import validation_errors
+from gateway.validation import ConfigModel, validation_errors
 
 _ENV = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 # Where a flag's value came from, in error messages about command-line overrides.
@@ -60,10 +60,8 @@ FAIL_CLOSED: Final = "failClosed"
 SKIP: Final = "skip"
 
 
-class RoutingSettings(BaseModel):
+class RoutingSettings(ConfigModel):
     """How broken route files are treated at start-up, on reload and by readiness."""
-
-    model_config = ConfigDict(extra="forbid")
     onBrokenRoute: Literal["failClosed", "skip"] = Field(
         FAIL_CLOSED,
         description=(
@@ -81,17 +79,13 @@ class RoutingSettings(BaseModel):
     )
 
 
-class AdminSettings(BaseModel):
+class AdminSettings(ConfigModel):
     """The admin listener: health, readiness, metrics, admin API, studio."""
-
-    model_config = ConfigDict(extra="forbid")
     listen: HostPort = Field("127.0.0.1:8081", description="HOST:PORT of the admin listener; keep it on loopback.")
 
 
-class StudioSettings(BaseModel):
+class StudioSettings(ConfigModel):
     """The studio at /studio/ on the admin listener, and the admin API calls that change routes."""
-
-    model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(False, description="Serve the studio; off in production, where routes come from CI.")
     token: str | None = Field(
         None,
@@ -100,27 +94,21 @@ class StudioSettings(BaseModel):
     )
 
 
-class CaptureSettings(BaseModel):
+class CaptureSettings(ConfigModel):
     """Where capture logs go."""
-
-    model_config = ConfigDict(extra="forbid")
     dir: str = Field("capture", description="Folder for capture logs, relative to the working directory.")
     maxFileSize: int = Field(10 * 1024 * 1024, gt=0, description="Rotate a capture file past this many bytes.")
     backups: int = Field(5, ge=0, description="Rotated capture files kept per route.")
 
 
-class UpstreamSettings(BaseModel):
+class UpstreamSettings(ConfigModel):
     """The shared upstream connection pool."""
-
-    model_config = ConfigDict(extra="forbid")
     connections: int = Field(1000, ge=0, description="Open connections at most across upstreams (0 = no limit).")
     keepalive: float = Field(60.0, gt=0, description="Seconds an idle upstream connection is kept.")
 
 
-class LimitsSettings(BaseModel):
+class LimitsSettings(ConfigModel):
     """What a client connection may hold on the main listener."""
-
-    model_config = ConfigDict(extra="forbid")
     keepAliveTimeout: float = Field(
         30.0, gt=0, description="Seconds an idle kept-alive client connection stays open between requests."
     )
@@ -132,10 +120,8 @@ class LimitsSettings(BaseModel):
     )
 
 
-class SupervisorSettings(BaseModel):
+class SupervisorSettings(ConfigModel):
     """How `serve --workers N` keeps its workers alive (see gateway/supervisor.py)."""
-
-    model_config = ConfigDict(extra="forbid")
     crashLoopDeaths: int = Field(5, ge=1, description="Worker deaths within crashLoopWindow that stop the service.")
     crashLoopWindow: float = Field(60.0, gt=0, description="Seconds over which worker deaths are counted.")
     maxBackoff: float = Field(
@@ -144,10 +130,8 @@ class SupervisorSettings(BaseModel):
     readyTimeout: float = Field(60.0, gt=0, description="Seconds new workers get to be ready on SIGHUP.")
 
 
-class TlsSettings(BaseModel):
+class TlsSettings(ConfigModel):
     """TLS on the main listener: https, optionally with client certificates (mTLS)."""
-
-    model_config = ConfigDict(extra="forbid")
     certificate: str = Field(description="PEM file of the certificate chain (leaf first); may hold the key too.")
     key: str | None = Field(None, description="PEM file of the private key, if not in `certificate`.")
     clientCa: str | None = Field(None, description="PEM file of the CAs whose client certificates are accepted.")
@@ -181,10 +165,8 @@ class TlsSettings(BaseModel):
         return []
 
 
-class Settings(BaseModel):
+class Settings(ConfigModel):
     """Everything global; routes live in their own files."""
-
-    model_config = ConfigDict(extra="forbid")
     listen: HostPort = Field("0.0.0.0:8080", description="HOST:PORT of the main listener.")
     admin: AdminSettings = Field(default_factory=AdminSettings)
     routes: str = Field("routes", description="Folder of route files, tried in file-name order.")

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from gateway.durations import Duration
+from gateway.validation import ConfigModel
 
 _PATH = r"^/[^?#]*$"
 SubjectFormat = Literal["complex", "iss_sub", "email"]
@@ -17,10 +18,8 @@ Status = Literal["enabled", "paused", "disabled"]
 Scope = Literal["ssf.manage", "ssf.read"]
 
 
-class StreamSettings(BaseModel):
+class StreamSettings(ConfigModel):
     """One outbound stream: a receiver and how it gets SETs (i2scim's stream file members)."""
-
-    model_config = ConfigDict(extra="forbid")
     id: str = Field(..., pattern=r"^[A-Za-z0-9_.~-]{1,64}$", description="Stream id (URL-safe).")
     alias: str | None = Field(None, description="A short name for logs and metrics.")
     description: str | None = None
@@ -42,10 +41,8 @@ class StreamSettings(BaseModel):
         return "push" if self.endpoint else "poll"
 
 
-class TrustedIssuer(BaseModel):
+class TrustedIssuer(ConfigModel):
     """A transmitter whose SETs the receiver accepts."""
-
-    model_config = ConfigDict(extra="forbid")
     iss: str
     jwksUrl: str | None = Field(None, description="Where its signing keys are.")
     jwks: dict[str, Any] | None = Field(None, description="Its signing keys, inline.")
@@ -57,29 +54,23 @@ class TrustedIssuer(BaseModel):
         return self
 
 
-class PollSource(BaseModel):
+class PollSource(ConfigModel):
     """A transmitter's poll endpoint (RFC 8936) the receiver polls."""
-
-    model_config = ConfigDict(extra="forbid")
     endpoint: str
     auth: str | None = Field(None, description="Authorization header sent verbatim when polling.")
     maxEvents: int = Field(100, ge=1, le=1000)
     timeout: Duration = Field(30.0, description="Long-poll wait asked of the transmitter.")
 
 
-class ManagementClient(BaseModel):
+class ManagementClient(ConfigModel):
     """A bearer token for the SSF stream management API and what it may do."""
-
-    model_config = ConfigDict(extra="forbid")
     id: str
     token: str = Field(..., min_length=16)
     scopes: list[Scope] = Field(default_factory=lambda: list[Scope](["ssf.read"]))
 
 
-class ReceiverSettings(BaseModel):
+class ReceiverSettings(ConfigModel):
     """The push and poll receiver (RFC 8935 §2, RFC 8936 §2.4)."""
-
-    model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(True, description="Accept SETs (i2scim rcv.enable).")
     path: str = Field("/ssf/events", pattern=_PATH, description="Push receiver path on the main listener.")
     audience: list[str] = Field(default_factory=list, description="Accepted `aud` values (default: issuer).")
@@ -90,10 +81,8 @@ class ReceiverSettings(BaseModel):
     pemValue: str | None = Field(None, description="The same key as a value.")
 
 
-class SignalsSettings(BaseModel):
+class SignalsSettings(ConfigModel):
     """Security signals: CAEP session-revoked SETs out (push, poll) and in."""
-
-    model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(False, description="Turn on security signals (i2scim scim.signals.enable).")
     publish: bool = Field(True, description="Transmit SETs (i2scim pub.enable).")
     issuer: str | None = Field(None, description="The transmitter's issuer URL (i2scim pub.iss).")

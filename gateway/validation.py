@@ -1,4 +1,5 @@
-"""Turn pydantic validation errors into located, readable config errors."""
+"""Config models that refuse unknown keys, and their pydantic validation errors turned into located,
+readable config errors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import typing
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class ConfigModel(BaseModel):
+    """The base of every config object: an unknown key is an error, so a misspelt option is never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorSink(Protocol):

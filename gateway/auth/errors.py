@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import BadRequest, Forbidden, Unauthorized
 
 
-class LoginRequired(GatewayError, status=401, code="login_required", public="Sign in first."):
+class LoginRequired(Unauthorized, code="login_required", public="Sign in first."):
     """An API client without a session on a route that needs one."""
 
 
-class BadCallback(
-    BadRequest, code="bad_callback", public="This sign-in attempt is not valid any more; please sign in again."
-):
+class BadCallback(BadRequest, code="bad_callback"):
     """A callback whose `state` is missing, unknown to this browser, expired or already used."""
 
+    public = "This sign-in attempt is not valid any more; please sign in again."
 
-class LoginFailed(GatewayError, status=401, code="login_failed", public="Sign-in did not complete."):
+
+class LoginFailed(Unauthorized, code="login_failed", public="Sign-in did not complete."):
     """The provider refused the sign-in (the user cancelled, consent was denied...)."""
 
 
-class CsrfRefused(
-    GatewayError, status=403, code="csrf_refused", public="The sign-out form has expired; please try again."
-):
+class CsrfRefused(Forbidden, code="csrf_refused", public="The sign-out form has expired; please try again."):
     """A logout form without this session's CSRF token."""
 
 

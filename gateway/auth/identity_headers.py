@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from gateway.auth.private_responses import PRIVATE, PrivateResponsesConfig
 from gateway.http.headers import normalise_header, strippable
@@ -32,7 +33,6 @@ _UNSAFE_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 class IdentityHeadersConfig(PrivateResponsesConfig):
     """The options of every authentication filter that decorate the request for the upstream."""
 
-    model_config = ConfigDict(extra="forbid")
     identityHeaders: dict[str, str] = Field(
         default_factory=dict,
         description='Header name → expression over identity, e.g. {"X-User": "${identity.sub}"}; '
@@ -42,20 +42,14 @@ class IdentityHeadersConfig(PrivateResponsesConfig):
     passIdToken: str | None = Field(None, description="Header that carries the id_token upstream (e.g. X-Id-Token).")
 
 
+@dataclass(frozen=True, slots=True)
 class IdentityHeaders:
     """Compiled identity headers of one filter."""
 
-    def __init__(
-        self,
-        headers: tuple[tuple[str, Expression], ...],
-        access_token: bool,
-        id_token: str | None,
-        cache_control: str | None = PRIVATE,
-    ) -> None:
-        self.headers = headers
-        self.access_token = access_token
-        self.id_token = id_token
-        self.cache_control = cache_control
+    headers: tuple[tuple[str, Expression], ...]
+    access_token: bool
+    id_token: str | None
+    cache_control: str | None = PRIVATE
 
     @classmethod
     def from_config(cls, config: IdentityHeadersConfig, ctx: BuildContext) -> Self:

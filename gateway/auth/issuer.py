@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Ref
 from gateway.oauth.discovery import WELL_KNOWN, ProviderMetadata, check_url
 from gateway.oauth.errors import ProviderError
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -26,8 +27,7 @@ _HANDLER_NOTE = "Accepted for OpenIG files; the gateway reaches the provider wit
 class JwkSetSecretStore:
     """Verification keys published as a JWK Set at a URL (the only secret store an Issuer can name)."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         jwkUrl: str = Field(description="URL of the JWK Set with the provider's signing keys.")
         handler: Ref | None = Field(None, description=_HANDLER_NOTE)
         cacheTimeout: str | float | None = Field(None, description="Accepted; keys are refetched on an unknown kid.")
@@ -45,8 +45,7 @@ class JwkSetSecretStore:
 class Issuer:
     """An OAuth 2.0 authorization server or OpenID provider, discovered or described."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         wellKnownEndpoint: str | None = Field(None, description="The provider's OpenID Connect discovery URL.")
         authorizeEndpoint: str | None = Field(None, description="Authorization endpoint (without wellKnownEndpoint).")
         tokenEndpoint: str | None = Field(None, description="Token endpoint (without wellKnownEndpoint).")

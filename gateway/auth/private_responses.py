@@ -8,15 +8,15 @@ Every authentication filter takes `cacheControl`; `null` leaves responses as the
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gateway.validation import ConfigModel
 
 PRIVATE = "private, no-store"
 
 
-class PrivateResponsesConfig(BaseModel):
+class PrivateResponsesConfig(ConfigModel):
     """The option of every authentication filter that keeps authenticated responses out of caches."""
-
-    model_config = ConfigDict(extra="forbid")
     cacheControl: str | None = Field(
         PRIVATE,
         pattern=r"^[\x21-\x7e][\x20-\x7e]*$",

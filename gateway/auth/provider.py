@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.oauth.client import ClientCredentials
 from gateway.oauth.discovery import ProviderMetadata, check_url, discover
@@ -17,6 +17,7 @@ from gateway.oauth.errors import IssuerMismatch, ProviderError, ProviderUnavaila
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
 from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -31,8 +32,7 @@ _RETRY_SECONDS = 5.0
 class OidcProvider:
     """An OpenID provider and this gateway's client registration with it."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         issuer: str = Field(description="Issuer URL; discovery at <issuer>/.well-known/openid-configuration.")
         clientId: str = Field(description="This gateway's client id at the provider.")
         clientSecret: str | None = Field(

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.auth.issuer import Issuer
 from gateway.auth.provider import OidcProvider
 from gateway.heap.fields import Ref
 from gateway.oauth.client import ClientCredentials
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -28,8 +29,7 @@ _REFUSED_METHODS = {
 class ClientRegistration:
     """A client id (and secret) registered at an Issuer, with the scopes to ask for."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         clientId: str = Field(description="The client_id registered at the provider.")
         clientSecret: str | None = Field(None, description="The client secret (none: a public client).")
         issuer: Ref = Field(description="The Issuer this client is registered at.")

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.auth.issuer import JwkSetSecretStore, check_endpoint
 from gateway.auth.provider import OidcProvider
 from gateway.heap.fields import Ref
 from gateway.oauth.client import ClientCredentials
 from gateway.oauth.discovery import ProviderMetadata
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -48,8 +49,7 @@ def _metadata(issuer: str, jwks: str = "", introspection: str | None = None) -> 
 class AccessTokenResolver:
     """What the resolvers share: the source of tokens they describe, and the audience setting."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         audience: str = Field("", description=_AUDIENCE)
 
     def __init__(self, source: TokenSource) -> None:

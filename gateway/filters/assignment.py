@@ -8,11 +8,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.response_scope import WithResponse, response_expression
 from gateway.heap.targets import SUPPORTED, Target, compile_target
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -20,10 +21,8 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class AssignmentBinding(BaseModel):
+class AssignmentBinding(ConfigModel):
     """One assignment: when `condition` holds, `target` gets the value of `value`."""
-
-    model_config = ConfigDict(extra="forbid")
     target: str = Field(description=f"Where the value goes: {SUPPORTED}.")
     value: str | None = Field(None, description="The value (an expression); none assigns null.")
     condition: str | None = Field(None, description="Assign only when this expression is true.")
@@ -40,8 +39,7 @@ class _Assignment:
 class AssignmentFilter:
     """Assigns values to writable places of the exchange before the request goes on and after the response."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         onRequest: list[AssignmentBinding] = Field(
             default_factory=list, description="Assignments before the request goes on."
         )

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.heap.scalars import load_time_value
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -45,8 +46,7 @@ class EventHandler(BaseModel):
 class AuditService:
     """Writes one access event per request of the routes that use it."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         enabled: bool = Field(True, description="Write events (false: none).")
         eventHandlers: list[EventHandler] = Field(default_factory=list, description="Where events go.")
 

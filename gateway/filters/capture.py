@@ -5,20 +5,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.capture.format import render_jsonl, render_text
 from gateway.capture.masks import DEFAULT_HEADERS, DEFAULT_MASK, Masks
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.capture.message import Message
     from gateway.heap.context import BuildContext
 
 
-class MaskConfig(BaseModel):
+class MaskConfig(ConfigModel):
     """Which header values are replaced before a record is written."""
-
-    model_config = ConfigDict(extra="forbid")
     headers: list[str] = Field(
         default_factory=list, description="Regexes of header names (whole name, any case) whose values are masked."
     )
@@ -36,8 +35,7 @@ class CaptureDecorator:
     Every heap has one named `capture` with the defaults, so `"capture": ["request", "response"]`
     works alone; declare another and name it with `"capture": {"decorator": "mine", "points": [...]}`."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         captureEntity: bool = Field(False, description="Record bodies: text up to maxEntityLength, else a marker.")
         captureContext: bool = Field(False, description="Record the identity and attributes as JSON.")
         maxEntityLength: int = Field(512 * 1024, ge=0, description="Body bytes recorded at most; the rest is counted.")

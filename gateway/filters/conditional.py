@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import Filter, HandlerFn
@@ -21,8 +22,7 @@ if TYPE_CHECKING:
 class ConditionalFilter:
     """Applies `delegate` when `condition` is true; otherwise the request goes straight on."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         condition: str = Field(description="Expression deciding whether the delegate runs.")
         delegate: Ref = Field(description="The filter to run (a heap name or an inline object).")
 

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
 from multidict import CIMultiDict
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -31,8 +32,7 @@ _MAX_JARS = 10_000
 class CookieFilter:
     """Decides per cookie name: MANAGE (kept on the gateway), SUPPRESS (dropped both ways) or RELAY."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         managed: list[str] = Field(default_factory=list, description="Cookie names kept on the gateway.")
         suppressed: list[str] = Field(default_factory=list, description="Cookie names removed both ways.")
         relayed: list[str] = Field(default_factory=list, description="Cookie names passed both ways untouched.")

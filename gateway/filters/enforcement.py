@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from gateway.errors import GatewayError
+from gateway.errors import Forbidden
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -18,18 +19,17 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class ConditionNotMet(
-    GatewayError, status=403, code="forbidden", public="The request does not meet the conditions of this route."
-):
+class ConditionNotMet(Forbidden, code="forbidden"):
     """The route's enforced condition is false for this request."""
+
+    public = "The request does not meet the conditions of this route."
 
 
 @dataclass(eq=False)
 class ConditionEnforcementFilter:
     """Passes the request on when `condition` is true; otherwise answers 403 or calls `failureHandler`."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         condition: str = Field(description="Expression that must be true for the request to go on.")
         failureHandler: Ref | None = Field(None, description="Handler answering refused requests; none = 403.")
 

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
 from aiohttp.payload import Payload
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.errors import GatewayError
 from gateway.heap.targets import SUPPORTED, Target, compile_target
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -28,10 +29,8 @@ class BodyTooLarge(GatewayError, status=413, code="body_too_large", public="The 
     """A body to search is over the size the gateway reads whole."""
 
 
-class ExtractBinding(BaseModel):
+class ExtractBinding(ConfigModel):
     """One extraction: the first match of `pattern`, through `template`, stored under `key`."""
-
-    model_config = ConfigDict(extra="forbid")
     key: str = Field(description="The name of the result in the target map.")
     pattern: str = Field(description="The regular expression to find.")
     template: str | None = Field(None, description="The result, with $1... for groups; none = the whole match.")
@@ -56,8 +55,7 @@ class _Extract:
 class EntityExtractFilter:
     """Searches the request body (before it goes on) or the response body, into a map at `target`."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         messageType: Literal["REQUEST", "RESPONSE", "request", "response"] = Field(description="Which body to search.")
         charset: str = Field("utf-8", description="The body's character set.")
         target: str = Field(description=f"Where the map of results goes: {SUPPORTED}.")

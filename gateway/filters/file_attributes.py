@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.targets import SUPPORTED, Target, compile_target
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -28,8 +29,7 @@ _DIALECTS = {"COMMA": ",", "TAB": "\t", "COLON": ":"}
 class FileAttributesFilter:
     """Finds the record whose `key` field equals `value` (an expression); an empty map when none does."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         file: str = Field(description="The file; a relative path is taken from the routes folder.")
         charset: str = Field("UTF-8", description="The file's character set.")
         separator: Literal["COMMA", "TAB", "COLON"] = Field("COMMA", description="COMMA, TAB or COLON.")

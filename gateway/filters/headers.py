@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from aiohttp import web
 from multidict import CIMultiDict
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Values
 from gateway.http.headers import normalise_header, strippable
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -24,8 +25,7 @@ if TYPE_CHECKING:
 class HeaderFilter:
     """Edits headers of one message type; added values may be expressions."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         messageType: Literal["REQUEST", "RESPONSE", "request", "response"] = Field(
             description="Which message to edit: REQUEST (towards the upstream) or RESPONSE."
         )

@@ -17,13 +17,14 @@ import time
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.durations import Duration
 from gateway.heap.scalars import load_time_value
 from gateway.keys import EXCHANGE
 from gateway.sessions.cookies import Cookie, CookieCodec, set_cookies
 from gateway.sessions.keys import derive_key, session_key
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -38,10 +39,8 @@ _UNMAPPED = (
 )
 
 
-class CookieSettings(BaseModel):
+class CookieSettings(ConfigModel):
     """The newer `cookie` object of JwtSession."""
-
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, description="Cookie name.")
     domain: str | None = Field(None, description="Cookie domain; none makes a host-only cookie.")
     path: str = Field("/", description="Cookie path.")
@@ -53,8 +52,7 @@ class CookieSettings(BaseModel):
 class JwtSession:
     """A route's `session`: reads the map from the cookie before the route, writes it back after."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         cookieName: str | None = Field(None, description=f"Cookie name (default {DEFAULT_COOKIE}).")
         cookieDomain: str | None = Field(None, description="Cookie domain; none makes a host-only cookie.")
         cookie: CookieSettings = Field(default_factory=CookieSettings, description="Cookie attributes.")

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from yarl import URL
 
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -24,8 +25,7 @@ _REDIRECTS = frozenset({201, 301, 302, 303, 307, 308})
 class LocationHeaderFilter:
     """Replaces the upstream's scheme, host and port in a redirect's Location with the gateway's (or `baseURI`)."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         baseURI: str | None = Field(
             None, description="Where redirects should point (an expression); none = the URI the client used."
         )

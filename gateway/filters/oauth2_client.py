@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.auth.client_endpoint import ClientEndpoint
 from gateway.auth.private_responses import PRIVATE, mark_private
@@ -26,6 +26,7 @@ from gateway.heap.fields import Ref
 from gateway.heap.targets import Target, compile_target
 from gateway.keys import EXCHANGE
 from gateway.ops.errorpage import prefers_html
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.auth.refusals import Endpoint
@@ -37,8 +38,7 @@ if TYPE_CHECKING:
 class OAuth2ClientFilter:
     """Authenticates browsers by an OpenID Connect login at one of its client registrations."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         clientEndpoint: str = Field(description="Base path of the filter's /login, /callback and /logout URIs.")
         registrations: Ref | list[Ref] = Field(description="ClientRegistration objects (names or inline).")
         requireHttps: bool = Field(True, description="Refuse requests that did not come over https.")

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 from aiohttp.payload import Payload
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import Filter, HandlerFn
@@ -25,10 +26,8 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class LoginPageExtraction(BaseModel):
+class LoginPageExtraction(ConfigModel):
     """A value read from the login page into `attributes.extracted.<name>`."""
-
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(description="The name under attributes.extracted.")
     pattern: str = Field(description="A regular expression; its first group is the value.")
 
@@ -37,8 +36,7 @@ class LoginPageExtraction(BaseModel):
 class PasswordReplayFilter:
     """Replays credentials to a login page, detected by a condition on the request or a marker in the response."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         request: dict[str, Any] = Field(description="The login request: a StaticRequestFilter configuration.")
         loginPage: str | None = Field(None, description="Expression true for requests to the login page.")
         loginPageContentMarker: str | None = Field(

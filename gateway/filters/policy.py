@@ -13,10 +13,10 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiohttp import web
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from gateway.auth.identity_headers import register_header, safe_value
-from gateway.errors import GatewayError
+from gateway.errors import Forbidden, GatewayError, Unauthorized
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
 from gateway.oauth.authzen import Evaluation
@@ -39,13 +39,11 @@ DEFAULT_SUBJECT_ID = "${identity.sub}"
 DEFAULT_ACTION = "${request.method}"
 
 
-class AccessDenied(GatewayError, status=403, code="access_denied", public="You are not allowed to do this."):
+class AccessDenied(Forbidden, code="access_denied", public="You are not allowed to do this."):
     """The PDP denied the request (or no resource template matched)."""
 
 
-class StepUpRequired(
-    GatewayError, status=401, code="insufficient_user_authentication", public="A stronger login is required."
-):
+class StepUpRequired(Unauthorized, code="insufficient_user_authentication", public="A stronger login is required."):
     """The PDP asks for a stronger login (RFC 9470)."""
 
 
@@ -53,7 +51,6 @@ class PolicyEnforcementFilter:
     """Asks a PDP before every upstream call; only an explicit permit forwards."""
 
     class Config(OpenIgFields):
-        model_config = ConfigDict(extra="forbid")
         pdp: Ref | None = Field(None, description="The PDP: a PolicyDecisionPoint, AuthZenPdp or OpenAmPdp.")
         resources: list[str] = Field(
             default_factory=list,

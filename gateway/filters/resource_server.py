@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.auth.bearer_verify import BearerVerifier
 from gateway.auth.redirects import is_https
@@ -23,6 +23,7 @@ from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
 from gateway.oauth.rfc6750 import BearerRequestError, InsufficientScope, TokenRequired, is_safe_realm, with_challenge
 from gateway.ops.errorpage import error_response
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.expressions import Expression
@@ -38,8 +39,7 @@ _OLD_KEYS = "OpenIG 4 wrote the token info endpoint on the filter; use accessTok
 class OAuth2ResourceServerFilter(AuthFilter):
     """Authenticates `Authorization: Bearer` access tokens through an OpenIG access token resolver."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         accessTokenResolver: Ref | None = Field(None, description="How tokens are checked (required).")
         scopes: list[str] = Field(
             default_factory=list, description="Scopes every token must hold (expressions allowed)."

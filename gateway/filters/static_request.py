@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import CIMultiDict
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from yarl import URL
 
 from gateway.errors import BadRequest
 from gateway.heap.fields import Values
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -30,8 +31,7 @@ _QUERY_FORM = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 class StaticRequestFilter:
     """Sends a request of its own making in place of the client's, as OpenIG's filter of that name."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         method: str = Field(description="The method of the new request, e.g. POST.")
         uri: str = Field(description="Its URI (expressions allowed); an absolute URI also picks the upstream.")
         version: str = Field("HTTP/1.1", description="Accepted for OpenIG compatibility; the upstream speaks HTTP/1.1.")

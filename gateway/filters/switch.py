@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 from aiohttp.payload import Payload
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Ref
 from gateway.heap.response_scope import WithResponse, response_expression
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -21,10 +22,8 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class SwitchCase(BaseModel):
+class SwitchCase(ConfigModel):
     """One case: when `condition` holds (or there is none), `handler` answers."""
-
-    model_config = ConfigDict(extra="forbid")
     condition: str | None = Field(None, description="Expression choosing this case; none = always.")
     handler: Ref = Field(description="The handler that answers in this case.")
 
@@ -36,8 +35,7 @@ _Cases = tuple[tuple["Expression | None", "HandlerFn"], ...]
 class SwitchFilter:
     """On the request, diverts to a case's handler instead of going on; on the response, replaces it."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         onRequest: list[SwitchCase] = Field(default_factory=list, description="Cases tried before the request goes on.")
         onResponse: list[SwitchCase] = Field(default_factory=list, description="Cases tried when the response is back.")
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, Unavailable
 from gateway.keys import EXCHANGE
 from gateway.stores.base import StoreUnavailable
 from gateway.stores.memory import MemoryStore
 from gateway.throttling.rates import MappedThrottlingPolicy, Rate, RateConfig
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -36,21 +37,17 @@ class Throttled(GatewayError, status=429, code="rate_limited", public="Too many 
     """The caller went over its rate."""
 
 
-class ThrottlingUnavailable(
-    GatewayError,
-    status=503,
-    code="rate_limit_unavailable",
-    public="The service is temporarily unavailable; retry later.",
-):
+class ThrottlingUnavailable(Unavailable, code="rate_limit_unavailable"):
     """The counters cannot be reached and the route says to deny."""
+
+    public = "The service is temporarily unavailable; retry later."
 
 
 @dataclass(eq=False)
 class ThrottlingFilter:
     """Limits requests per group (an expression, e.g. the client address) with a token bucket."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         requestGroupingPolicy: str = Field(
             "", description="Expression naming the bucket; empty = one bucket per route."
         )

@@ -7,10 +7,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.filters.auth import group_authentication
 from gateway.heap.fields import Ref
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import Filter, HandlerFn
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
 class Chain:
     """Runs `filters` in order, then `handler`."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         filters: list[Ref] = Field(
             default_factory=list, description="Filters, outermost first: heap names or inline objects."
         )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Self
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from yarl import URL
 
 from gateway.durations import Duration
@@ -25,6 +25,7 @@ from gateway.keys import EXCHANGE, RELAYED
 from gateway.upstream.pool import Timeouts, UpstreamPool
 from gateway.upstream.response import UpstreamResponse
 from gateway.upstream.tls import TlsConfigError, TlsOptions, client_context
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -62,32 +63,26 @@ class NoBaseUri(GatewayError, code="no_base_uri", public="This route has no upst
     """The route sends to ClientHandler without a baseURI."""
 
 
-class ExpectationFailed(
-    GatewayError,
-    status=417,
-    code="expectation_failed",
-    public="The expectation given in the Expect header cannot be met.",
-):
+class ExpectationFailed(GatewayError, status=417, code="expectation_failed"):
     """The client expects something other than 100-continue (RFC 9110 §10.1.1)."""
 
+    public = "The expectation given in the Expect header cannot be met."
 
+
+@dataclass(eq=False)
 class ClientHandler:
     """Sends the request to the route's baseURI over the shared keep-alive pool."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         connectionTimeout: Duration = Field(10.0, description='Time to connect to the upstream, e.g. "10 s".')
         soTimeout: Duration = Field(60.0, description='Time to wait for upstream data before a 504, e.g. "60 s".')
         keepHost: bool = Field(False, description="Send the client's Host header upstream instead of the upstream's.")
         tls: TlsOptions | None = Field(None, description="TLS to an https upstream: CA bundle, client certificate.")
 
-    def __init__(
-        self, services: Services, timeouts: Timeouts, keep_host: bool, tls: ssl.SSLContext | None = None
-    ) -> None:
-        self.services = services
-        self.timeouts = timeouts
-        self.keep_host = keep_host
-        self.tls = tls
+    services: Services
+    timeouts: Timeouts
+    keep_host: bool
+    tls: ssl.SSLContext | None = None
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:

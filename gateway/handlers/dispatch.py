@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from yarl import URL
 
 from gateway.errors import NoRoute
 from gateway.heap.baseuri import BaseUri, base_uri
 from gateway.heap.fields import Ref
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
@@ -19,10 +20,8 @@ if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
 
 
-class Binding(BaseModel):
+class Binding(ConfigModel):
     """One dispatch choice."""
-
-    model_config = ConfigDict(extra="forbid")
     condition: str | None = Field(None, description="Expression; no condition matches every request.")
     handler: Ref = Field(description="Handler for requests that match: a heap name or an inline object.")
     baseURI: str | None = Field(None, description="Rebases the request URI, e.g. http://app:8080.")
@@ -31,8 +30,7 @@ class Binding(BaseModel):
 class DispatchHandler:
     """Dispatches to the first binding whose condition holds; 404 when none does."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         bindings: list[Binding] = Field(description="Tried in order.")
 
     def __init__(self, bindings: list[tuple[Expression | None, HandlerFn, BaseUri | None]]) -> None:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 class MonitorEndpointHandler:
     """Answers with `{route name: statistics}` for every route whose `monitor` is on and that has served."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
+        pass
 
     services: Services
 

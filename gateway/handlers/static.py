@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Self
 
 from aiohttp import web
 from multidict import CIMultiDict
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Values
 from gateway.keys import EXCHANGE
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.expressions import Expression
@@ -21,8 +22,7 @@ if TYPE_CHECKING:
 class StaticResponseHandler:
     """Answers every request itself, without calling an upstream."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         status: int = Field(200, ge=100, le=599, description="HTTP status code of the response.")
         reason: str | None = Field(None, description="Reason phrase; defaults to the standard one.")
         headers: dict[str, Values] = Field(

@@ -7,10 +7,10 @@ reason in `code`, which the log and the metric label carry. Failures of the prov
 
 from __future__ import annotations
 
-from gateway.errors import GatewayError
+from gateway.errors import Unauthorized
 
 
-class OAuthError(GatewayError, status=401, code="oauth_error", public="Authentication failed."):
+class OAuthError(Unauthorized, code="oauth_error", public="Authentication failed."):
     """A failure in an OAuth 2.0 or OpenID Connect exchange."""
 
 
@@ -86,13 +86,10 @@ class ProviderError(OAuthError, status=502, code="provider_error", public="The i
     """The provider is unreachable or answered something that is not valid protocol."""
 
 
-class ProviderUnavailable(
-    ProviderError,
-    status=503,
-    code="provider_unavailable",
-    public="The identity provider cannot be reached right now. Nothing was changed; try again in a moment.",
-):
+class ProviderUnavailable(ProviderError, status=503, code="provider_unavailable"):
     """The provider could not be reached (refused, reset, timed out): a passing outage, not a bad answer."""
+
+    public = "The identity provider cannot be reached right now. Nothing was changed; try again in a moment."
 
 
 class BadIssuerUrl(ProviderError, status=500, code="insecure_issuer", public="The identity provider is misconfigured."):
@@ -103,11 +100,8 @@ class DiscoveryFailed(ProviderError, code="discovery_failed"):
     """The discovery document is missing, malformed, or names another issuer."""
 
 
-class IssuerMismatch(
-    DiscoveryFailed,
-    status=500,
-    code="issuer_mismatch",
-    public="The identity provider is misconfigured; the administrator has been told.",
-):
+class IssuerMismatch(DiscoveryFailed, status=500, code="issuer_mismatch"):
     """The discovery document's `issuer` is not the configured issuer, compared exactly: a configuration
     error (a trailing slash, http for https, another tenant), not an outage, so it is not retried soon."""
+
+    public = "The identity provider is misconfigured; the administrator has been told."

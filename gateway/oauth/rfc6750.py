@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from gateway.errors import GatewayError
+from gateway.errors import BadRequest, Forbidden, GatewayError, Unauthorized
 
 # b64token: the token syntax of RFC 6750 2.1.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -20,19 +20,17 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _SAFE_QUOTED = re.compile(r'[^"\\\x00-\x1f\x7f]*')
 
 
-class BearerRequestError(
-    GatewayError, status=400, code="invalid_request", public="Send the token in one Authorization: Bearer header."
-):
+class BearerRequestError(BadRequest, code="invalid_request"):
     """The request carries a token in a way RFC 6750 does not allow."""
 
+    public = "Send the token in one Authorization: Bearer header."
 
-class TokenRequired(GatewayError, status=401, code="token_required", public="A bearer token is required."):
+
+class TokenRequired(Unauthorized, code="token_required", public="A bearer token is required."):
     """No bearer token at all (RFC 6750 3.1: the challenge then has no error attribute)."""
 
 
-class InsufficientScope(
-    GatewayError, status=403, code="insufficient_scope", public="The token lacks a required scope."
-):
+class InsufficientScope(Forbidden, code="insufficient_scope", public="The token lacks a required scope."):
     """The token is valid but lacks a scope the route requires."""
 
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.durations import to_seconds
 from gateway.oauth import authzen
 from gateway.policy.decision import DENY_SKIPPED, Decision, PdpError
 from gateway.policy.pdp_auth import ClientCredentialsToken
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -45,8 +46,7 @@ class Endpoints:
 class AuthZenPdp:
     """A PDP spoken to over AuthZEN; shares the gateway's kept-alive HTTP client."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         url: str = Field(description="The PDP identifier (its base URL), e.g. https://pdp.example.com.")
         timeout: str | float = Field("2 s", description="Longest wait for one PDP answer.")
         token: str | None = Field(None, description="Bearer token sent to the PDP (in gateway.yaml, from ${ENV}).")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
-from pydantic import ConfigDict
 from watchfiles import awatch
 
 from gateway.errors import ConfigError, ConfigErrors
@@ -43,7 +42,7 @@ class PolicyDecisionPoint:
     """The built-in PDP: policies from a file, evaluated with deny-overrides."""
 
     class Config(PdpConfig):
-        model_config = ConfigDict(extra="forbid")
+        pass
 
     def __init__(self, name: str, path: Path, engine: Engine, services: Services, config: Config) -> None:
         self.name = name

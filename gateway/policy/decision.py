@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gateway.errors import GatewayError
+from gateway.errors import Unavailable
 from gateway.oauth.authzen import Evaluation
 
 NO_VALUES: Mapping[str, tuple[str, ...]] = {}
@@ -48,9 +48,7 @@ class Decision:
 DENY_SKIPPED = Decision(False, "not evaluated: an earlier item was denied (deny_on_first_deny)")
 
 
-class PdpError(
-    GatewayError, status=503, code="pdp_unavailable", public="Authorization is unavailable; try again later."
-):
+class PdpError(Unavailable, code="pdp_unavailable", public="Authorization is unavailable; try again later."):
     """The PDP could not be asked or gave no usable answer: the request is refused, never forwarded."""
 
 

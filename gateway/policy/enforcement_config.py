@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gateway.validation import ConfigModel
 
 
-class CacheConfig(BaseModel):
+class CacheConfig(ConfigModel):
     """The filter's decision cache (per process)."""
-
-    model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(True, description="Cache decisions.")
     ttl: str | float = Field("60 s", description="Longest time a permit is reused (a PDP's ttl may shorten it).")
     denyTtl: str | float = Field("5 s", description="Longest time a deny is reused.")
     size: int = Field(10_000, ge=0, description="Decisions kept at most; the least recently used go first.")
 
 
-class Requirement(BaseModel):
+class Requirement(ConfigModel):
     """An extra question that must be permitted too, e.g. `read` on the parent resource."""
-
-    model_config = ConfigDict(extra="forbid")
     action: str = Field(description="action.name.")
     resourceType: str = Field("route", description="resource.type.")
     resourceId: str = Field(description="resource.id (an expression).")
 
 
-class OpenIgFields(BaseModel):
+class OpenIgFields(ConfigModel):
     """OpenIG's PolicyEnforcementFilter properties: with `openamUrl`, the filter builds an OpenAmPdp itself."""
-
-    model_config = ConfigDict(extra="forbid")
     openamUrl: str | None = Field(None, description="OpenAM's base URL, e.g. https://am.example.com/openam/.")
     pepUsername: str | None = Field(None, description="The policy agent's service account.")
     pepPassword: str | None = Field(None, description="Its password (an expression such as ${env['PEP_PASSWORD']}).")

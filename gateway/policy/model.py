@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gateway.validation import ConfigModel
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Match(_Model):
+class Match(ConfigModel):
     """One test of a claim's value; every test given must hold."""
 
     equals: Any = Field(None, description="The claim equals this value.")
@@ -21,14 +19,14 @@ class Match(_Model):
     present: bool | None = Field(None, description="The claim is (true) or is not (false) present.")
 
 
-class JwtSubject(_Model):
+class JwtSubject(ConfigModel):
     """A presented JWT that must verify against a trusted issuer, and whose claims must match."""
 
     issuer: str = Field(description="Name of a trusted issuer in `issuers`.")
     claims: dict[str, Match] = Field(default_factory=dict, description="Claim name → test, over the JWT's claims.")
 
 
-class SubjectRule(_Model):
+class SubjectRule(ConfigModel):
     """Who a policy is for; every member given must hold (an empty rule matches any subject)."""
 
     authenticated: bool | None = Field(None, description="true: any subject but an anonymous one.")
@@ -41,7 +39,7 @@ class SubjectRule(_Model):
     jwt: JwtSubject | None = Field(None, description="An offline assertion: a JWT verified against an issuer.")
 
 
-class TimeWindow(_Model):
+class TimeWindow(ConfigModel):
     """Time of day (and days of the week) in a time zone; `from` after `to` wraps past midnight."""
 
     start: str = Field(alias="from", pattern=r"^\d\d:\d\d$", description="HH:MM, inclusive.")
@@ -50,7 +48,7 @@ class TimeWindow(_Model):
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
 
 
-class DateWindow(_Model):
+class DateWindow(ConfigModel):
     """A date range in a time zone, both ends inclusive."""
 
     start: str | None = Field(None, alias="from", description="YYYY-MM-DD.")
@@ -58,7 +56,7 @@ class DateWindow(_Model):
     timezone: str = "UTC"
 
 
-class Condition(_Model):
+class Condition(ConfigModel):
     """An environment condition; every member given must hold."""
 
     time: TimeWindow | None = None
@@ -72,7 +70,7 @@ class Condition(_Model):
     )
 
 
-class Policy(_Model):
+class Policy(ConfigModel):
     """Which actions on which resources, for whom, under what conditions."""
 
     name: str
@@ -90,7 +88,7 @@ class Policy(_Model):
     )
 
 
-class PolicySet(_Model):
+class PolicySet(ConfigModel):
     """An application: the resource types it governs and its policies."""
 
     name: str
@@ -98,14 +96,14 @@ class PolicySet(_Model):
     policies: list[Policy] = Field(default_factory=list)
 
 
-class ResourceType(_Model):
+class ResourceType(ConfigModel):
     """The resource patterns of a kind of resource and the actions it has."""
 
     patterns: list[str] = Field(default_factory=lambda: ["**"])
     actions: list[str]
 
 
-class TrustedIssuer(_Model):
+class TrustedIssuer(ConfigModel):
     """A third party whose JWTs a policy may accept offline."""
 
     issuer: str = Field(description="The exact `iss` its tokens carry.")
@@ -114,7 +112,7 @@ class TrustedIssuer(_Model):
     audience: str | None = Field(None, description="If given, the JWT's `aud` must contain it.")
 
 
-class PolicyFile(_Model):
+class PolicyFile(ConfigModel):
     """The whole policy file."""
 
     resourceTypes: dict[str, ResourceType]

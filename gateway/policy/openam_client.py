@@ -15,10 +15,11 @@ import time
 from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.oauth.authzen import Evaluation
 from gateway.policy.decision import DENY_SKIPPED, Decision, PdpError
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -34,8 +35,7 @@ class OpenAmPdp:
     # The PEP sends the absolute request URL as the resource, as OpenAM's URL policies expect.
     wants_url = True
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         openamUrl: str = Field(description="OpenAM's base URL (the part before /json).")
         username: str = Field(description="The policy agent's service account.")
         password: str | None = Field(None, description="Its password (in gateway.yaml, from ${ENV}).")

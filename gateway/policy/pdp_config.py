@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.oauth.authzen import Evaluation
@@ -13,19 +15,15 @@ if TYPE_CHECKING:
     from gateway.services import Services
 
 
-class OpenAmEndpoint(BaseModel):
+class OpenAmEndpoint(ConfigModel):
     """The OpenAM-compatible endpoint: service accounts that may log in and ask for decisions."""
-
-    model_config = ConfigDict(extra="forbid")
     users: dict[str, str] = Field(description="Service account name → password (from the environment).")
     tokenTtl: str | float = Field("10 minutes", description="How long a login token is valid.")
     cookieName: str = Field("iPlanetDirectoryPro", description="The header that carries the login token.")
 
 
-class PdpConfig(BaseModel):
+class PdpConfig(ConfigModel):
     """The configuration of a PolicyDecisionPoint."""
-
-    model_config = ConfigDict(extra="forbid")
     file: str = Field(description="The policy file (YAML or JSON), relative to the working directory.")
     listen: str | None = Field(
         None, description="HOST:PORT on which to serve the PDP to other PEPs (global heap only)."

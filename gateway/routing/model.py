@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Ref
+from gateway.validation import ConfigModel
 
 CAPTURE_POINTS = ("request", "filtered_request", "response", "filtered_response", "all")
 
 
-class MonitorConfig(BaseModel):
+class MonitorConfig(ConfigModel):
     """Statistics collection for a route."""
-
-    model_config = ConfigDict(extra="forbid")
     enabled: bool = Field(True, description="Collect statistics for this route.")
     percentiles: list[float] = Field(
         default_factory=lambda: [0.5, 0.9, 0.99], description="Response-time percentiles to report (0 < p < 1)."
     )
 
 
-class RouteFile(BaseModel):
+class RouteFile(ConfigModel):
     """A route: which requests it takes (condition) and how it handles them (handler)."""
-
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, description="Route name; defaults to the file name without .json.")
     condition: str | None = Field(
         None, description="Expression deciding whether this route takes the request; absent = every request."

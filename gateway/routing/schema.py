@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gateway.heap.fields import REFERENCE_PLACEHOLDER
@@ -35,14 +35,20 @@ def _type_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _link_references(node: Any) -> Any:
-    """Point every reference field at the shared Reference definition."""
-    if isinstance(node, dict):
-        linked = {key: _link_references(value) for key, value in node.items() if key not in REFERENCE_PLACEHOLDER}
-        return {**_REFERENCE, **linked} if REFERENCE_PLACEHOLDER.keys() & node.keys() else linked
+def _rewrite(node: Any, fix: Callable[[dict[str, Any]], Any]) -> Any:
+    """`node` with `fix` applied to every object in it, innermost first."""
     if isinstance(node, list):
-        return [_link_references(value) for value in node]
-    return node
+        return [_rewrite(value, fix) for value in node]
+    if not isinstance(node, dict):
+        return node
+    return fix({key: _rewrite(value, fix) for key, value in node.items()})
+
+
+def _link_reference(node: dict[str, Any]) -> dict[str, Any]:
+    """Point a reference field at the shared Reference definition."""
+    if not REFERENCE_PLACEHOLDER.keys() & node.keys():
+        return node
+    return {**_REFERENCE, **{key: value for key, value in node.items() if key not in REFERENCE_PLACEHOLDER}}
 
 
 def route_schema(types: Iterable[Any]) -> dict[str, Any]:
@@ -77,33 +83,25 @@ def route_schema(types: Iterable[Any]) -> dict[str, Any]:
     }
     properties["handler"] = {**_REFERENCE, "description": properties["handler"].get("description", "")}
     schema: dict[str, Any] = {"$schema": _DIALECT, "$id": "https://schemas.gateway.dev/route.json", **root}
-    linked: dict[str, Any] = _allow_expressions(_allow_ignored(_link_references({**schema, "$defs": defs})))
+    linked: dict[str, Any] = {**schema, "$defs": defs}
+    for fix in (_link_reference, _allow_ignored, _allow_expression):
+        linked = _rewrite(linked, fix)
     return linked
 
 
 _EXPRESSION = {"type": "string", "pattern": "\\$\\{", "description": "An expression of env and system, read at load."}
 
 
-def _allow_expressions(node: Any) -> Any:
-    """Let every boolean and number also be a `${...}` expression, as the loader accepts (heap/scalars.py)."""
-    if isinstance(node, list):
-        return [_allow_expressions(value) for value in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _allow_expressions(value) for key, value in node.items()}
-    if out.get("type") in ("boolean", "integer", "number"):
-        described = {"description": out["description"]} if "description" in out else {}
-        return {"anyOf": [out, _EXPRESSION], **described}
-    return out
+def _allow_expression(node: dict[str, Any]) -> dict[str, Any]:
+    """Let a boolean or a number also be a `${...}` expression, as the loader accepts (heap/scalars.py)."""
+    if node.get("type") in ("boolean", "integer", "number"):
+        described = {"description": node["description"]} if "description" in node else {}
+        return {"anyOf": [node, _EXPRESSION], **described}
+    return node
 
 
-def _allow_ignored(node: Any) -> Any:
-    """Let every closed object also take the keys OpenIG ignores (`comment`, `comments`, `_...`)."""
-    if isinstance(node, list):
-        return [_allow_ignored(value) for value in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _allow_ignored(value) for key, value in node.items()}
-    if out.get("additionalProperties") is False and "properties" in out:
-        out["patternProperties"] = {**_IGNORED_PATTERNS, **out.get("patternProperties", {})}
-    return out
+def _allow_ignored(node: dict[str, Any]) -> dict[str, Any]:
+    """Let a closed object also take the keys OpenIG ignores (`comment`, `comments`, `_...`)."""
+    if node.get("additionalProperties") is False and "properties" in node:
+        node["patternProperties"] = {**_IGNORED_PATTERNS, **node.get("patternProperties", {})}
+    return node

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gateway.durations import Duration
+from gateway.validation import ConfigModel
 
 _PATH = r"^/[^?#]*$"
 
@@ -18,10 +19,8 @@ def _positive_finite(value: float) -> float:
     return value
 
 
-class SessionSettings(BaseModel):
+class SessionSettings(ConfigModel):
     """Session cookies, lifetimes and the cookie encryption key."""
-
-    model_config = ConfigDict(extra="forbid")
     cookieName: str = Field(
         "gw_session",
         pattern=r"^[A-Za-z0-9_-]+$",
@@ -54,20 +53,16 @@ class SessionSettings(BaseModel):
         return self
 
 
-class DeviceAuthorizeRate(BaseModel):
+class DeviceAuthorizeRate(ConfigModel):
     """At most `numberOfRequests` per `duration` from one client address, in bursts up to `numberOfRequests`."""
-
-    model_config = ConfigDict(extra="forbid")
     numberOfRequests: int = Field(10, gt=0, description="Device authorizations per duration (also the burst size).")
     duration: Duration = Field(60.0, description='The window, e.g. "1 minute".')
 
     _finite = field_validator("duration")(_positive_finite)
 
 
-class AuthSettings(BaseModel):
+class AuthSettings(ConfigModel):
     """Paths of the login endpoints on the main listener, and the device authorization rate."""
-
-    model_config = ConfigDict(extra="forbid")
     callbackPath: str = Field("/oauth2/callback", pattern=_PATH, description="OpenID Connect redirect URI path.")
     logoutPath: str = Field("/oauth2/logout", pattern=_PATH, description="Logout (POST; GET shows a confirmation).")
     backchannelLogoutPath: str = Field(

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Generic, Protocol, Self, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,63 @@ class Subscription(AsyncIterator[bytes], ABC):
 
     @abstractmethod
     async def _close(self) -> None: ...
+
+
+S = TypeVar("S", bound=Subscription)
+
+
+class Subscribers(Generic[S]):
+    """A local store's subscriptions in this process, by channel."""
+
+    def __init__(self) -> None:
+        self._by_channel: dict[str, set[S]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._by_channel)
+
+    def add(self, subscription: S) -> None:
+        """Deliver the channel's messages to `subscription` from now on."""
+        self._by_channel.setdefault(subscription.channel, set()).add(subscription)
+
+    def discard(self, subscription: S) -> None:
+        """Forget `subscription`, and its channel with the last one."""
+        subscribers = self._by_channel.get(subscription.channel)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._by_channel[subscription.channel]
+
+    def of(self, channel: str) -> list[S]:
+        """The subscriptions of `channel`, copied so that one may end while they are served."""
+        return list(self._by_channel.get(channel, ()))
+
+    def end_all(self) -> None:
+        """End every subscription and forget them all."""
+        for subscriptions in list(self._by_channel.values()):
+            for subscription in list(subscriptions):
+                subscription.end()
+        self._by_channel.clear()
+
+
+class ClosingStore(ABC):
+    """How every store ends: `close` shuts it down once, and any later use fails as unavailable."""
+
+    _closed: bool
+
+    async def close(self) -> None:
+        """Shut the store down; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._shutdown()
+
+    def _check(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+
+    @abstractmethod
+    async def _shutdown(self) -> None:
+        """Release what the store holds (called once, by `close`)."""
 
 
 class Store(Protocol):

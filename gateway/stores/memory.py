@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from gateway.stores import bucket
-from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
+from gateway.stores.base import ClosingStore, Subscribers, Subscription, Take, check_claim, check_ttl
 
 _KV, _BUCKET = 0, 1
 # Deadlines popped per write, so that a flood expiring at once never stalls the loop.
@@ -20,7 +20,7 @@ class _Entry:
     expires: float | None
 
 
-class MemoryStore:
+class MemoryStore(ClosingStore):
     """A Store for one process: dicts with a heap of deadlines swept on every write."""
 
     def __init__(self) -> None:
@@ -29,7 +29,7 @@ class MemoryStore:
         # (deadline, kind, key); stale rows are skipped when popped and compacted when many.
         self._deadlines: list[tuple[float, int, str]] = []
         self._schedules: dict[str, dict[str, float]] = {}  # key -> member -> due
-        self._channels: dict[str, set[_MemorySubscription]] = {}
+        self._channels: Subscribers[_MemorySubscription] = Subscribers()
         self._closed = False
 
     def __len__(self) -> int:
@@ -150,28 +150,20 @@ class MemoryStore:
     async def publish(self, channel: str, message: bytes) -> None:
         """Deliver `message` to this process's subscribers of `channel`."""
         self._check()
-        for subscription in self._channels.get(channel, ()):
+        for subscription in self._channels.of(channel):
             subscription.deliver(message)
 
     def subscribe(self, channel: str) -> Subscription:
         """A subscription to `channel`."""
         return _MemorySubscription(self, channel)
 
-    async def close(self) -> None:
+    async def _shutdown(self) -> None:
         """End every subscription and drop all state."""
-        self._closed = True
-        for subscriptions in list(self._channels.values()):
-            for subscription in list(subscriptions):
-                subscription.end()
-        self._channels.clear()
+        self._channels.end_all()
         self._kv.clear()
         self._buckets.clear()
         self._deadlines.clear()
         self._schedules.clear()
-
-    def _check(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("the store is closed")
 
     def _put(self, key: str, value: bytes, ttl: float | None, now: float) -> None:
         expires = None if ttl is None else now + ttl
@@ -220,11 +212,7 @@ class _MemorySubscription(Subscription):
 
     async def _open(self) -> None:
         self._store._check()
-        self._store._channels.setdefault(self.channel, set()).add(self)
+        self._store._channels.add(self)
 
     async def _close(self) -> None:
-        subscribers = self._store._channels.get(self.channel)
-        if subscribers is not None:
-            subscribers.discard(self)
-            if not subscribers:
-                del self._store._channels[self.channel]
+        self._store._channels.discard(self)

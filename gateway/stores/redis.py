@@ -18,7 +18,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from gateway.stores import bucket
-from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
+from gateway.stores.base import ClosingStore, StoreUnavailable, Subscription, Take, check_claim, check_ttl
 from gateway.stores.redis_lua import CLAIM_DUE, LEASE, RELEASE, TAKE
 from gateway.stores.redis_pool import SentinelTarget, close_sentinels, primary_moved, sentinel_pool, url_pool
 
@@ -37,7 +37,7 @@ def _unavailable(what: str) -> Iterator[None]:
         raise StoreUnavailable(f"redis {what} failed: {exc}") from exc
 
 
-class RedisStore:
+class RedisStore(ClosingStore):
     """A Store in Redis; keys are `<prefix>kv:<key>`, `<prefix>tb:<key>` and `<prefix>zs:<key>` (schedules)."""
 
     def __init__(
@@ -160,19 +160,12 @@ class RedisStore:
         """A subscription to `channel`; it reconnects by itself once started."""
         return _RedisSubscription(self, channel)
 
-    async def close(self) -> None:
+    async def _shutdown(self) -> None:
         """End subscriptions and close the connection pool."""
-        if self._closed:
-            return
-        self._closed = True
         for subscription in list(self._subscriptions):
             await subscription.aclose()
         await self._client.aclose()
         await close_sentinels(self._client.connection_pool)
-
-    def _check(self) -> None:
-        if self._closed:
-            raise StoreUnavailable("the store is closed")
 
     def _kv(self, key: str) -> str:
         return f"{self.prefix}kv:{key}"

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from gateway.stores import bucket, sqlite_db
-from gateway.stores.base import StoreUnavailable, Subscription, Take, check_claim, check_ttl
+from gateway.stores.base import ClosingStore, StoreUnavailable, Subscribers, Subscription, Take, check_claim, check_ttl
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _POLL_BATCH = 500
 
 
-class SqliteStore:
+class SqliteStore(ClosingStore):
     """A Store in a SQLite file; values, buckets and messages are shared through the file."""
 
     def __init__(
@@ -44,7 +44,7 @@ class SqliteStore:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="gateway-store")
         self._db: sqlite3.Connection | None = None  # used only on the executor's thread
         self._next_sweep = 0.0
-        self._subscribers: dict[str, set[_SqliteSubscription]] = {}
+        self._subscribers: Subscribers[_SqliteSubscription] = Subscribers()
         self._poller: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -109,15 +109,9 @@ class SqliteStore:
         """A subscription to `channel`."""
         return _SqliteSubscription(self, channel)
 
-    async def close(self) -> None:
+    async def _shutdown(self) -> None:
         """Stop polling, end subscriptions and close the file."""
-        if self._closed:
-            return
-        self._closed = True
-        for subscriptions in list(self._subscribers.values()):
-            for subscription in list(subscriptions):
-                subscription.end()
-        self._subscribers.clear()
+        self._subscribers.end_all()
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.wait([self._poller])
@@ -126,8 +120,7 @@ class SqliteStore:
 
     async def _run(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run `job` with the connection on the store's thread; failures are StoreUnavailable."""
-        if self._closed:
-            raise StoreUnavailable("the store is closed")
+        self._check()
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, self._call, job)
@@ -156,16 +149,12 @@ class SqliteStore:
             self._db = None
 
     def _register(self, subscription: _SqliteSubscription) -> None:
-        self._subscribers.setdefault(subscription.channel, set()).add(subscription)
+        self._subscribers.add(subscription)
         if self._poller is None or self._poller.done():
             self._poller = asyncio.create_task(self._poll(subscription.after))
 
     def _unregister(self, subscription: _SqliteSubscription) -> None:
-        subscribers = self._subscribers.get(subscription.channel)
-        if subscribers is not None:
-            subscribers.discard(subscription)
-            if not subscribers:
-                del self._subscribers[subscription.channel]
+        self._subscribers.discard(subscription)
 
     async def _poll(self, after: int) -> None:
         """Deliver new events to this process's subscribers until none is left."""
@@ -176,7 +165,7 @@ class SqliteStore:
                 log.warning("polling store events failed, retrying: %s", exc)
                 events = []
             for event_id, channel, message in events:
-                for subscription in list(self._subscribers.get(channel, ())):
+                for subscription in self._subscribers.of(channel):
                     subscription.deliver_after(event_id, message)
                 after = event_id
             if len(events) < _POLL_BATCH:

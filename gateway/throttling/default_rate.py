@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway.heap.fields import Ref
 from gateway.throttling.rates import MappedThrottlingPolicy, Rate, RateConfig
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.heap.context import BuildContext
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 class DefaultRateThrottlingPolicy(MappedThrottlingPolicy):
     """Asks `delegateThrottlingRatePolicy` for a rate and uses `defaultRate` when it gives none."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         delegateThrottlingRatePolicy: Ref = Field(description="The policy asked first (a MappedThrottlingPolicy).")
         defaultRate: RateConfig = Field(description="The rate when the delegate has none for the request.")
 

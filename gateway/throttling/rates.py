@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
     from gateway.expressions import Expression
@@ -14,10 +16,8 @@ if TYPE_CHECKING:
     from gateway.scope import Scope
 
 
-class RateConfig(BaseModel):
+class RateConfig(ConfigModel):
     """At most `numberOfRequests` per `duration`, with bursts up to `numberOfRequests`."""
-
-    model_config = ConfigDict(extra="forbid")
     numberOfRequests: int = Field(gt=0, description="Requests allowed per duration (also the burst size).")
     duration: str | float = Field(description='The window, e.g. "1 s", "10 seconds", "1 minute".')
 
@@ -49,8 +49,7 @@ class Rate:
 class MappedThrottlingPolicy:
     """Chooses a rate per request: an expression's value looked up in a table, else a default."""
 
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class Config(ConfigModel):
         throttlingRateMapper: str = Field(description="Expression whose value selects a rate, e.g. a plan header.")
         throttlingRatesMapping: dict[str, RateConfig] = Field(description="Value of the mapper → rate.")
         defaultRate: RateConfig | None = Field(None, description="Rate when the value is not mapped; none = unlimited.")
