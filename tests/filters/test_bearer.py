@@ -132,6 +132,14 @@ async def _refused(http: aiohttp.ClientSession, url: str, token: str, upstream: 
     return response
 
 
+async def _invalid_token(http: aiohttp.ClientSession, url: str, token: str, upstream: Upstream) -> str:
+    """The precise reason of a 401 `invalid_token` refusal (RFC 6750 3.1)."""
+    response = await _refused(http, url, token, upstream)
+    assert response.status == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    return str(response.body["error"])
+
+
 async def test_refresh_token_presented_as_a_bearer_token_is_invalid(
     idp: IdP, gateway: GatewayHandle, upstream: Upstream, http: aiohttp.ClientSession
 ) -> None:
@@ -169,10 +177,7 @@ async def test_expired_token_is_invalid_while_a_fresh_one_from_the_same_signer_p
 ) -> None:
     assert (await _get(http, f"{gateway.url}/signed/x", signer.access_token())).status == 200
     expired = signer.access_token(exp=1_600_000_000, iat=1_599_999_000)
-    response = await _refused(http, f"{gateway.url}/signed/x", expired, upstream)
-    assert response.status == 401
-    assert response.body["error"] == "expired"
-    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert await _invalid_token(http, f"{gateway.url}/signed/x", expired, upstream) == "expired"
 
 
 async def test_id_token_used_as_access_token_is_invalid(
@@ -181,10 +186,7 @@ async def test_id_token_used_as_access_token_is_invalid(
     answer = await login_tokens(idp, "bob", resource=API_RESOURCE, scope=f"{SCOPE} api:read")
     assert answer.id_token is not None
     for path in ("/read/x", "/jwtonly/x"):
-        response = await _refused(http, f"{gateway.url}{path}", answer.id_token, upstream)
-        assert response.status == 401
-        assert response.body["error"] == "bad_token_type"
-        assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+        assert await _invalid_token(http, f"{gateway.url}{path}", answer.id_token, upstream) == "bad_token_type"
 
 
 async def test_tampered_token_is_invalid(
@@ -192,9 +194,7 @@ async def test_tampered_token_is_invalid(
 ) -> None:
     token = await api_jwt(idp, "bob")
     forged = tamper(token, sub="admin", scope="api:read api:write")
-    response = await _refused(http, f"{gateway.url}/read/x", forged, upstream)
-    assert response.status == 401
-    assert response.body["error"] == "bad_signature"
+    assert await _invalid_token(http, f"{gateway.url}/read/x", forged, upstream) == "bad_signature"
     assert (await _get(http, f"{gateway.url}/read/x", token)).status == 200
 
 
@@ -283,5 +283,4 @@ async def test_allowing_a_missing_token_type_still_refuses_another_type(
     signer.introspection = (200, {"active": True, "sub": "carol"})
     assert (await _get(http, f"{gateway.url}/tolerant/x", "opaque-token-3")).status == 200
     signer.introspection = (200, {"active": True, "sub": "carol", "token_type": "refresh_token"})
-    response = await _refused(http, f"{gateway.url}/tolerant/x", "opaque-token-4", upstream)
-    assert (response.status, response.body["error"]) == (401, "bad_token_type")
+    assert await _invalid_token(http, f"{gateway.url}/tolerant/x", "opaque-token-4", upstream) == "bad_token_type"

@@ -9,8 +9,9 @@ import pytest
 
 from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.jwks import JwksCache
+from gateway.oauth.tokens import TokenResponse
 from idp.driver import IdP, browser
-from idp.flows import POST_LOGOUT_URI, REDIRECT_URI
+from idp.flows import POST_LOGOUT_URI, REDIRECT_URI, code_flow
 from tests.support.fixtures import ServerFactory
 from tests.support.signer import JwksServer, rsa_key
 
@@ -48,3 +49,10 @@ async def jwks_server(aiohttp_server: ServerFactory) -> JwksServer:
 def signer_keys(session: aiohttp.ClientSession, jwks_server: JwksServer) -> JwksCache:
     """A key cache over the test signer's JWKS with a long cool-down."""
     return JwksCache(session, jwks_server.url, cooldown=300)
+
+
+@pytest.fixture
+async def alice(idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata) -> TokenResponse:
+    """The tokens of a fresh authorization-code login as alice at the real provider."""
+    _, answer = await code_flow(session, metadata, idp, "alice")
+    return answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 import pytest
 from aiohttp import web
@@ -13,6 +15,7 @@ from gateway.oauth.discovery import ProviderMetadata, discover
 from gateway.oauth.errors import InvalidToken, TokenRefused
 from gateway.oauth.idtoken import IdTokenValidator
 from gateway.oauth.jwks import JwksCache
+from gateway.oauth.tokens import TokenResponse
 from idp.driver import IdP, browser, confirm_logout
 from idp.flows import POST_LOGOUT_URI, REDIRECT_URI, authorize, code_flow
 from tests.support.fixtures import ServerFactory
@@ -23,12 +26,19 @@ def _validator(idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetad
     return IdTokenValidator(idp.issuer, idp.web_client.client_id, keys)
 
 
+async def _login_claims(
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, username: str
+) -> dict[str, Any]:
+    """The checked id_token claims of a fresh code-flow login as `username`."""
+    auth, answer = await code_flow(session, metadata, idp, username)
+    assert answer.id_token is not None
+    return await _validator(idp, session, metadata).validate(answer.id_token, nonce=auth.nonce)
+
+
 async def test_code_flow_with_pkce_yields_a_valid_id_token(
     idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
 ) -> None:
-    auth, answer = await code_flow(session, metadata, idp, "alice")
-    assert answer.id_token is not None
-    claims = await _validator(idp, session, metadata).validate(answer.id_token, nonce=auth.nonce)
+    claims = await _login_claims(idp, session, metadata, "alice")
     assert claims["sub"] == "alice"
     assert claims["email"] == "alice@example.com"
     assert claims["groups"] == ["users"]
@@ -37,19 +47,16 @@ async def test_code_flow_with_pkce_yields_a_valid_id_token(
 async def test_login_name_starting_with_admin_gets_the_admins_group(
     idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
 ) -> None:
-    auth, answer = await code_flow(session, metadata, idp, "admin-bob")
-    assert answer.id_token is not None
-    claims = await _validator(idp, session, metadata).validate(answer.id_token, nonce=auth.nonce)
+    claims = await _login_claims(idp, session, metadata, "admin-bob")
     assert claims["groups"] == ["admins", "users"]
 
 
 async def test_real_id_token_with_another_nonce_is_refused(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
-    assert answer.id_token is not None
+    assert alice.id_token is not None
     with pytest.raises(InvalidToken) as caught:
-        await _validator(idp, session, metadata).validate(answer.id_token, nonce="other")
+        await _validator(idp, session, metadata).validate(alice.id_token, nonce="other")
     assert caught.value.code == "bad_nonce"
 
 
@@ -100,40 +107,37 @@ async def test_wrong_client_secret_is_refused_at_the_token_endpoint(
 
 
 async def test_refresh_token_yields_a_working_access_token(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
-    assert answer.refresh_token is not None
-    fresh = await tokens.refresh(session, metadata.token_endpoint, idp.web_client, refresh_token=answer.refresh_token)
-    assert fresh.access_token != answer.access_token
+    assert alice.refresh_token is not None
+    fresh = await tokens.refresh(session, metadata.token_endpoint, idp.web_client, refresh_token=alice.refresh_token)
+    assert fresh.access_token != alice.access_token
     assert metadata.userinfo_endpoint is not None
     info = await tokens.userinfo(session, metadata.userinfo_endpoint, fresh.access_token)
     assert info["sub"] == "alice"
 
 
 async def test_revoked_refresh_token_no_longer_refreshes(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
-    assert answer.refresh_token is not None and metadata.revocation_endpoint is not None
+    assert alice.refresh_token is not None and metadata.revocation_endpoint is not None
     await tokens.revoke(
         session,
         metadata.revocation_endpoint,
         idp.web_client,
-        answer.refresh_token,
+        alice.refresh_token,
         token_type_hint="refresh_token",
     )
     with pytest.raises(TokenRefused) as caught:
-        await tokens.refresh(session, metadata.token_endpoint, idp.web_client, refresh_token=answer.refresh_token)
+        await tokens.refresh(session, metadata.token_endpoint, idp.web_client, refresh_token=alice.refresh_token)
     assert caught.value.error == "invalid_grant"
 
 
 async def test_userinfo_with_another_subject_than_the_id_token_is_refused(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
     assert metadata.userinfo_endpoint is not None
-    endpoint, token = metadata.userinfo_endpoint, answer.access_token
+    endpoint, token = metadata.userinfo_endpoint, alice.access_token
     assert (await tokens.userinfo(session, endpoint, token, expected_sub="alice"))["sub"] == "alice"
     with pytest.raises(InvalidToken) as caught:
         await tokens.userinfo(session, endpoint, token, expected_sub="mallory")
@@ -159,12 +163,11 @@ async def test_id_tokens_signed_after_key_rotation_verify_after_one_refetch(
 
 
 async def test_logout_at_the_provider_returns_to_the_post_logout_uri(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
-    assert metadata.end_session_endpoint is not None and answer.id_token is not None
+    assert metadata.end_session_endpoint is not None and alice.id_token is not None
     url = URL(metadata.end_session_endpoint).with_query(
-        id_token_hint=answer.id_token, post_logout_redirect_uri=POST_LOGOUT_URI, state="s-1"
+        id_token_hint=alice.id_token, post_logout_redirect_uri=POST_LOGOUT_URI, state="s-1"
     )
     final = await confirm_logout(session, url, stop_at=POST_LOGOUT_URI)
     assert final.query["state"] == "s-1"

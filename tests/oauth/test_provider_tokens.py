@@ -12,6 +12,7 @@ from gateway.oauth.discovery import ProviderMetadata
 from gateway.oauth.errors import InvalidToken, ProviderError
 from gateway.oauth.introspection import introspect
 from gateway.oauth.jwks import JwksCache
+from gateway.oauth.tokens import TokenResponse
 from idp.driver import API_RESOURCE, IdP
 from idp.flows import code_flow
 from tests.support.signer import tamper
@@ -66,26 +67,24 @@ async def test_tampered_api_token_is_refused(
 
 
 async def test_opaque_access_token_is_not_a_jwt(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
     with pytest.raises(InvalidToken) as caught:
-        await _validator(idp, session, metadata, API_RESOURCE).validate(answer.access_token)
+        await _validator(idp, session, metadata, API_RESOURCE).validate(alice.access_token)
     assert caught.value.code == "invalid_token"
 
 
 async def test_opaque_access_token_is_active_until_revoked(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
     endpoint, revocation = metadata.introspection_endpoint, metadata.revocation_endpoint
     assert endpoint is not None and revocation is not None
-    result = await introspect(session, endpoint, idp.web_client, answer.access_token)
+    result = await introspect(session, endpoint, idp.web_client, alice.access_token)
     assert result["active"] is True
     assert result["sub"] == "alice"
-    await tokens.revoke(session, revocation, idp.web_client, answer.access_token)
+    await tokens.revoke(session, revocation, idp.web_client, alice.access_token)
     with pytest.raises(InvalidToken) as caught:
-        await introspect(session, endpoint, idp.web_client, answer.access_token)
+        await introspect(session, endpoint, idp.web_client, alice.access_token)
     assert caught.value.code == "inactive_token"
 
 
@@ -97,20 +96,18 @@ async def test_unknown_token_is_inactive(idp: IdP, session: aiohttp.ClientSessio
 
 
 async def test_introspection_with_a_wrong_secret_denies(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
     assert metadata.introspection_endpoint is not None
     wrong = ClientCredentials(idp.web_client.client_id, "not-the-secret")
     with pytest.raises(ProviderError):
-        await introspect(session, metadata.introspection_endpoint, wrong, answer.access_token)
+        await introspect(session, metadata.introspection_endpoint, wrong, alice.access_token)
 
 
 async def test_revoked_access_token_is_refused_by_userinfo(
-    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata
+    idp: IdP, session: aiohttp.ClientSession, metadata: ProviderMetadata, alice: TokenResponse
 ) -> None:
-    _, answer = await code_flow(session, metadata, idp, "alice")
     assert metadata.userinfo_endpoint is not None and metadata.revocation_endpoint is not None
-    await tokens.revoke(session, metadata.revocation_endpoint, idp.web_client, answer.access_token)
+    await tokens.revoke(session, metadata.revocation_endpoint, idp.web_client, alice.access_token)
     with pytest.raises(InvalidToken):
-        await tokens.userinfo(session, metadata.userinfo_endpoint, answer.access_token)
+        await tokens.userinfo(session, metadata.userinfo_endpoint, alice.access_token)

@@ -6,8 +6,9 @@ Cerbos PDP, a third party, run on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from tests.policy.conftest import GATEWAY_POLICIES, HERE, PDP_TOKEN, pdp_object, pdp_url
 from tests.policy.interop import ROWS, run_rows, signer_provider, write_interop_route
 from tests.support.cerbos import running_cerbos
-from tests.support.gateway import GatewayHandle, running_gateway
+from tests.support.gateway import running_gateway
 from tests.support.signer_issuer import SignerIssuer
 from tests.support.upstream import Upstream
 
@@ -31,49 +32,43 @@ async def served_pdp(tmp_path: Path) -> AsyncIterator[str]:
         yield pdp_url(pdp)
 
 
-async def _check(gateway: GatewayHandle, signer: SignerIssuer, upstream: Upstream, http: aiohttp.ClientSession) -> None:
-    outcomes = await run_rows(gateway, signer, upstream, http)
-    assert len(outcomes) == len(ROWS) == 25
-    assert [o for o in outcomes if not o.right] == []
-    assert sum(o.forwarded for o in outcomes) == sum(row["expected"] for row in ROWS) == 19
+CheckRows = Callable[..., Awaitable[None]]
 
 
-async def test_interop_rows_with_the_builtin_pdp_over_authzen(
-    served_pdp: str, signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path,
-    http: aiohttp.ClientSession,
-) -> None:  # fmt: skip
-    pdp = {"type": "AuthZenPdp", "config": {"url": served_pdp, "token": PDP_TOKEN}}
-    write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False})
-    async with running_gateway(routes_dir, heap=[signer_provider(signer)], state=str(tmp_path / "s")) as gateway:
-        await _check(gateway, signer, upstream, http)
-
-
-async def test_interop_rows_with_the_builtin_pdp_in_process(
+@pytest.fixture
+def check_rows(
     signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
-) -> None:
-    heap = [signer_provider(signer), pdp_object(GATEWAY_POLICIES, listen=None, tokens=[])]
-    write_interop_route(routes_dir, upstream, "pdp", cache={"enabled": False})
-    async with running_gateway(routes_dir, heap=heap, state=str(tmp_path / "s")) as gateway:
-        await _check(gateway, signer, upstream, http)
+) -> CheckRows:
+    """Runs all the rows through a gateway asking `pdp` (a heap name or an inline object), with the
+    signer's provider and any other heap objects given, and checks every outcome."""
+
+    async def check(pdp: Any, *heap: dict[str, Any], **pep: Any) -> None:
+        write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False}, **pep)
+        objects = [signer_provider(signer), *heap]
+        async with running_gateway(routes_dir, heap=objects, state=str(tmp_path / "s")) as gateway:
+            outcomes = await run_rows(gateway, signer, upstream, http)
+            assert len(outcomes) == len(ROWS) == 25
+            assert [o for o in outcomes if not o.right] == []
+            assert sum(o.forwarded for o in outcomes) == sum(row["expected"] for row in ROWS) == 19
+
+    return check
 
 
-async def test_interop_rows_with_cerbos_as_a_third_party_authzen_pdp(
-    signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
-) -> None:
+async def test_interop_rows_with_the_builtin_pdp_over_authzen(served_pdp: str, check_rows: CheckRows) -> None:
+    await check_rows({"type": "AuthZenPdp", "config": {"url": served_pdp, "token": PDP_TOKEN}})
+
+
+async def test_interop_rows_with_the_builtin_pdp_in_process(check_rows: CheckRows) -> None:
+    await check_rows("pdp", pdp_object(GATEWAY_POLICIES, listen=None, tokens=[]))
+
+
+async def test_interop_rows_with_cerbos_as_a_third_party_authzen_pdp(check_rows: CheckRows, tmp_path: Path) -> None:
     async with running_cerbos(CERBOS_POLICIES, tmp_path) as cerbos:
-        pdp = {"type": "AuthZenPdp", "config": {"url": cerbos}}
-        write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False})
-        async with running_gateway(routes_dir, heap=[signer_provider(signer)], state=str(tmp_path / "s")) as gateway:
-            await _check(gateway, signer, upstream, http)
+        await check_rows({"type": "AuthZenPdp", "config": {"url": cerbos}})
 
 
-async def test_requirements_go_to_cerbos_as_one_batch(
-    signer: SignerIssuer, upstream: Upstream, routes_dir: Path, tmp_path: Path, http: aiohttp.ClientSession
-) -> None:
+async def test_requirements_go_to_cerbos_as_one_batch(check_rows: CheckRows, tmp_path: Path) -> None:
     """A write needs `GET` on /todos too: Cerbos answers both questions in one evaluations call."""
     requirement = {"action": "GET", "resourceId": "/todos"}
     async with running_cerbos(CERBOS_POLICIES, tmp_path) as cerbos:
-        pdp = {"type": "AuthZenPdp", "config": {"url": cerbos}}
-        write_interop_route(routes_dir, upstream, pdp, cache={"enabled": False}, requirements=[requirement])
-        async with running_gateway(routes_dir, heap=[signer_provider(signer)], state=str(tmp_path / "s")) as gateway:
-            await _check(gateway, signer, upstream, http)
+        await check_rows({"type": "AuthZenPdp", "config": {"url": cerbos}}, requirements=[requirement])

@@ -105,40 +105,44 @@ async def _assert_fails_closed(
     assert any(e["path"].startswith(kind.path) for e in entry["errors"]), entry["errors"]
 
 
+@pytest.fixture
+def routes(routes_dir: Path, upstream: Upstream) -> Path:
+    """The routes folder, holding a catch-all route behind the one under test."""
+    write_route(routes_dir, "90-catch-all.json", {**proxy_route(upstream.url), "name": "catch-all"})
+    return routes_dir
+
+
 # At start-up files load in name order, so of two files with one name the earlier one keeps it.
 AT_START_UP = [k for k in KINDS if k.id != "name used by another file"]
 
 
 @pytest.mark.parametrize("kind", AT_START_UP, ids=[k.id for k in AT_START_UP])
 async def test_at_start_up_a_broken_route_answers_503_and_never_reaches_the_upstream(
-    routes_dir: Path, upstream: Upstream, http: aiohttp.ClientSession, kind: Broken
+    routes: Path, upstream: Upstream, http: aiohttp.ClientSession, kind: Broken
 ) -> None:
-    write_route(routes_dir, "90-catch-all.json", {**proxy_route(upstream.url), "name": "catch-all"})
-    _write(routes_dir, kind.content)
-    async with running_gateway(routes_dir) as gateway:
+    _write(routes, kind.content)
+    async with running_gateway(routes) as gateway:
         await _assert_fails_closed(gateway, upstream, http, kind)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=[k.id for k in KINDS])
 async def test_on_reload_a_new_broken_route_answers_503_and_never_reaches_the_upstream(
-    routes_dir: Path, upstream: Upstream, http: aiohttp.ClientSession, kind: Broken
+    routes: Path, upstream: Upstream, http: aiohttp.ClientSession, kind: Broken
 ) -> None:
-    write_route(routes_dir, "90-catch-all.json", {**proxy_route(upstream.url), "name": "catch-all"})
-    async with running_gateway(routes_dir) as gateway:
+    async with running_gateway(routes) as gateway:
         assert (await _get(http, f"{gateway.url}/rs/data"))[0] == 200
-        _write(routes_dir, kind.content)
+        _write(routes, kind.content)
         await until(lambda: admin_routes(http, gateway), lambda s: "10-rs.json" in s, "the broken file")
         await _assert_fails_closed(gateway, upstream, http, kind)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=[k.id for k in KINDS])
 async def test_on_reload_a_broken_edit_keeps_the_last_good_version(
-    routes_dir: Path, upstream: Upstream, http: aiohttp.ClientSession, kind: Broken
+    routes: Path, upstream: Upstream, http: aiohttp.ClientSession, kind: Broken
 ) -> None:
-    write_route(routes_dir, "90-catch-all.json", {**proxy_route(upstream.url), "name": "catch-all"})
-    write_route(routes_dir, "10-rs.json", GOOD)
-    async with running_gateway(routes_dir) as gateway:
-        _write(routes_dir, kind.content)
+    write_route(routes, "10-rs.json", GOOD)
+    async with running_gateway(routes) as gateway:
+        _write(routes, kind.content)
         state = await until(
             lambda: admin_routes(http, gateway), lambda s: s["10-rs.json"]["state"] == "failed", "the broken edit"
         )
@@ -151,7 +155,7 @@ async def test_on_reload_a_broken_edit_keeps_the_last_good_version(
 
 @pytest.mark.parametrize("reload", [False, True], ids=["start-up", "reload"])
 async def test_a_builder_that_raises_fails_its_file_closed_not_the_reload(
-    routes_dir: Path, upstream: Upstream, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch, reload: bool
+    routes: Path, upstream: Upstream, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch, reload: bool
 ) -> None:
     # Stands for a bug in one type's from_config: an exception instead of a recorded error.
     def broken(cls: type, config: Any, ctx: Any) -> Any:
@@ -159,12 +163,11 @@ async def test_a_builder_that_raises_fails_its_file_closed_not_the_reload(
 
     monkeypatch.setattr(HeaderFilter, "from_config", classmethod(broken))
     route = protected(handler=chain({"type": "HeaderFilter", "config": {"messageType": "REQUEST"}}))
-    write_route(routes_dir, "90-catch-all.json", {**proxy_route(upstream.url), "name": "catch-all"})
     if not reload:
-        write_route(routes_dir, "10-rs.json", route)
-    async with running_gateway(routes_dir) as gateway:
+        write_route(routes, "10-rs.json", route)
+    async with running_gateway(routes) as gateway:
         if reload:
-            write_route(routes_dir, "10-rs.json", route)
+            write_route(routes, "10-rs.json", route)
             await until(lambda: admin_routes(http, gateway), lambda s: "10-rs.json" in s, "the broken file")
         await _assert_fails_closed(gateway, upstream, http, Broken("raises", route, True, "$"))
         message = (await admin_routes(http, gateway))["10-rs.json"]["errors"][0]["message"]

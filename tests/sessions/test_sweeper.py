@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +55,15 @@ async def workers(
         yield found
 
 
+TeamOf = Callable[..., AbstractAsyncContextManager[list[Worker]]]
+
+
+@pytest.fixture
+def team_of(kind: str, state: Path, request: pytest.FixtureRequest) -> TeamOf:
+    """Opens the workers on the store `kind`, given their clock and the session settings."""
+    return lambda clock, **sessions: workers(kind, state, make_settings(state, **sessions), clock, request)
+
+
 def events(team: list[Worker]) -> list[SessionEnded]:
     return [event for worker in team for event in worker.seen.events]
 
@@ -67,11 +76,9 @@ async def sweep_together(team: list[Worker], rounds: int = 3) -> int:
     return total
 
 
-async def test_a_session_idle_and_never_presented_again_ends_once(
-    kind: str, state: Path, request: pytest.FixtureRequest
-) -> None:
+async def test_a_session_idle_and_never_presented_again_ends_once(team_of: TeamOf) -> None:
     clock = Clock(time.time())
-    async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
+    async with team_of(clock, idleTimeout="10 s") as team:
         session = await mint(team[0].manager)
         clock.now += 9.9
         assert await sweep_together(team) == 0
@@ -88,12 +95,9 @@ async def test_a_session_idle_and_never_presented_again_ends_once(
     assert (event.reason, event.initiator) == ("idle_timeout", "system")
 
 
-async def test_a_session_past_its_lifetime_ends_once_as_expired(
-    kind: str, state: Path, request: pytest.FixtureRequest
-) -> None:
+async def test_a_session_past_its_lifetime_ends_once_as_expired(team_of: TeamOf) -> None:
     clock = Clock(time.time())
-    settings = make_settings(state, idleTimeout="1 hour", maxLifetime="1 minute")
-    async with workers(kind, state, settings, clock, request) as team:
+    async with team_of(clock, idleTimeout="1 hour", maxLifetime="1 minute") as team:
         sessions = [await mint(team[i % WORKERS].manager, f"user-{i}") for i in range(7)]
         clock.now += 60
         assert await sweep_together(team) == 7
@@ -102,10 +106,8 @@ async def test_a_session_past_its_lifetime_ends_once_as_expired(
     assert {(e.reason, e.initiator) for e in ended} == {("expired", "system")}
 
 
-async def test_a_session_that_expired_while_nobody_swept_is_still_reported(
-    kind: str, state: Path, request: pytest.FixtureRequest
-) -> None:
-    async with workers(kind, state, make_settings(state, maxLifetime="1 s"), time.time, request) as team:
+async def test_a_session_that_expired_while_nobody_swept_is_still_reported(team_of: TeamOf) -> None:
+    async with team_of(time.time, maxLifetime="1 s") as team:
         session = await mint(team[0].manager)
         ended = 0
 
@@ -118,11 +120,9 @@ async def test_a_session_that_expired_while_nobody_swept_is_still_reported(
     assert [(e.session_id, e.reason) for e in events(team)] == [(session.id, "expired")]
 
 
-async def test_a_session_in_use_is_not_ended_and_ends_once_left_idle(
-    kind: str, state: Path, request: pytest.FixtureRequest
-) -> None:
+async def test_a_session_in_use_is_not_ended_and_ends_once_left_idle(team_of: TeamOf) -> None:
     clock = Clock(time.time())
-    async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
+    async with team_of(clock, idleTimeout="10 s") as team:
         session = await mint(team[0].manager)
         clock.now += 8
         current = await team[1].manager.from_request(request_with(team[0].manager.cookies_for(session, secure=False)))
@@ -134,11 +134,9 @@ async def test_a_session_in_use_is_not_ended_and_ends_once_left_idle(
     assert [(e.session_id, e.reason) for e in events(team)] == [(session.id, "idle_timeout")]
 
 
-async def test_a_session_ended_before_its_deadline_is_not_reported_again(
-    kind: str, state: Path, request: pytest.FixtureRequest
-) -> None:
+async def test_a_session_ended_before_its_deadline_is_not_reported_again(team_of: TeamOf) -> None:
     clock = Clock(time.time())
-    async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
+    async with team_of(clock, idleTimeout="10 s") as team:
         session = await mint(team[0].manager)
         assert await team[2].manager.end_session(session, reason="logout", initiator="user")
         clock.now += 3600
@@ -146,11 +144,9 @@ async def test_a_session_ended_before_its_deadline_is_not_reported_again(
     assert [(e.reason, e.initiator) for e in events(team)] == [("logout", "user")]
 
 
-async def test_sweepers_and_requests_noticing_together_report_once(
-    kind: str, state: Path, request: pytest.FixtureRequest
-) -> None:
+async def test_sweepers_and_requests_noticing_together_report_once(team_of: TeamOf) -> None:
     clock = Clock(time.time())
-    async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
+    async with team_of(clock, idleTimeout="10 s") as team:
         minted = [await mint(team[0].manager, f"user-{i}") for i in range(5)]
         cookies = [team[0].manager.cookies_for(session, secure=False) for session in minted]
         clock.now += 10
@@ -162,11 +158,9 @@ async def test_sweepers_and_requests_noticing_together_report_once(
     assert {e.reason for e in ended} == {"idle_timeout"}
 
 
-async def test_an_idle_session_ended_by_a_sweep_is_refused_everywhere(
-    kind: str, state: Path, request: pytest.FixtureRequest
-) -> None:
+async def test_an_idle_session_ended_by_a_sweep_is_refused_everywhere(team_of: TeamOf) -> None:
     clock = Clock(time.time())
-    async with workers(kind, state, make_settings(state, idleTimeout="10 s"), clock, request) as team:
+    async with team_of(clock, idleTimeout="10 s") as team:
         session = await mint(team[0].manager, method="device")
         token = await team[0].manager.issue_token(session)
         clock.now += 10
