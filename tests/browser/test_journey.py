@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -60,35 +62,34 @@ def _heap(alpha: IdP, beta: IdP) -> list[dict[str, object]]:
     ]
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def gateway(
-    tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, ...], alpha: IdP, beta: IdP, app: str
-) -> AsyncIterator[GatewayHandle]:
-    folder = tmp_path_factory.mktemp("gateway")
-    async with login_gateway(folder, ports[0], _heap(alpha, beta), routes(app)) as handle:
-        yield handle
+# The journey's gateways: the main one, one whose sessions end three seconds after login, and one whose
+# logout sends no Clear-Site-Data (Cache-Control alone must keep Back clean).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "main": {},
+    "short_lived": {"sessions": {"maxLifetime": "3 s", "idleTimeout": "3 s", "sweepInterval": "1 s"}},
+    "no_site_data": {"auth": {"clearSiteData": []}},
+}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def short_lived(
+async def gateways(
     tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, ...], alpha: IdP, beta: IdP, app: str
-) -> AsyncIterator[GatewayHandle]:
-    """A gateway whose sessions end three seconds after login."""
-    folder = tmp_path_factory.mktemp("short")
-    sessions = {"maxLifetime": "3 s", "idleTimeout": "3 s", "sweepInterval": "1 s"}
-    async with login_gateway(folder, ports[1], _heap(alpha, beta), routes(app), sessions=sessions) as handle:
-        yield handle
+) -> AsyncIterator[dict[str, GatewayHandle]]:
+    """Every variant, each on its own port."""
+    async with AsyncExitStack() as stack:
+        started = {}
+        for (name, settings), port in zip(VARIANTS.items(), ports, strict=True):
+            folder = tmp_path_factory.mktemp(name)
+            started[name] = await stack.enter_async_context(
+                login_gateway(folder, port, _heap(alpha, beta), routes(app), **settings)
+            )
+        yield started
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def no_site_data(
-    tmp_path_factory: pytest.TempPathFactory, ports: tuple[int, ...], alpha: IdP, beta: IdP, app: str
-) -> AsyncIterator[GatewayHandle]:
-    """A gateway whose logout sends no Clear-Site-Data: Cache-Control alone must keep Back clean."""
-    folder = tmp_path_factory.mktemp("no-site-data")
-    auth = {"clearSiteData": []}
-    async with login_gateway(folder, ports[2], _heap(alpha, beta), routes(app), auth=auth) as handle:
-        yield handle
+@pytest.fixture(scope="module")
+def gateway(gateways: dict[str, GatewayHandle]) -> GatewayHandle:
+    """The main gateway."""
+    return gateways["main"]
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -168,11 +169,11 @@ async def test_logout_ends_the_gateway_and_the_provider_session(user: Tab, gatew
     await user.shot("next visit asks for login")
 
 
-@pytest.mark.parametrize("which", ["gateway", "no_site_data"])
+@pytest.mark.parametrize("which", ["main", "no_site_data"])
 async def test_back_after_logout_shows_no_protected_content(
-    user: Tab, which: str, alpha: IdP, gateway: GatewayHandle, no_site_data: GatewayHandle
+    user: Tab, which: str, alpha: IdP, gateways: dict[str, GatewayHandle]
 ) -> None:
-    gateway = {"gateway": gateway, "no_site_data": no_site_data}[which]
+    gateway = gateways[which]
     await sign_in(user, gateway.url + "/app/private", "dave")
     await _sign_out(user, gateway, alpha)
     for step in range(6):
@@ -199,8 +200,9 @@ async def test_a_revoked_session_sends_the_browser_back_to_login(
 
 
 async def test_an_expired_session_sends_the_browser_back_to_login(
-    user: Tab, short_lived: GatewayHandle, alpha: IdP
+    user: Tab, gateways: dict[str, GatewayHandle], alpha: IdP
 ) -> None:
+    short_lived = gateways["short_lived"]
     navigations = Navigations().watch(user.page)
     await sign_in(user, short_lived.url + "/app/", "frank")
     mark = len(navigations.urls)

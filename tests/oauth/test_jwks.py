@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from joserfc.jwk import RSAKey
 
 from gateway.oauth.errors import InvalidToken, ProviderError
 from gateway.oauth.idtoken import IdTokenValidator
@@ -37,12 +38,18 @@ async def test_rotated_key_is_accepted_after_exactly_one_refetch(cache: JwksCach
     assert jwks_server.fetches == 2
 
 
-async def test_second_unknown_kid_within_the_cool_down_does_not_refetch(
-    cache: JwksCache, jwks_server: JwksServer, clock: Clock
-) -> None:
+async def _add_key(cache: JwksCache, jwks_server: JwksServer) -> RSAKey:
+    """Once the cache holds the served keys, a new one, `key-2`, is served beside them."""
     await _validate(cache, sign(claims(), jwks_server.keys[0]))
     new = rsa_key("key-2")
     jwks_server.keys.append(new)
+    return new
+
+
+async def test_second_unknown_kid_within_the_cool_down_does_not_refetch(
+    cache: JwksCache, jwks_server: JwksServer, clock: Clock
+) -> None:
+    new = await _add_key(cache, jwks_server)
     await _validate(cache, sign(claims(), new))
     assert jwks_server.fetches == 2
     clock.now += 299
@@ -65,9 +72,7 @@ async def test_unknown_kid_after_the_cool_down_refetches_once(
 async def test_concurrent_unknown_kids_share_one_refetch(
     cache: JwksCache, jwks_server: JwksServer, clock: Clock
 ) -> None:
-    await _validate(cache, sign(claims(), jwks_server.keys[0]))
-    new = rsa_key("key-2")
-    jwks_server.keys.append(new)
+    new = await _add_key(cache, jwks_server)
     clock.now += 301
     subs = await asyncio.gather(*(_validate(cache, sign(claims(), new)) for _ in range(20)))
     assert subs == ["alice"] * 20

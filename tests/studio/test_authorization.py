@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.gateway import GatewayHandle
-from tests.support.studio import notes_pdp, shot, studio_gateway
+from tests.support.studio import notes_pdp, shot, start_route, studio_gateway
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
@@ -27,10 +27,7 @@ async def gateway(tmp_path: Path, routes_dir: Path) -> AsyncIterator[GatewayHand
 
 async def build_notes_route(page: Page, upstream: Upstream) -> None:
     """From an empty form: a path prefix, an upstream, authorization by the global PDP."""
-    await page.get_by_role("button", name="New route").click()
-    await page.get_by_label("Name", exact=True).fill("notes")
-    await page.get_by_label("Path prefix").fill("/notes")
-    await page.get_by_label("Upstream base URI").fill(upstream.url)
+    await start_route(page, "notes", "/notes", upstream.url)
     await page.get_by_role("checkbox", name="Authorization", exact=True).check()
     await expect(page.get_by_label("Policy decision point")).to_have_value("policies")
     await page.get_by_label("Resource templates").fill("/notes\n/notes/{noteId}")

@@ -19,7 +19,7 @@ from tests.support.gateway import GatewayHandle
 from tests.support.login_support import idp_provider, real_idp
 from tests.support.polling import eventually
 from tests.support.process import free_port
-from tests.support.studio import shot
+from tests.support.studio import shot, start_route
 from tests.support.upstream import Upstream
 
 pytestmark = pytest.mark.slow
@@ -58,10 +58,7 @@ async def statuses(http: aiohttp.ClientSession, url: str, count: int) -> list[in
 
 async def build_route(page: Page, upstream: Upstream) -> None:
     """Fill the empty form: a path prefix, an upstream, capture, throttling, statistics, browser login."""
-    await page.get_by_role("button", name="New route").click()
-    await page.get_by_label("Name", exact=True).fill("shop")
-    await page.get_by_label("Path prefix").fill("/shop")
-    await page.get_by_label("Upstream base URI").fill(upstream.url)
+    await start_route(page, "shop", "/shop", upstream.url)
     await page.get_by_role("checkbox", name="Capture", exact=True).check()
     await page.get_by_role("checkbox", name="Throttling", exact=True).check()
     await page.get_by_label("Requests", exact=True).fill("2")

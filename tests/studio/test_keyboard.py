@@ -66,57 +66,62 @@ async def _new_route(page: Page, gateway: GatewayHandle, upstream: Upstream, nam
     """Open the studio and start a route to `upstream` under `prefix`, with the keyboard only."""
     await page.goto(f"{gateway.admin}/studio/")
     await expect(page.locator("#json-errors")).to_contain_text("No problems")
-    await tab_to(page, "New route")
-    await page.keyboard.press("Enter")
+    await _press(page, "New route", "Enter")
     await page.keyboard.type(name)  # the focus is on Name after New route
-    await tab_to(page, "Upstream base URI")
-    await page.keyboard.type(upstream.url)
-    await tab_to(page, "Path prefix")
-    await page.keyboard.type(prefix)
+    await _type(page, "Upstream base URI", upstream.url)
+    await _type(page, "Path prefix", prefix)
+
+
+async def _press(page: Page, name: str, *keys: str) -> None:
+    """Tab to the control labelled `name` and press `keys` there."""
+    await tab_to(page, name)
+    for key in keys:
+        await page.keyboard.press(key)
+
+
+async def _type(page: Page, name: str, text: str) -> None:
+    """Tab to the control labelled `name` and type `text` there."""
+    await tab_to(page, name)
+    await page.keyboard.type(text)
+
+
+async def _deploy(page: Page, filename: str) -> None:
+    """Deploy the route, which has no problems, with the keyboard; it loads as `filename`."""
+    await expect(page.locator("#json-errors")).to_contain_text("No problems")
+    await _press(page, "Deploy", "Enter")
+    await expect(page.locator("#deploy-status")).to_contain_text(f"Deployed {filename}: loaded")
+
+
+async def _statuses(http: aiohttp.ClientSession, url: str, *methods: str) -> list[int]:
+    """The status of each request in turn."""
+    found = []
+    for method in methods:
+        async with http.request(method, url) as response:
+            found.append(response.status)
+    return found
 
 
 async def test_a_throttled_captured_route_is_built_and_deployed_with_the_keyboard(
     gateway: GatewayHandle, page: Page, upstream: Upstream, http: aiohttp.ClientSession
 ) -> None:
     await _new_route(page, gateway, upstream, "kb", "/kb")
-    await tab_to(page, "Capture")
-    await page.keyboard.press("Space")
-    await tab_to(page, "Throttling")
-    await page.keyboard.press("Space")
-    await tab_to(page, "Requests")
-    await page.keyboard.press("Control+A")
+    await _press(page, "Capture", "Space")
+    await _press(page, "Throttling", "Space")
+    await _press(page, "Requests", "Control+A")
     await page.keyboard.type("1")
-    await expect(page.locator("#json-errors")).to_contain_text("No problems")
-    await tab_to(page, "Deploy")
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#deploy-status")).to_contain_text("Deployed 60-kb.json: loaded")
-    found = []
-    for _ in range(2):
-        async with http.get(f"{gateway.url}/kb/x") as response:
-            found.append(response.status)
-    assert found == [200, 429]
+    await _deploy(page, "60-kb.json")
+    assert await _statuses(http, f"{gateway.url}/kb/x", "GET", "GET") == [200, 429]
 
 
 async def test_an_authorized_route_is_built_and_deployed_with_the_keyboard(
     gateway: GatewayHandle, page: Page, upstream: Upstream, http: aiohttp.ClientSession
 ) -> None:
     await _new_route(page, gateway, upstream, "kbnotes", "/notes")
-    await tab_to(page, "Authorization")
-    await page.keyboard.press("Space")
+    await _press(page, "Authorization", "Space")
     await expect(page.locator("#f-pdp")).to_have_value("policies")
-    await tab_to(page, "Resource templates (one per line; a path matching none is denied)")
-    await page.keyboard.type("/notes/{noteId}")
-    await tab_to(page, "When the PDP gives no answer")
-    await page.keyboard.press("ArrowDown")
-    await page.keyboard.press("ArrowDown")
+    await _type(page, "Resource templates (one per line; a path matching none is denied)", "/notes/{noteId}")
+    await _press(page, "When the PDP gives no answer", "ArrowDown", "ArrowDown")
     await expect(page.locator("#f-onError")).to_have_value("403")
-    await expect(page.locator("#json-errors")).to_contain_text("No problems")
-    await tab_to(page, "Deploy")
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#deploy-status")).to_contain_text("Deployed 60-kbnotes.json: loaded")
-    found = []
-    for method in ("DELETE", "GET"):
-        async with http.request(method, f"{gateway.url}/notes/1") as response:
-            found.append(response.status)
-    assert found == [403, 200]
+    await _deploy(page, "60-kbnotes.json")
+    assert await _statuses(http, f"{gateway.url}/notes/1", "DELETE", "GET") == [403, 200]
     assert upstream.paths == ["/notes/1"]

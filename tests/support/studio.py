@@ -121,6 +121,14 @@ def notes_pdp(tmp_path: Path, name: str = "policies") -> dict[str, Any]:
     return {"name": name, "type": "PolicyDecisionPoint", "config": {"file": str(file)}}
 
 
+async def start_route(page: Page, name: str, prefix: str, upstream: str) -> None:
+    """From the studio's empty form: a new route `name` taking the paths under `prefix` to `upstream`."""
+    await page.get_by_role("button", name="New route").click()
+    await page.get_by_label("Name", exact=True).fill(name)
+    await page.get_by_label("Path prefix").fill(prefix)
+    await page.get_by_label("Upstream base URI").fill(upstream)
+
+
 async def shot(page: Page, name: str, at: str = "header") -> None:
     """Keep a screenshot (scrolled to `at`) when STUDIO_SCREENSHOTS names a folder."""
     folder = os.environ.get("STUDIO_SCREENSHOTS")

@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from yarl import URL
 
-from gateway.upstream.pool import Origin
+from gateway.upstream.pool import Origin, UpstreamPool
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Scripted"], Awaitable[None]]
 
@@ -55,6 +56,17 @@ async def scripted(script: Script) -> AsyncIterator[Scripted]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+@asynccontextmanager
+async def pooled(script: Script, **options: Any) -> AsyncIterator[tuple[Scripted, UpstreamPool]]:
+    """`script` served, and a pool (with these options) that is closed after use."""
+    async with scripted(script) as up:
+        pool = UpstreamPool(**options)
+        try:
+            yield up, pool
+        finally:
+            await pool.close()
 
 
 def ok(body: bytes = b"ok", extra: bytes = b"") -> bytes:

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.errors import BadRequest, UpstreamTimeout, UpstreamUnavailable
 from gateway.upstream.pool import Timeouts, UpstreamPool
-from tests.upstream.scripted import Script, Scripted, ok, scripted
+from tests.upstream.scripted import Script, Scripted, ok, pooled
 
 TIMEOUTS = Timeouts(connect=5.0, read=5.0)
 GET = [("Host", "upstream")]
@@ -36,13 +36,11 @@ async def keep_answering(reader: asyncio.StreamReader, writer: asyncio.StreamWri
 
 
 async def test_keep_alive_connection_carries_the_next_request() -> None:
-    async with scripted(keep_answering) as up:
-        pool = UpstreamPool()
+    async with pooled(keep_answering) as (up, pool):
         assert await send(pool, up) == (200, b"ok")
         assert await send(pool, up) == (200, b"ok")
         assert up.connections == 1
         assert up.heads[0] == b"GET / HTTP/1.1\r\nHost: upstream\r\n\r\n"
-        await pool.close()
 
 
 async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, up: Scripted) -> None:
@@ -54,22 +52,18 @@ async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.St
 
 
 async def test_stale_keep_alive_connection_is_retried_once_for_an_idempotent_request() -> None:
-    async with scripted(one_answer_then_close) as up:
-        pool = UpstreamPool()
+    async with pooled(one_answer_then_close) as (up, pool):
         assert await send(pool, up) == (200, b"ok")
         assert await send(pool, up) == (200, b"ok")
         assert up.connections == 2
-        await pool.close()
 
 
 async def test_post_on_a_stale_connection_is_not_sent_twice() -> None:
-    async with scripted(one_answer_then_close) as up:
-        pool = UpstreamPool()
+    async with pooled(one_answer_then_close) as (up, pool):
         await send(pool, up)
         with pytest.raises(UpstreamUnavailable, match="before answering"):
             await send(pool, up, "POST", headers=[*GET, ("Content-Length", "0")], length=0)
         assert len(up.heads) == 2
-        await pool.close()
 
 
 async def test_interim_responses_are_skipped() -> None:
@@ -79,10 +73,8 @@ async def test_interim_responses_are_skipped() -> None:
         await writer.drain()
         await reader.read()
 
-    async with scripted(early_hints) as up:
-        pool = UpstreamPool()
+    async with pooled(early_hints) as (up, pool):
         assert await send(pool, up) == (200, b"final")
-        await pool.close()
 
 
 async def test_head_response_announcing_a_length_has_no_body_and_the_connection_is_reused() -> None:
@@ -92,12 +84,10 @@ async def test_head_response_announcing_a_length_has_no_body_and_the_connection_
         await writer.drain()
         await keep_answering(reader, writer, up)
 
-    async with scripted(head_then_get) as up:
-        pool = UpstreamPool()
+    async with pooled(head_then_get) as (up, pool):
         assert await send(pool, up, "HEAD") == (200, b"")
         assert await send(pool, up) == (200, b"ok")
         assert up.connections == 1
-        await pool.close()
 
 
 async def test_body_without_length_ends_when_the_upstream_closes() -> None:
@@ -106,12 +96,10 @@ async def test_body_without_length_ends_when_the_upstream_closes() -> None:
         writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it")
         await writer.drain()
 
-    async with scripted(until_close) as up:
-        pool = UpstreamPool()
+    async with pooled(until_close) as (up, pool):
         assert await send(pool, up) == (200, b"all of it")
         assert await send(pool, up) == (200, b"all of it")
         assert up.connections == 2
-        await pool.close()
 
 
 def answer(raw: bytes, *, then_close: bool = False) -> Script:
@@ -142,11 +130,9 @@ def answer(raw: bytes, *, then_close: bool = False) -> Script:
     ],
 )  # fmt: skip
 async def test_a_broken_answer_is_an_error_never_a_response(script: Script, error: type[Exception], match: str) -> None:
-    async with scripted(script) as up:
-        pool = UpstreamPool()
+    async with pooled(script) as (up, pool):
         with pytest.raises(error, match=match):
             await send(pool, up, timeouts=Timeouts(connect=5.0, read=0.2))
-        await pool.close()
 
 
 async def test_bytes_after_the_response_make_the_connection_unusable() -> None:
@@ -156,24 +142,20 @@ async def test_bytes_after_the_response_make_the_connection_unusable() -> None:
         await writer.drain()
         await keep_answering(reader, writer, up)
 
-    async with scripted(extra) as up:
-        pool = UpstreamPool()
+    async with pooled(extra) as (up, pool):
         assert await send(pool, up) == (200, b"ok")
         await asyncio.sleep(0.05)
         # The smuggled second response must never be read as the answer to the next request.
         assert await send(pool, up) == (200, b"ok")
         assert up.connections == 2
-        await pool.close()
 
 
 @pytest.mark.parametrize("name, value", [("X-User", "alice\r\nX-Admin: yes"), ("X-Bad\n", "v"), ("X", "nul\x00")])
 async def test_header_injection_is_refused_before_anything_is_sent(name: str, value: str) -> None:
-    async with scripted(keep_answering) as up:
-        pool = UpstreamPool()
+    async with pooled(keep_answering) as (up, pool):
         with pytest.raises(BadRequest, match="control character"):
             await send(pool, up, headers=[*GET, (name, value)])
         assert up.connections == 0
-        await pool.close()
 
 
 async def test_request_body_is_sent_chunked_without_a_length() -> None:
@@ -188,11 +170,9 @@ async def test_request_body_is_sent_chunked_without_a_length() -> None:
         yield b"hello "
         yield b"world"
 
-    async with scripted(echo_chunked) as up:
-        pool = UpstreamPool()
+    async with pooled(echo_chunked) as (up, pool):
         status, body = await send(pool, up, "POST", headers=[*GET, ("Transfer-Encoding", "chunked")], body=parts())
         assert (status, body) == (200, b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n")
-        await pool.close()
 
 
 async def test_answer_before_the_whole_body_closes_the_connection() -> None:
@@ -209,33 +189,27 @@ async def test_answer_before_the_whole_body_closes_the_connection() -> None:
         await release.wait()
         yield b"y" * 10
 
-    async with scripted(early_413) as up:
-        pool = UpstreamPool()
+    async with pooled(early_413) as (up, pool):
         headers = [*GET, ("Content-Length", "20")]
         assert await send(pool, up, "POST", headers=headers, body=slow(), length=20) == (413, b"")
         release.set()
         await asyncio.sleep(0.05)
         assert pool.open_connections == 0
-        await pool.close()
 
 
 async def test_pool_limit_makes_the_next_request_wait_for_a_free_connection() -> None:
-    async with scripted(keep_answering) as up:
-        pool = UpstreamPool(limit=1)
+    async with pooled(keep_answering, limit=1) as (up, pool):
         results = await asyncio.gather(*(send(pool, up) for _ in range(5)))
         assert results == [(200, b"ok")] * 5
         assert up.connections == 1
-        await pool.close()
 
 
 async def test_idle_connections_are_closed_after_the_keepalive() -> None:
-    async with scripted(keep_answering) as up:
-        pool = UpstreamPool(keepalive=0.1)
+    async with pooled(keep_answering, keepalive=0.1) as (up, pool):
         await send(pool, up)
         assert pool.open_connections == 1
         await asyncio.sleep(0.4)
         assert pool.open_connections == 0
-        await pool.close()
 
 
 async def test_large_body_streams_with_the_socket_paused_while_the_reader_lags() -> None:
@@ -249,8 +223,7 @@ async def test_large_body_streams_with_the_socket_paused_while_the_reader_lags()
             await writer.drain()
         await reader.read()
 
-    async with scripted(big) as up:
-        pool = UpstreamPool()
+    async with pooled(big) as (up, pool):
         response = await pool.request(up.origin, "GET", "/", GET, None, None, TIMEOUTS)
         received = 0
         async for chunk in response.iter_chunks():
@@ -260,7 +233,6 @@ async def test_large_body_streams_with_the_socket_paused_while_the_reader_lags()
                 await asyncio.sleep(0.001)
                 assert response._buffered <= 512 * 1024
         assert received == size
-        await pool.close()
 
 
 async def test_endless_response_head_is_refused_at_the_limit() -> None:
@@ -271,8 +243,6 @@ async def test_endless_response_head_is_refused_at_the_limit() -> None:
             writer.write(b"X-Filler-%d: %s\r\n" % (n, b"f" * 100))
             await writer.drain()
 
-    async with scripted(endless) as up:
-        pool = UpstreamPool()
+    async with pooled(endless) as (up, pool):
         with pytest.raises(UpstreamUnavailable, match="response head exceeds"):
             await send(pool, up)
-        await pool.close()
