@@ -98,7 +98,8 @@ def _claims(payload: bytes | None) -> dict[str, Any]:
 
 class IssuerTokenValidator:
     """What every validator of one issuer's signed tokens shares: keys, algorithms, clock, `typ`, and the
-    audience its tokens must name (the client for id_tokens and logout tokens, the API for access tokens)."""
+    audience its tokens must name (the client for id_tokens and logout tokens, the API for access tokens,
+    the configured one, if any, for third-party assertions)."""
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gateway.oauth._claims import audiences, check_issuer, check_times
-from gateway.oauth._jws import JwtVerifier, allowed_algorithms
+from gateway.oauth._jws import IssuerTokenValidator, allowed_algorithms
 from gateway.oauth.errors import BadAudience
 from gateway.oauth.jwks import JwksCache
 
@@ -19,7 +19,7 @@ def check_algorithms(algorithms: Iterable[str]) -> tuple[str, ...]:
     return allowed_algorithms(algorithms)
 
 
-class AssertionVerifier:
+class AssertionVerifier(IssuerTokenValidator):
     """Verifies one issuer's assertions; its keys are fetched on first use and refetched on an unknown `kid`."""
 
     def __init__(
@@ -31,16 +31,15 @@ class AssertionVerifier:
         audience: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.issuer = issuer
-        self.audience = audience
-        self._verifier = JwtVerifier(keys, algorithms)
-        self._clock = clock
+        super().__init__(issuer, audience or "", keys, algorithms=algorithms, leeway=0.0, clock=clock)
+        # No audience configured: any `aud` (or none) will do.
+        self._any_audience = audience is None
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The claims of a token this issuer signed and that is valid now; raises GatewayError."""
         claims = (await self._verifier.verify(token)).claims
         check_issuer(claims, self.issuer)
-        check_times(claims, self._clock(), 0.0, require_iat=False)
-        if self.audience is not None and self.audience not in audiences(claims):
+        check_times(claims, self._clock(), self._leeway, require_iat=False)
+        if not self._any_audience and self.audience not in audiences(claims):
             raise BadAudience(f"aud does not contain {self.audience!r}")
         return claims
