@@ -27,15 +27,6 @@ if TYPE_CHECKING:
 _AUDIENCE = "Gateway addition: the `aud` tokens must name (OpenIG checks none)."
 
 
-@dataclass(frozen=True, slots=True)
-class TokenSource:
-    """What a resolver tells the bearer verifier: the provider, the audience ("" = any), how tokens are checked."""
-
-    provider: OidcProvider
-    audience: str
-    introspect: bool
-
-
 def _provider(name: str, issuer: str, metadata: ProviderMetadata, ctx: BuildContext) -> OidcProvider:
     provider = OidcProvider(name, OidcProvider.Config(issuer=issuer, clientId="resource-server"), ctx.services, 60.0)
     provider.preset = metadata
@@ -46,14 +37,17 @@ def _metadata(issuer: str, jwks: str = "", introspection: str | None = None) -> 
     return ProviderMetadata(issuer, "", "", jwks, None, None, None, introspection, None, (), (), False)
 
 
+@dataclass(frozen=True, eq=False)
 class AccessTokenResolver:
-    """What the resolvers share: the source of tokens they describe, and the audience setting."""
+    """What a resolver tells the bearer verifier: the provider of the tokens, the audience they must name
+    ("" = any), and whether they are introspected rather than verified locally as JWTs."""
 
     class Config(ConfigModel):
         audience: str = Field("", description=_AUDIENCE)
 
-    def __init__(self, source: TokenSource) -> None:
-        self.source = source
+    provider: OidcProvider
+    audience: str
+    introspect: bool
 
 
 class StatelessAccessTokenResolver(AccessTokenResolver):
@@ -72,7 +66,7 @@ class StatelessAccessTokenResolver(AccessTokenResolver):
         if store is None:
             return None
         provider = _provider(ctx.object_name or config.issuer, config.issuer, _metadata(config.issuer, store.url), ctx)
-        return cls(TokenSource(provider, config.audience, introspect=False))
+        return cls(provider, config.audience, introspect=False)
 
 
 class TokenIntrospectionAccessTokenResolver(AccessTokenResolver):
@@ -95,4 +89,4 @@ class TokenIntrospectionAccessTokenResolver(AccessTokenResolver):
         provider = _provider(ctx.object_name or config.endpoint, config.issuer, metadata, ctx)
         secret = config.clientSecret
         provider.credentials = ClientCredentials(config.clientId, secret, "client_secret_basic" if secret else "none")
-        return cls(TokenSource(provider, config.audience, introspect=True))
+        return cls(provider, config.audience, introspect=True)

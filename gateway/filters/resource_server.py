@@ -77,9 +77,8 @@ class OAuth2ResourceServerFilter(AuthFilter):
         resolver = ctx.resolve(ref, "accessTokenResolver", AccessTokenResolver) if ref is not None else None
         if resolver is None:
             return None
-        source = resolver.source
         verifier = BearerVerifier(
-            source.provider, source.audience, introspection=source.introspect, cache_ttl=ttl, cache_size=10_000
+            resolver.provider, resolver.audience, introspection=resolver.introspect, cache_ttl=ttl, cache_size=10_000
         )
         return cls(ctx.services, verifier, config, scopes)
 
