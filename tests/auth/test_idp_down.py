@@ -19,6 +19,7 @@ from tests.support.login_support import (
     app_gateway,
     html_browser,
     idp_provider,
+    log_in_at,
     login_gateway,
     login_route,
     real_idp,
@@ -48,8 +49,7 @@ async def _unavailable_page(browser: aiohttp.ClientSession, url: str | URL) -> a
 
 
 async def _logs_in(browser: aiohttp.ClientSession, gateway: GatewayHandle) -> None:
-    final = await login(browser, gateway.url + "/app/page", "alice")
-    assert final == URL(gateway.url + "/app/page")
+    await log_in_at(browser, gateway.url + "/app/page", "alice")
     assert _jar(browser, COOKIE)
 
 

@@ -15,6 +15,7 @@ from tests.support.login_support import (
     LOGIN,
     app_gateway,
     html_browser,
+    log_in_at,
     real_idp,
 )
 from tests.support.upstream import Upstream
@@ -38,8 +39,7 @@ async def test_login_through_the_gateway_reaches_the_upstream_with_the_identity(
     gateway: GatewayHandle, upstream: Upstream
 ) -> None:
     async with html_browser() as browser:
-        final = await login(browser, gateway.url + "/app/hello?x=1", "alice")
-        assert final == URL(gateway.url + "/app/hello?x=1")
+        await log_in_at(browser, gateway.url + "/app/hello?x=1", "alice")
         async with browser.get(gateway.url + "/app/again", allow_redirects=False) as response:
             assert response.status == 200
     assert [r["raw_path"] for r in upstream.seen] == ["/app/hello?x=1", "/app/again"]

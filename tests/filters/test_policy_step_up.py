@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from idp.driver import IdP, login
+from idp.driver import IdP
 from tests.policy.conftest import HERE, pdp_object, pdp_url
 from tests.support.gateway import GatewayHandle, running_gateway
-from tests.support.login_support import html_browser, idp_provider, login_gateway, real_idp
+from tests.support.login_support import html_browser, idp_provider, log_in_at, login_gateway, real_idp
 from tests.support.process import free_port
 from tests.support.upstream import Upstream
 
@@ -62,8 +62,7 @@ async def test_an_auth_level_advice_sends_the_browser_to_the_provider_with_acr_v
     gateway: GatewayHandle, idp: IdP, upstream: Upstream
 ) -> None:
     async with html_browser() as browser:
-        final = await login(browser, gateway.url + "/app/hello", "alice")
-        assert final == URL(gateway.url + "/app/hello")
+        await log_in_at(browser, gateway.url + "/app/hello", "alice")
         async with browser.get(gateway.url + "/gold/vault", allow_redirects=False) as response:
             assert response.status == 302
             location = URL(response.headers["Location"])

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 
 from tests.support.fixtures import Serve
+from tests.support.gateway import GatewayHandle
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 # The application's address as the route files name it; replaced by the running application's.
@@ -72,13 +73,18 @@ def route_text(name: str, app_url: str, **replace: str) -> str:
     return text
 
 
+async def serve_file(serve: Serve, name: str, app_url: str, **replace: str) -> GatewayHandle:
+    """A gateway serving the corpus file alone, pointed at the running application."""
+    return await serve(**{name: route_text(name, app_url, **replace)})
+
+
 async def exercise(
     serve: Serve, routes_dir: Path, http: aiohttp.ClientSession, name: str, case: Case, app_url: str, **replace: str
 ) -> Answer:
     """Serve the file alone and send the case's request."""
     for companion in (path for path in CORPUS.iterdir() if path.suffix != ".json"):
         (routes_dir / companion.name).write_bytes(companion.read_bytes())
-    gateway = await serve(**{name: route_text(name, app_url, **replace)})
+    gateway = await serve_file(serve, name, app_url, **replace)
     url = f"{gateway.url}{case.path}"
     headers = {key: value.replace(APP, app_url) for key, value in case.headers.items()}
     jar: dict[str, str] = {}  # cookies set by earlier answers, sent back as a browser would

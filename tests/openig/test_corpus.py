@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,7 +15,7 @@ from pytest import MonkeyPatch
 
 from gateway.routing.source import parse_json
 from tests.openig.harness import APP, CORPUS, OAUTH2_FILES, Answer, Case, exercise
-from tests.openig.legacy_app import PAGE, legacy_app
+from tests.openig.legacy_app import PAGE
 from tests.support.fixtures import Serve
 
 
@@ -24,14 +23,14 @@ def _form(answer: Answer) -> dict[str, list[str]]:
     return parse_qs(answer.seen["body"])
 
 
+def _posted_login(answer: Answer) -> bool:
+    """The application got the login form, POSTed with the demo credentials."""
+    expected = ("POST", "/login", {"username": ["demo"], "password": ["changeit"]})
+    return (answer.seen["method"], answer.seen["path"], _form(answer)) == expected
+
+
 CASES: dict[str, Case] = {
-    "01-static-request-post-form.json": Case(
-        lambda a: (
-            (a.seen["method"], a.seen["path"], _form(a))
-            == ("POST", "/login", {"username": ["demo"], "password": ["changeit"]})
-        ),
-        path="/login",
-    ),
+    "01-static-request-post-form.json": Case(_posted_login, path="/login"),
     "02-static-request-get-form.json": Case(
         lambda a: (a.seen["method"], a.seen["path"]) == ("GET", "/search?q=gate+way&lang=en"),
         path="/anything?term=gate%20way",
@@ -111,13 +110,7 @@ CASES: dict[str, Case] = {
         path="/openig/monitoring",
         before=1,
     ),
-    "20-password-replay-login-page.json": Case(
-        lambda a: (
-            (a.seen["method"], a.seen["path"], _form(a))
-            == ("POST", "/login", {"username": ["demo"], "password": ["changeit"]})
-        ),
-        path="/login",
-    ),
+    "20-password-replay-login-page.json": Case(_posted_login, path="/login"),
     "21-password-replay-extractions.json": Case(
         lambda a: _form(a) == {"username": ["demo"], "password": ["changeit"], "loginToken": ["lt-987"]},
         path="/login",
@@ -305,13 +298,6 @@ def _audit() -> list[dict[str, Any]]:
     """The access events an AuditService wrote (to the folder the test gave it)."""
     text = (Path(os.environ["CORPUS_AUDIT_DIR"]) / "access.audit.json").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines()]
-
-
-@pytest.fixture
-async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
-    """The legacy application's origin."""
-    server = await aiohttp_server(legacy_app())
-    yield str(server.make_url("")).rstrip("/")
 
 
 # The OpenIG types the corpus exercises, each in at least one file (a test above checks its effect).

@@ -19,7 +19,6 @@ from idp.driver import API_RESOURCE, IdP, confirm_logout, login, parse_forms, we
 from idp.flows import REDIRECT_URI
 from idp.tokens import api_jwt, login_tokens, metadata_of
 from tests.openig.harness import CORPUS, OAUTH2_FILES, route_text
-from tests.openig.legacy_app import legacy_app
 from tests.support.gateway import GatewayHandle, running_gateway
 from tests.support.login_support import html_browser
 from tests.support.signer import tamper
@@ -47,13 +46,6 @@ def idp(port: int) -> Iterator[IdP]:
     accounts = {"alice": {"groups": ["admins", "users"]}}
     with IdP(clients=[client, partner], resources=RESOURCES, accounts=accounts) as server:
         yield server
-
-
-@pytest.fixture
-async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
-    """The legacy application's origin."""
-    server = await aiohttp_server(legacy_app())
-    yield str(server.make_url("")).rstrip("/")
 
 
 @asynccontextmanager

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-import pytest
 
 from gateway.capturing.install import CAPTURE
-from tests.openig.harness import route_text
-from tests.openig.legacy_app import legacy_app
+from tests.openig.harness import serve_file
 from tests.support.fixtures import Serve
 from tests.support.gateway import GatewayHandle
-
-
-@pytest.fixture
-async def app_url(aiohttp_server: Any) -> AsyncIterator[str]:
-    server = await aiohttp_server(legacy_app())
-    yield str(server.make_url("")).rstrip("/")
 
 
 async def _captured(gateway: GatewayHandle, path: Path, needle: str) -> str:
@@ -40,8 +30,7 @@ async def _captured(gateway: GatewayHandle, path: Path, needle: str) -> str:
 async def test_a_decorator_named_as_a_key_records_with_its_own_settings(
     serve: Serve, http: aiohttp.ClientSession, app_url: str, tmp_path: Path
 ) -> None:
-    name = "24-custom-named-decorator.json"
-    gateway = await serve(**{name: route_text(name, app_url)})
+    gateway = await serve_file(serve, "24-custom-named-decorator.json", app_url)
     async with http.post(f"{gateway.url}/orders", data="item=42") as response:
         assert response.status == 200
     text = await _captured(gateway, tmp_path / "capture" / "route-24-custom-named-decorator.log", "X-Trace")
@@ -53,8 +42,7 @@ async def test_a_decorator_named_as_a_key_records_with_its_own_settings(
 async def test_global_decorators_decorate_every_filter_and_handler_of_the_route(
     serve: Serve, http: aiohttp.ClientSession, app_url: str, tmp_path: Path
 ) -> None:
-    name = "25-global-decorators.json"
-    gateway = await serve(**{name: route_text(name, app_url)})
+    gateway = await serve_file(serve, "25-global-decorators.json", app_url)
     async with http.get(f"{gateway.url}/") as response:
         assert await response.text() == "hello from the gateway"
     text = await _captured(gateway, tmp_path / "capture" / "route-25-global-decorators.log", "X-Greeted")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,7 +16,7 @@ from yarl import URL
 
 from idp.driver import approve_device, browser, login, parse_forms
 from tests.support.auth_routes import header
-from tests.support.cluster import JSON, LIMIT, Cluster, cookie_of, ended_everywhere_within, running_cluster
+from tests.support.cluster import JSON, LIMIT, Cluster, cookie_of, ended_everywhere_within
 from tests.support.device_client import poll, start
 from tests.support.login_support import LOGOUT, html_browser
 from tests.support.redis_server import RedisServer
@@ -24,15 +25,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 
 @pytest.fixture(scope="module")
-def redis() -> Iterator[RedisServer]:
+def store() -> Iterator[dict[str, Any]]:
+    """One redis-server for the three instances."""
     with RedisServer() as server:
-        yield server
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def cluster(tmp_path_factory: pytest.TempPathFactory, redis: RedisServer) -> AsyncIterator[Cluster]:
-    async with running_cluster(tmp_path_factory.mktemp("cluster"), {"redis": {"url": redis.url}}) as started:
-        yield started
+        yield {"redis": {"url": server.url}}
 
 
 @pytest_asyncio.fixture(loop_scope="module")

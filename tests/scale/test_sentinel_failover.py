@@ -7,15 +7,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import pytest
-import pytest_asyncio
 
 from idp.driver import login
-from tests.support.cluster import JSON, Cluster, cookie_of, ended_everywhere_within, running_cluster
+from tests.support.cluster import JSON, Cluster, cookie_of, ended_everywhere_within
 from tests.support.login_support import html_browser, session_alive
 from tests.support.sentinel import SentinelGroup
 from tests.support.traffic import wait_for
@@ -29,11 +29,9 @@ def group() -> Iterator[SentinelGroup]:
         yield started
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def cluster(tmp_path_factory: pytest.TempPathFactory, group: SentinelGroup) -> AsyncIterator[Cluster]:
-    store = {"redis": {"sentinel": group.spec, "timeout": "500 ms"}}
-    async with running_cluster(tmp_path_factory.mktemp("sentinel-cluster"), store) as started:
-        yield started
+@pytest.fixture(scope="module")
+def store(group: SentinelGroup) -> dict[str, Any]:
+    return {"redis": {"sentinel": group.spec, "timeout": "500 ms"}}
 
 
 @dataclass

@@ -16,7 +16,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from idp.driver import IdP, parse_forms, web_client_metadata
+from idp.driver import IdP, login, parse_forms, web_client_metadata
 from tests.support.gateway import GatewayHandle, running_gateway, write_route
 from tests.support.process import GatewayProcess
 
@@ -36,6 +36,12 @@ IDENTITY_HEADERS = {
 def html_browser() -> aiohttp.ClientSession:
     """A browser: a cookie jar that keeps 127.0.0.1's cookies, and HTML first in Accept."""
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Accept": HTML})
+
+
+async def log_in_at(browser: aiohttp.ClientSession, url: str, user: str) -> None:
+    """Log in as `user` from `url` at the real provider; the browser comes back to `url`."""
+    final = await login(browser, url, user)
+    assert final == URL(url)
 
 
 def real_idp(gateway_url: str, *, client_id: str = "gateway-web", **options: Any) -> IdP:

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,6 +21,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def answers(process: subprocess.Popen[Any], url: str, timeout: float, *, any_status: bool = False) -> bool:
+    """Whether `url` answers 200 (any status, with `any_status`) before `timeout` s pass or `process` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if any_status or answer.status == 200:
+                    return True
+        except urllib.error.HTTPError:
+            if any_status:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
 
 
 def stop_process(proc: subprocess.Popen[Any], grace: float) -> int:
@@ -97,19 +116,11 @@ class GatewayProcess:
         return self
 
     def _wait_ready(self, timeout: float) -> None:
-        import urllib.request
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gateway exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.admin}/ready", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
+        assert self.proc is not None
+        if answers(self.proc, f"{self.admin}/ready", timeout):
+            return
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"gateway exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
         raise RuntimeError(f"gateway not ready in {timeout} s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> int | None:
