@@ -62,6 +62,7 @@ SKIP: Final = "skip"
 
 class RoutingSettings(ConfigModel):
     """How broken route files are treated at start-up, on reload and by readiness."""
+
     onBrokenRoute: Literal["failClosed", "skip"] = Field(
         FAIL_CLOSED,
         description=(
@@ -81,11 +82,13 @@ class RoutingSettings(ConfigModel):
 
 class AdminSettings(ConfigModel):
     """The admin listener: health, readiness, metrics, admin API, studio."""
+
     listen: HostPort = Field("127.0.0.1:8081", description="HOST:PORT of the admin listener; keep it on loopback.")
 
 
 class StudioSettings(ConfigModel):
     """The studio at /studio/ on the admin listener, and the admin API calls that change routes."""
+
     enabled: bool = Field(False, description="Serve the studio; off in production, where routes come from CI.")
     token: str | None = Field(
         None,
@@ -96,6 +99,7 @@ class StudioSettings(ConfigModel):
 
 class CaptureSettings(ConfigModel):
     """Where capture logs go."""
+
     dir: str = Field("capture", description="Folder for capture logs, relative to the working directory.")
     maxFileSize: int = Field(10 * 1024 * 1024, gt=0, description="Rotate a capture file past this many bytes.")
     backups: int = Field(5, ge=0, description="Rotated capture files kept per route.")
@@ -103,12 +107,14 @@ class CaptureSettings(ConfigModel):
 
 class UpstreamSettings(ConfigModel):
     """The shared upstream connection pool."""
+
     connections: int = Field(1000, ge=0, description="Open connections at most across upstreams (0 = no limit).")
     keepalive: float = Field(60.0, gt=0, description="Seconds an idle upstream connection is kept.")
 
 
 class LimitsSettings(ConfigModel):
     """What a client connection may hold on the main listener."""
+
     keepAliveTimeout: float = Field(
         30.0, gt=0, description="Seconds an idle kept-alive client connection stays open between requests."
     )
@@ -122,6 +128,7 @@ class LimitsSettings(ConfigModel):
 
 class SupervisorSettings(ConfigModel):
     """How `serve --workers N` keeps its workers alive (see gateway/supervisor.py)."""
+
     crashLoopDeaths: int = Field(5, ge=1, description="Worker deaths within crashLoopWindow that stop the service.")
     crashLoopWindow: float = Field(60.0, gt=0, description="Seconds over which worker deaths are counted.")
     maxBackoff: float = Field(
@@ -132,6 +139,7 @@ class SupervisorSettings(ConfigModel):
 
 class TlsSettings(ConfigModel):
     """TLS on the main listener: https, optionally with client certificates (mTLS)."""
+
     certificate: str = Field(description="PEM file of the certificate chain (leaf first); may hold the key too.")
     key: str | None = Field(None, description="PEM file of the private key, if not in `certificate`.")
     clientCa: str | None = Field(None, description="PEM file of the CAs whose client certificates are accepted.")
@@ -167,6 +175,7 @@ class TlsSettings(ConfigModel):
 
 class Settings(ConfigModel):
     """Everything global; routes live in their own files."""
+
     listen: HostPort = Field("0.0.0.0:8080", description="HOST:PORT of the main listener.")
     admin: AdminSettings = Field(default_factory=AdminSettings)
     routes: str = Field("routes", description="Folder of route files, tried in file-name order.")

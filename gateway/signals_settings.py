@@ -20,6 +20,7 @@ Scope = Literal["ssf.manage", "ssf.read"]
 
 class StreamSettings(ConfigModel):
     """One outbound stream: a receiver and how it gets SETs (i2scim's stream file members)."""
+
     id: str = Field(..., pattern=r"^[A-Za-z0-9_.~-]{1,64}$", description="Stream id (URL-safe).")
     alias: str | None = Field(None, description="A short name for logs and metrics.")
     description: str | None = None
@@ -43,6 +44,7 @@ class StreamSettings(ConfigModel):
 
 class TrustedIssuer(ConfigModel):
     """A transmitter whose SETs the receiver accepts."""
+
     iss: str
     jwksUrl: str | None = Field(None, description="Where its signing keys are.")
     jwks: dict[str, Any] | None = Field(None, description="Its signing keys, inline.")
@@ -56,6 +58,7 @@ class TrustedIssuer(ConfigModel):
 
 class PollSource(ConfigModel):
     """A transmitter's poll endpoint (RFC 8936) the receiver polls."""
+
     endpoint: str
     auth: str | None = Field(None, description="Authorization header sent verbatim when polling.")
     maxEvents: int = Field(100, ge=1, le=1000)
@@ -64,6 +67,7 @@ class PollSource(ConfigModel):
 
 class ManagementClient(ConfigModel):
     """A bearer token for the SSF stream management API and what it may do."""
+
     id: str
     token: str = Field(..., min_length=16)
     scopes: list[Scope] = Field(default_factory=lambda: list[Scope](["ssf.read"]))
@@ -71,6 +75,7 @@ class ManagementClient(ConfigModel):
 
 class ReceiverSettings(ConfigModel):
     """The push and poll receiver (RFC 8935 §2, RFC 8936 §2.4)."""
+
     enabled: bool = Field(True, description="Accept SETs (i2scim rcv.enable).")
     path: str = Field("/ssf/events", pattern=_PATH, description="Push receiver path on the main listener.")
     audience: list[str] = Field(default_factory=list, description="Accepted `aud` values (default: issuer).")
@@ -83,6 +88,7 @@ class ReceiverSettings(ConfigModel):
 
 class SignalsSettings(ConfigModel):
     """Security signals: CAEP session-revoked SETs out (push, poll) and in."""
+
     enabled: bool = Field(False, description="Turn on security signals (i2scim scim.signals.enable).")
     publish: bool = Field(True, description="Transmit SETs (i2scim pub.enable).")
     issuer: str | None = Field(None, description="The transmitter's issuer URL (i2scim pub.iss).")

@@ -17,6 +17,7 @@ PRIVATE = "private, no-store"
 
 class PrivateResponsesConfig(ConfigModel):
     """The option of every authentication filter that keeps authenticated responses out of caches."""
+
     cacheControl: str | None = Field(
         PRIVATE,
         pattern=r"^[\x21-\x7e][\x20-\x7e]*$",

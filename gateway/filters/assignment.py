@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 class AssignmentBinding(ConfigModel):
     """One assignment: when `condition` holds, `target` gets the value of `value`."""
+
     target: str = Field(description=f"Where the value goes: {SUPPORTED}.")
     value: str | None = Field(None, description="The value (an expression); none assigns null.")
     condition: str | None = Field(None, description="Assign only when this expression is true.")

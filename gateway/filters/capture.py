@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 class MaskConfig(ConfigModel):
     """Which header values are replaced before a record is written."""
+
     headers: list[str] = Field(
         default_factory=list, description="Regexes of header names (whole name, any case) whose values are masked."
     )

@@ -31,6 +31,7 @@ class BodyTooLarge(GatewayError, status=413, code="body_too_large", public="The 
 
 class ExtractBinding(ConfigModel):
     """One extraction: the first match of `pattern`, through `template`, stored under `key`."""
+
     key: str = Field(description="The name of the result in the target map.")
     pattern: str = Field(description="The regular expression to find.")
     template: str | None = Field(None, description="The result, with $1... for groups; none = the whole match.")

@@ -41,6 +41,7 @@ _UNMAPPED = (
 
 class CookieSettings(ConfigModel):
     """The newer `cookie` object of JwtSession."""
+
     name: str | None = Field(None, description="Cookie name.")
     domain: str | None = Field(None, description="Cookie domain; none makes a host-only cookie.")
     path: str = Field("/", description="Cookie path.")

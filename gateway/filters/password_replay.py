@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 class LoginPageExtraction(ConfigModel):
     """A value read from the login page into `attributes.extracted.<name>`."""
+
     name: str = Field(description="The name under attributes.extracted.")
     pattern: str = Field(description="A regular expression; its first group is the value.")
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 class SwitchCase(ConfigModel):
     """One case: when `condition` holds (or there is none), `handler` answers."""
+
     condition: str | None = Field(None, description="Expression choosing this case; none = always.")
     handler: Ref = Field(description="The handler that answers in this case.")
 

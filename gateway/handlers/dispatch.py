@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 class Binding(ConfigModel):
     """One dispatch choice."""
+
     condition: str | None = Field(None, description="Expression; no condition matches every request.")
     handler: Ref = Field(description="Handler for requests that match: a heap name or an inline object.")
     baseURI: str | None = Field(None, description="Rebases the request URI, e.g. http://app:8080.")

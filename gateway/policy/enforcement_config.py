@@ -9,6 +9,7 @@ from gateway.validation import ConfigModel
 
 class CacheConfig(ConfigModel):
     """The filter's decision cache (per process)."""
+
     enabled: bool = Field(True, description="Cache decisions.")
     ttl: str | float = Field("60 s", description="Longest time a permit is reused (a PDP's ttl may shorten it).")
     denyTtl: str | float = Field("5 s", description="Longest time a deny is reused.")
@@ -17,6 +18,7 @@ class CacheConfig(ConfigModel):
 
 class Requirement(ConfigModel):
     """An extra question that must be permitted too, e.g. `read` on the parent resource."""
+
     action: str = Field(description="action.name.")
     resourceType: str = Field("route", description="resource.type.")
     resourceId: str = Field(description="resource.id (an expression).")
@@ -24,6 +26,7 @@ class Requirement(ConfigModel):
 
 class OpenIgFields(ConfigModel):
     """OpenIG's PolicyEnforcementFilter properties: with `openamUrl`, the filter builds an OpenAmPdp itself."""
+
     openamUrl: str | None = Field(None, description="OpenAM's base URL, e.g. https://am.example.com/openam/.")
     pepUsername: str | None = Field(None, description="The policy agent's service account.")
     pepPassword: str | None = Field(None, description="Its password (an expression such as ${env['PEP_PASSWORD']}).")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 class OpenAmEndpoint(ConfigModel):
     """The OpenAM-compatible endpoint: service accounts that may log in and ask for decisions."""
+
     users: dict[str, str] = Field(description="Service account name → password (from the environment).")
     tokenTtl: str | float = Field("10 minutes", description="How long a login token is valid.")
     cookieName: str = Field("iPlanetDirectoryPro", description="The header that carries the login token.")
@@ -24,6 +25,7 @@ class OpenAmEndpoint(ConfigModel):
 
 class PdpConfig(ConfigModel):
     """The configuration of a PolicyDecisionPoint."""
+
     file: str = Field(description="The policy file (YAML or JSON), relative to the working directory.")
     listen: str | None = Field(
         None, description="HOST:PORT on which to serve the PDP to other PEPs (global heap only)."

@@ -14,6 +14,7 @@ CAPTURE_POINTS = ("request", "filtered_request", "response", "filtered_response"
 
 class MonitorConfig(ConfigModel):
     """Statistics collection for a route."""
+
     enabled: bool = Field(True, description="Collect statistics for this route.")
     percentiles: list[float] = Field(
         default_factory=lambda: [0.5, 0.9, 0.99], description="Response-time percentiles to report (0 < p < 1)."
@@ -22,6 +23,7 @@ class MonitorConfig(ConfigModel):
 
 class RouteFile(ConfigModel):
     """A route: which requests it takes (condition) and how it handles them (handler)."""
+
     name: str | None = Field(None, description="Route name; defaults to the file name without .json.")
     condition: str | None = Field(
         None, description="Expression deciding whether this route takes the request; absent = every request."

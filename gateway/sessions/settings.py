@@ -21,6 +21,7 @@ def _positive_finite(value: float) -> float:
 
 class SessionSettings(ConfigModel):
     """Session cookies, lifetimes and the cookie encryption key."""
+
     cookieName: str = Field(
         "gw_session",
         pattern=r"^[A-Za-z0-9_-]+$",
@@ -55,6 +56,7 @@ class SessionSettings(ConfigModel):
 
 class DeviceAuthorizeRate(ConfigModel):
     """At most `numberOfRequests` per `duration` from one client address, in bursts up to `numberOfRequests`."""
+
     numberOfRequests: int = Field(10, gt=0, description="Device authorizations per duration (also the burst size).")
     duration: Duration = Field(60.0, description='The window, e.g. "1 minute".')
 
@@ -63,6 +65,7 @@ class DeviceAuthorizeRate(ConfigModel):
 
 class AuthSettings(ConfigModel):
     """Paths of the login endpoints on the main listener, and the device authorization rate."""
+
     callbackPath: str = Field("/oauth2/callback", pattern=_PATH, description="OpenID Connect redirect URI path.")
     logoutPath: str = Field("/oauth2/logout", pattern=_PATH, description="Logout (POST; GET shows a confirmation).")
     backchannelLogoutPath: str = Field(

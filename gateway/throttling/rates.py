@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 class RateConfig(ConfigModel):
     """At most `numberOfRequests` per `duration`, with bursts up to `numberOfRequests`."""
+
     numberOfRequests: int = Field(gt=0, description="Requests allowed per duration (also the burst size).")
     duration: str | float = Field(description='The window, e.g. "1 s", "10 seconds", "1 minute".')
 
