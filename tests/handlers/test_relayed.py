@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from typing import NamedTuple
 
 import pytest
-from aiohttp import web
+from aiohttp import http_writer, web
+from multidict import CIMultiDict
 
 from gateway.handlers.relayed import RelayedResponse
 
@@ -123,6 +124,7 @@ def test_aiohttp_keeps_the_response_state_relayed_reads_where_it_expects() -> No
     for name in ("_cookies", "_payload_writer", "_body_length", "_state"):
         assert hasattr(response, name), name
     assert hasattr(web.BaseRequest, "_prepare_hook") and hasattr(web.Request, "_prepare_hook")
+    assert http_writer._serialize_headers("HTTP/1.1 200 OK", CIMultiDict(A="1")) == b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\n"
     relayed = RelayedResponse(200, "OK", [("X-A", "1")], b"x")
     assert (relayed.status, relayed.reason, relayed.headers["X-A"], relayed.body) == (200, "OK", "1", b"x")
     assert not relayed.prepared and relayed.content_length == 1
