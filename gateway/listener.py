@@ -73,14 +73,12 @@ class _Connection(HardenedConnection):
     """A client connection with a head deadline, counted against its address; aiohttp's own error
     answers carry the gateway's headers (`HardenedConnection`)."""
 
-    __slots__ = ("_address", "_head_since", "_head_timer", "_listener")
+    __slots__ = ("_address", "_head_timer", "_listener")
 
     def __init__(self, listener: Listener, **kwargs: Any) -> None:
         super().__init__(listener, **kwargs)
         self._listener = listener
         self._address: str | None = None
-        # When the head being received began (None: none is), and the one timer that checks it.
-        self._head_since: float | None = None
         self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -107,17 +105,13 @@ class _Connection(HardenedConnection):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        """Start the deadline on the first bytes of a head; end it once the head is parsed.
-
-        The timer stays armed between requests and re-arms itself for the head then pending:
-        arming and cancelling one per request would cost more than its rare wake-ups."""
-        if self._head_since is None and self._awaiting_head():
-            self._head_since = now = self._loop.time()
-            if self._head_timer is None:
-                self._head_timer = self._loop.call_at(now + self._listener.head_timeout, self._head_late)
+        """Arm the deadline on the first bytes of a head; cancel it once the head is parsed."""
+        if self._head_timer is None and self._awaiting_head():
+            self._head_timer = self._loop.call_later(self._listener.head_timeout, self._head_late)
         super().data_received(data)
-        if self._head_since is not None and self._messages:
-            self._head_since = None
+        if self._head_timer is not None and self._messages:
+            self._head_timer.cancel()
+            self._head_timer = None
 
     def _awaiting_head(self) -> bool:
         # Between requests the server waits on `_waiter`; before the first one, nothing was parsed yet.
@@ -126,15 +120,7 @@ class _Connection(HardenedConnection):
 
     def _head_late(self) -> None:
         self._head_timer = None
-        since = self._head_since
-        if since is None or self.transport is None:
-            return
-        due = since + self._listener.head_timeout
-        if due > self._loop.time():  # this head began after the timer was armed
-            self._head_timer = self._loop.call_at(due, self._head_late)
-            return
-        self._head_since = None
-        if self._awaiting_head():
+        if self.transport is not None and self._awaiting_head():
             self._listener.refused_late.inc()
             self.transport.write(_LATE)
             self.force_close()
