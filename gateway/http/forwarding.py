@@ -72,6 +72,7 @@ def end_to_end(headers: Headers, drop: frozenset[str] = HOP_BY_HOP) -> CIMultiDi
 
 
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
+_NAMES_NOTHING = HOP_BY_HOP | {"close", ""}
 # Names upstreams send on most answers, decoded once by their exact bytes: a lookup instead of
 # lower-casing, testing and decoding each one per response.
 _COMMON = ("Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "ETag", "Accept-Ranges",
@@ -97,7 +98,8 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
             text = name.decode("latin-1")
         # Bytes that are not UTF-8 survive decoding; aiohttp's writer drops them rather than mangle them.
         out.append((text, value.decode("utf-8", "surrogateescape")))
-    if named:
+    # `Connection: keep-alive` (or close) names nothing left to remove: no second pass for it.
+    if named and not named <= _NAMES_NOTHING:
         out = [(name, value) for name, value in out if name.lower() not in named]
     return out
 
