@@ -21,23 +21,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
+import bearer_case
 import targets
 from environment import REPO, python_for_servers
-from gateway_run import GatewayRun, cases
+from gateway_run import GatewayRun, profile_cases
 from procs import Service, Unavailable, free_port, wait_for
 from stages import stage_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-async def drive(url: str, requests: int, connections: int) -> float:
+async def drive(url: str, requests: int, connections: int, headers: Mapping[str, str] | None = None) -> float:
     """Send `requests` GETs over `connections` kept-alive connections; seconds taken."""
     started = time.monotonic()
     connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as client:
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as client:
         todo = iter(range(requests))
 
         async def worker() -> None:
@@ -51,12 +53,17 @@ async def drive(url: str, requests: int, connections: int) -> float:
     return time.monotonic() - started
 
 
-def _start(case: str, folder: Path, upstream: int, wrapper: list[str], flags: list[str]) -> tuple[GatewayRun, str]:
-    run = GatewayRun(case, folder, upstream, 1, python_for_servers(), wrapper=wrapper, flags=flags)
+def _start(
+    args: argparse.Namespace, folder: Path, upstream: int, wrapper: list[str], flags: list[str]
+) -> tuple[GatewayRun, str]:
+    settings = args.settings
+    run = GatewayRun(
+        args.case, folder, upstream, 1, python_for_servers(), wrapper=wrapper, flags=flags, settings=settings
+    )
     deadline = time.monotonic() + 600  # under valgrind, starting takes minutes
     while True:
         try:
-            return run, run.ready(targets.BODY_PATH, targets.BODY, timeout=600)
+            return run, run.ready(targets.BODY_PATH, targets.BODY, timeout=600, headers=args.headers)
         except Unavailable:
             # Slowed down, the listener may answer before the route is loaded: ask again.
             if not run.service.alive() or time.monotonic() > deadline:
@@ -69,7 +76,7 @@ def _callgrind(args: argparse.Namespace, folder: Path, upstream: int) -> str:
     out = folder / "callgrind.out"
     wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
     wrapper += ["--separate-threads=yes"] if args.per_thread else []
-    run, url = _start(args.case, folder / "gw", upstream, wrapper, [])
+    run, url = _start(args, folder / "gw", upstream, wrapper, [])
     if not args.per_thread:
         return _counted(args, run.service, url, out)
     _counted(args, run.service, url, None)
@@ -95,9 +102,9 @@ def _counted(args: argparse.Namespace, service: Service, url: str, out: Path | N
     """Warm up, count instructions over the measured requests only, stop the server, summarise."""
     pid = str(service.proc.pid)
     try:
-        asyncio.run(drive(url, args.warmup, args.connections))
+        asyncio.run(drive(url, args.warmup, args.connections, args.headers))
         subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
-        asyncio.run(drive(url, args.requests, args.connections))
+        asyncio.run(drive(url, args.requests, args.connections, args.headers))
         subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
     finally:
         service.stop(grace=60)  # callgrind writes its file as the process exits
@@ -141,11 +148,11 @@ def _front(args: argparse.Namespace, folder: Path, upstream: int) -> str:
 def _cprofile(args: argparse.Namespace, folder: Path, upstream: int) -> str:
     out = folder / "gateway.prof"
     script = str(Path(__file__).with_name("profiled_gateway.py"))
-    run, url = _start(args.case, folder / "gw", upstream, [], [script, str(out)])
+    run, url = _start(args, folder / "gw", upstream, [], [script, str(out)])
     try:
-        asyncio.run(drive(url, args.warmup, args.connections))
+        asyncio.run(drive(url, args.warmup, args.connections, args.headers))
         os.kill(run.service.proc.pid, signal.SIGUSR1)
-        asyncio.run(drive(url, args.requests, args.connections))
+        asyncio.run(drive(url, args.requests, args.connections, args.headers))
         os.kill(run.service.proc.pid, signal.SIGUSR2)
         deadline = time.monotonic() + 30
         while not out.exists() and time.monotonic() < deadline:
@@ -177,7 +184,7 @@ def _short_path(line: str) -> str:
 def main() -> int:
     """Profile one case and save the summary."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", default="gateway", choices=cases())
+    parser.add_argument("--case", default="gateway", choices=profile_cases())
     parser.add_argument("--tool", default="cprofile", choices=("cprofile", "callgrind"))
     parser.add_argument("--per-thread", action="store_true", help="callgrind: count each thread apart")
     parser.add_argument("--front", choices=("aiohttp", "httptools"), help="count a bare front instead (callgrind)")
@@ -190,6 +197,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="gateway-profile-") as scratch:
         folder = Path(scratch)
         service, port = targets.start_upstream(folder / "upstream", 1)
+        args.settings, args.headers = None, None
+        if args.case == "bearer":
+            www, issuer = folder / "upstream" / "www", f"http://127.0.0.1:{port}"
+            args.settings, args.headers = bearer_case.serve_provider(www, issuer)
         try:
             tool = _front if args.front else _callgrind if args.tool == "callgrind" else _cprofile
             text = tool(args, folder, port)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +13,19 @@ from environment import REPO
 from procs import Service, Unavailable, fetch, free_port, wait_for
 
 ROUTES = Path(__file__).resolve().parent / "routes"
+# Routes only the profiler runs (their clients need credentials that wrk does not send).
+PROFILE_ROUTES = Path(__file__).resolve().parent / "profile_routes"
 _DROPPED = re.compile(r"^gateway_capture_dropped_total(?:\{[^}]*\})?\s+([\d.e+]+)$", re.MULTILINE)
 
 
 def cases() -> list[str]:
     """Gateway variants, one per route file: `gateway` is the plain route, the others add a feature."""
     return sorted(path.stem for path in ROUTES.glob("*.json"))
+
+
+def profile_cases() -> list[str]:
+    """The bench routes and the profiler's own."""
+    return sorted([*cases(), *(path.stem for path in PROFILE_ROUTES.glob("*.json"))])
 
 
 class GatewayRun:
@@ -34,9 +41,12 @@ class GatewayRun:
         *,
         wrapper: Sequence[str] = (),
         flags: Sequence[str] = (),
+        settings: Mapping[str, Any] | None = None,
     ) -> None:
-        """`wrapper` goes before the interpreter (a profiler such as valgrind), `flags` after it (`-m cProfile`)."""
-        self.route = json.loads((ROUTES / f"{case}.json").read_text())
+        """`wrapper` goes before the interpreter (a profiler such as valgrind), `flags` after it (`-m cProfile`);
+        `settings` are added to gateway.yaml."""
+        path = ROUTES / f"{case}.json"
+        self.route = json.loads((path if path.exists() else PROFILE_ROUTES / f"{case}.json").read_text())
         self.route["baseURI"] = f"http://127.0.0.1:{upstream}"
         self.folder = folder
         routes = folder / "routes"
@@ -44,16 +54,19 @@ class GatewayRun:
         (routes / f"{case}.json").write_text(json.dumps(self.route, indent=2))
         config = folder / "gateway.yaml"
         config.write_text(f"state: {folder / 'state'}\ncapture:\n  dir: {folder / 'capture'}\nlogFormat: json\n")
+        for key, value in (settings or {}).items():
+            with config.open("a") as out:
+                out.write(f"{key}: {json.dumps(value)}\n")
         self.port, self.admin = free_port(), free_port()
         argv = [*wrapper, python, *flags, "-m", "gateway", "serve", "--config", str(config), "--routes", str(routes)]
         argv += ["--listen", f"127.0.0.1:{self.port}", "--admin", f"127.0.0.1:{self.admin}", "--workers", str(workers)]
         self.service = Service(f"gateway ({case})", argv, REPO, folder / "gateway.log")
 
-    def ready(self, path: str, body: bytes, timeout: float = 30.0) -> str:
+    def ready(self, path: str, body: bytes, timeout: float = 30.0, headers: Mapping[str, str] | None = None) -> str:
         """Wait until the route answers with the body; Unavailable names the route's load errors."""
         url = f"http://127.0.0.1:{self.port}{path}"
         try:
-            wait_for(self.service, url, body, timeout)
+            wait_for(self.service, url, body, timeout, headers)
         except Unavailable as exc:
             raise Unavailable(self._load_errors() or str(exc)) from None
         return url

@@ -10,7 +10,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 
@@ -68,10 +68,12 @@ class Service:
             os.killpg(self.proc.pid, signum)
 
 
-def fetch(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+def fetch(url: str, timeout: float = 2.0, headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
     """GET a URL: (status, body); (0, b"") when nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=dict(headers or {})), timeout=timeout
+        ) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -79,14 +81,16 @@ def fetch(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
         return 0, b""
 
 
-def wait_for(service: Service, url: str, expect: bytes, timeout: float = 30.0) -> None:
+def wait_for(
+    service: Service, url: str, expect: bytes, timeout: float = 30.0, headers: Mapping[str, str] | None = None
+) -> None:
     """Wait until `url` answers 200 with exactly `expect`; raise Unavailable with the reason otherwise."""
     deadline = time.monotonic() + timeout
     status, body = 0, b""
     while time.monotonic() < deadline:
         if not service.alive():
             raise Unavailable(f"{service.name} exited: {service.tail(2)}")
-        status, body = fetch(url)
+        status, body = fetch(url, headers=headers)
         if status == 200 and body == expect:
             return
         if status not in (0, 200):

@@ -79,6 +79,24 @@ async def test_a_trickled_head_is_cut_at_the_head_deadline(gateway: GatewayHandl
     assert _refused(gateway, "head_timeout") == 1
 
 
+async def test_heads_sent_in_time_on_a_kept_alive_connection_are_never_cut(gateway: GatewayHandle) -> None:
+    # The deadline's timer outlives each request: a head begun just before it fires gets its own time.
+    reader, writer = await _connect(gateway)
+    request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    statuses = []
+    for pause in (1.0, 0.4):
+        writer.write(request)
+        statuses.append((await read_response(reader)).status)
+        await asyncio.sleep(pause)
+    writer.write(request[:10])
+    await asyncio.sleep(0.5)  # the first request's timer fires while this head is half sent
+    writer.write(request[10:])
+    statuses.append((await asyncio.wait_for(read_response(reader), timeout=30)).status)
+    writer.close()
+    assert statuses == [200, 200, 200]
+    assert _refused(gateway, "head_timeout") == 0
+
+
 async def test_a_slow_body_is_not_cut_by_the_head_deadline(gateway: GatewayHandle, upstream: Upstream) -> None:
     reader, writer = await _connect(gateway)
     writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\n")

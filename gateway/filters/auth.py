@@ -86,7 +86,8 @@ def group_authentication(filters: Sequence[object]) -> list[object]:
     return out
 
 
-def request_bearer_token(request: web.BaseRequest) -> str | None:
-    """The request's RFC 6750 bearer token, None when it has none; raise BearerRequestError when misplaced."""
+def request_bearer_token(request: web.BaseRequest, *, checked: bool = True) -> str | None:
+    """The request's RFC 6750 bearer token, None when it has none; raise BearerRequestError when misplaced
+    (`checked=False`: its syntax is left to `rfc6750.check_syntax`)."""
     query = request.query if request.query_string else None
-    return bearer_token(request.headers.getall("Authorization", ()), query)
+    return bearer_token(request.headers.getall("Authorization", ()), query, checked=checked)

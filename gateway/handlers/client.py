@@ -18,6 +18,7 @@ from yarl import URL
 from gateway.durations import Duration
 from gateway.errors import BadRequest, GatewayError, UpstreamUnavailable
 from gateway.handlers.body import UpstreamBody
+from gateway.handlers.relayed import RelayedResponse
 from gateway.handlers.websocket import is_upgrade, proxy_websocket
 from gateway.http.forwarding import HOP_BY_HOP, forwarded_request_headers, response_headers
 from gateway.http.paths import origin_form
@@ -217,13 +218,11 @@ async def _response(upstream: UpstreamResponse, method: str) -> web.StreamRespon
             body = await upstream.read()
         finally:
             upstream.close()
+        return RelayedResponse(upstream.status, upstream.reason, response_headers(upstream.raw_headers), body)
     response = web.Response(status=upstream.status, reason=upstream.reason)
     response[RELAYED] = True
     # Filled in place: passing headers to the constructor would copy them once more.
     response.headers.extend(response_headers(upstream.raw_headers))
-    if not whole:
-        # Without a Content-Type from the upstream, aiohttp labels any body application/octet-stream.
-        response.body = UpstreamBody(upstream)
-    elif body:
-        response.body = body
+    # Without a Content-Type from the upstream, aiohttp labels any body application/octet-stream.
+    response.body = UpstreamBody(upstream)
     return response

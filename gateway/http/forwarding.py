@@ -72,29 +72,50 @@ def end_to_end(headers: Headers, drop: frozenset[str] = HOP_BY_HOP) -> CIMultiDi
 
 
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
+_NAMES_NOTHING = HOP_BY_HOP | {"close", ""}
+# Names upstreams send on most answers, decoded once by their exact bytes: a lookup instead of
+# lower-casing, testing and decoding each one per response.
+_COMMON = ("Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "ETag", "Accept-Ranges",
+           "Cache-Control", "Expires", "Vary", "Location", "Set-Cookie", "Content-Encoding", "Age", "Pragma",
+           "Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy",
+           "Access-Control-Allow-Origin", "Content-Disposition", "Content-Language", "WWW-Authenticate")  # fmt: skip
+_KNOWN = {spelt.encode(): spelt for name in _COMMON for spelt in (name, name.lower())}
 
 
 def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     """An upstream's raw response headers without hop-by-hop ones and those its Connection names."""
     out: list[tuple[str, str]] = []
     named: set[str] = set()
+    known = _KNOWN
     for name, value in raw:
-        lower = name.lower()
-        if lower in _HOP_BY_HOP_BYTES:
-            if lower == b"connection":
-                named.update(t.strip().lower() for t in value.decode("latin-1").split(","))
-            continue
+        text = known.get(name)
+        if text is None:
+            lower = name.lower()
+            if lower in _HOP_BY_HOP_BYTES:
+                if lower == b"connection":
+                    named.update(t.strip().lower() for t in value.decode("latin-1").split(","))
+                continue
+            text = name.decode("latin-1")
         # Bytes that are not UTF-8 survive decoding; aiohttp's writer drops them rather than mangle them.
-        out.append((name.decode("latin-1"), value.decode("utf-8", "surrogateescape")))
-    if named:
+        out.append((text, value.decode("utf-8", "surrogateescape")))
+    # `Connection: keep-alive` (or close) names nothing left to remove: no second pass for it.
+    if named and not named <= _NAMES_NOTHING:
         out = [(name, value) for name, value in out if name.lower() not in named]
     return out
+
+
+# Every claim's name starts with one of these: most names are ruled out without lower-casing them.
+_CLAIM_INITIALS = frozenset("xXfF")
+# X-Forwarded-For as servers that read `_` as `-` see it.
+_FORWARDED_FOR = frozenset({"x-forwarded-for", "x_forwarded_for", "x-forwarded_for", "x_forwarded-for"})
 
 
 def is_claim(name: str) -> bool:
     """Whether a header claims a client's address or scheme: X-Forwarded-*, Forwarded, X-Real-IP.
 
     Some servers read X_Forwarded_For as X-Forwarded-For: the names are compared as they would."""
+    if name[:1] not in _CLAIM_INITIALS:
+        return False
     lower = name.lower()
     claim = lower.replace("_", "-") if "_" in lower else lower
     return claim.startswith(_CLAIM_PREFIX) or claim in _CLAIMS
@@ -114,7 +135,7 @@ def forwarded_request_headers(
         lower = name.lower()
         if lower in drop or lower in named:
             continue
-        if lower.replace("_", "-") == "x-forwarded-for":
+        if lower in _FORWARDED_FOR:
             chain.append(value)
             continue
         out.add(name, value)

@@ -39,9 +39,12 @@ def is_safe_realm(realm: str) -> bool:
     return _SAFE_QUOTED.fullmatch(realm) is not None
 
 
-def bearer_token(values: Sequence[str], query: Mapping[str, str] | None) -> str | None:
+def bearer_token(values: Sequence[str], query: Mapping[str, str] | None, *, checked: bool = True) -> str | None:
     """The bearer token of a request with these Authorization header `values` and `query` parameters
-    (None when it has no query string); None when it has none; raise BearerRequestError when misplaced."""
+    (None when it has no query string); None when it has none; raise BearerRequestError when misplaced.
+
+    `checked=False` leaves the token's syntax to `check_syntax`, for a caller that looks the token up
+    among tokens it verified before: a long token costs more to match than to look up."""
     if query and "access_token" in query:
         raise BearerRequestError("access_token in the query string")
     if not values:
@@ -52,9 +55,15 @@ def bearer_token(values: Sequence[str], query: Mapping[str, str] | None) -> str 
     if scheme.lower() != "bearer":
         return None
     token = token.strip()
+    if checked:
+        check_syntax(token)
+    return token
+
+
+def check_syntax(token: str) -> None:
+    """Raise BearerRequestError unless `token` is b64token syntax (RFC 6750 2.1)."""
     if not _B64TOKEN.fullmatch(token):
         raise BearerRequestError("the bearer token is empty or not b64token syntax")
-    return token
 
 
 def challenge(realm: str, error: str | None = None, scopes: Iterable[str] = ()) -> str:

@@ -78,7 +78,7 @@ class Dispatcher:
         if "Connection" in request.headers:
             _strip_connection_named(request, exchange)
         if table.injected_headers:
-            _strip(request, exchange, table.injected_headers)
+            _strip(request, exchange, table.injected_headers, table.injected_initials)
         if not (self._trusted and is_trusted(request.remote, self._networks)):
             # A client's own X-Forwarded-* go here, so that those a filter adds reach the upstream.
             _drop(request, exchange, [name for name in request.headers if is_claim(name)])
@@ -165,8 +165,13 @@ def _strip_connection_named(request: web.BaseRequest, exchange: Exchange) -> Non
             headers.popall(name, None)
 
 
-def _strip(request: web.BaseRequest, exchange: Exchange, names: frozenset[str]) -> None:
-    _drop(request, exchange, [name for name in request.headers if normalise_header(name) in names])
+def _strip(request: web.BaseRequest, exchange: Exchange, names: frozenset[str], initials: frozenset[str]) -> None:
+    doomed = [
+        name
+        for name in request.headers
+        if (name[:1] in initials or not name.isascii()) and normalise_header(name) in names
+    ]
+    _drop(request, exchange, doomed)
 
 
 def _drop(request: web.BaseRequest, exchange: Exchange, doomed: list[str]) -> None:

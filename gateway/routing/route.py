@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gateway.http.headers import normalise_header
+
 if TYPE_CHECKING:
     from gateway.contract import HandlerFn
     from gateway.expressions import Expression
@@ -43,10 +45,16 @@ class RouteTable:
     injected_headers: frozenset[str] = field(default=frozenset())
     # Some condition reads `request.entity`: the body is read before matching (computed once).
     reads_entity: bool = field(default=False, init=False)
+    # The ASCII characters a client's header name can start with and still name an injected header:
+    # most names are passed over without being normalised.
+    injected_initials: frozenset[str] = field(default=frozenset(), init=False)
 
     def __post_init__(self) -> None:
         reads = any(r.condition is not None and r.condition.reads_entity for r in self.routes)
         object.__setattr__(self, "reads_entity", reads)
+        firsts = {name[:1] for name in self.injected_headers}
+        initials = frozenset(chr(c) for c in range(128) if normalise_header(chr(c)) in firsts)
+        object.__setattr__(self, "injected_initials", initials)
 
     def match(self, scope: Scope) -> Route | None:
         """The first route whose condition holds."""

@@ -142,10 +142,15 @@ class UpstreamConnection(asyncio.Protocol):
         self._body_sent = body is None
         if body is not None:
             self._body = self.loop.create_task(self._send_body(body, length, response))
+        self._read_timeout = read_timeout
         if read_timeout:
-            self._read_timeout = read_timeout
             self._last_read = now = self.loop.time()
-            self._timer = self.loop.call_at(now + read_timeout, self._check_timeout)
+            # One timer per connection, kept between requests and re-armed when it fires early:
+            # arming and cancelling one per request costs more than the rare extra wake-up.
+            timer = self._timer
+            if timer is None or timer.when() > now + read_timeout:
+                self._cancel_timer()
+                self._timer = self.loop.call_at(now + read_timeout, self._check_timeout)
         return response
 
     async def _send_body(self, body: AsyncIterable[bytes], length: int | None, response: UpstreamResponse) -> None:
@@ -182,7 +187,6 @@ class UpstreamConnection(asyncio.Protocol):
         if response is not self.response:
             return
         self.response = None
-        self._cancel_timer()
         body = self._body
         self._body = None
         if body is not None and not body.done():
@@ -199,7 +203,7 @@ class UpstreamConnection(asyncio.Protocol):
     def _check_timeout(self) -> None:
         self._timer = None
         response = self.response
-        if response is None:
+        if response is None or not self._read_timeout:
             return
         now = self.loop.time()
         # Paused by us for a slow client: silence from the upstream is expected.

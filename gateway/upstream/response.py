@@ -104,10 +104,11 @@ class UpstreamResponse:
         self.status = status
         chunked = False
         for name, value in self.raw_headers:
-            lower = name.lower()
-            if lower == b"content-length":
+            # The length first: most names are neither, and lower-casing each would cost more.
+            size = len(name)
+            if size == 14 and name.lower() == b"content-length":
                 self.content_length = int(value)
-            elif lower == b"transfer-encoding":
+            elif size == 17 and name.lower() == b"transfer-encoding":
                 chunked = value.rstrip().lower().endswith(b"chunked")
         self.until_eof = self.content_length is None and not chunked and status not in (204, 304)
         self.headers_complete = True

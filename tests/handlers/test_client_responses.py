@@ -73,6 +73,19 @@ async def test_silent_upstream_is_a_504_in_the_preferred_form(
     assert upstream.paths == ["/slow?delay=30"]
 
 
+async def test_a_shorter_read_timeout_holds_on_a_connection_a_longer_one_used_before(
+    routes_dir: Path, upstream: Upstream
+) -> None:
+    # Both routes share the kept-alive upstream connection, whose one read timer the first armed for 60 s.
+    write_route(routes_dir, "10-patient.json", proxy_route(upstream.url, "${startsWith(request.uri.path, '/a')}"))
+    write_route(routes_dir, "20-hasty.json", proxy_route(upstream.url, soTimeout="1 s"))
+    async with running_gateway(routes_dir) as gw:
+        assert (await raw_request(gw.url, "/a/first")).status == 200
+        response = await asyncio.wait_for(raw_request(gw.url, "/slow?delay=30"), 20)
+    assert response.status == 504
+    assert len({record["peer_port"] for record in upstream.seen}) == 1
+
+
 async def test_upstream_that_breaks_off_mid_body_cuts_the_client_connection(
     routes_dir: Path, upstream: Upstream
 ) -> None:
