@@ -9,6 +9,7 @@ process does, and notes its metrics for the serving process to record (`relay.py
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from gateway.signals.wrapping import encryption_keys
 from gateway.signals_settings import SignalsSettings, StreamSettings
 
 # Seconds between two batches of metric notes sent to the serving process.
-FLUSH_EVERY = 0.25
+FLUSH_EVERY = 0.1
 
 
 class Courier:
@@ -42,8 +43,10 @@ class Courier:
         http: aiohttp.ClientSession,
         state: str | Path,
         flush: Callable[[list[Note]], None],
+        holder: str | None = None,
     ) -> None:
         self.store, self.config, self.http, self.flush = store, config, http, flush
+        self.holder = (holder or secrets.token_hex(8)).encode()
         self.streams = Streams(store, configured)
         self.outbox = Outbox(store)
         self.failures = FailedDeliveries(store)
@@ -55,7 +58,7 @@ class Courier:
 
     def _pusher(self, stream_id: str) -> Pusher:
         return Pusher(stream_id, self.streams.get, self.outbox, self.failures, self.http, self.config,
-                      self.metrics, self.signing)  # fmt: skip
+                      self.metrics, self.signing, self.holder)  # fmt: skip
 
     async def start(self) -> None:
         """Load the streams and their receivers' keys, start the pushers, follow wakes and changes."""

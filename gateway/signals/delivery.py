@@ -47,8 +47,10 @@ class Pusher:
     settings: SignalsSettings
     metrics: MetricsRelay
     signing: SetSigning
+    # Who holds the lease: the signals process's keeper names it, so that the process it starts
+    # after a `kill -9` goes on with the dead one's leases at once instead of waiting them out.
+    holder: bytes = field(default_factory=lambda: secrets.token_hex(8).encode())
     wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
-    _me: bytes = field(default_factory=lambda: secrets.token_hex(8).encode(), init=False)
     _attempt: int = field(default=0, init=False)
     _renew_at: float = field(default=0.0, init=False)
 
@@ -120,7 +122,7 @@ class Pusher:
 
     async def _own(self) -> bool:
         """Take or keep the stream's lease (atomically in the store: one holder at a time)."""
-        mine = bool(await self.outbox.store.lease(self._key, self._me, LEASE))
+        mine = bool(await self.outbox.store.lease(self._key, self.holder, LEASE))
         if mine:
             self._renew_at = time.monotonic() + LEASE / 3
         return mine
@@ -128,7 +130,7 @@ class Pusher:
     async def release(self) -> None:
         """Give up the stream's lease (at shutdown), so that a restarted process takes over at once."""
         with contextlib.suppress(StoreUnavailable):
-            await self.outbox.store.release(self._key, self._me)
+            await self.outbox.store.release(self._key, self.holder)
 
     async def _wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):

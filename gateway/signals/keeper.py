@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import secrets
 import time
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -27,7 +29,8 @@ class SignalsProcess:
     """The one signals process of this gateway, while `start`ed."""
 
     def __init__(self, args: ProcessArgs, metrics: SignalMetrics) -> None:
-        self.args, self.metrics = args, metrics
+        # One lease holder for every process this keeper starts, one at a time (see `Pusher.holder`).
+        self.args, self.metrics = replace(args, holder=secrets.token_hex(8)), metrics
         self.process: BaseProcess | None = None
         self.ready = asyncio.Event()  # set while a started process delivers
         self._pipe: Connection | None = None

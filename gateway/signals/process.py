@@ -39,6 +39,7 @@ class ProcessArgs:
     state: str
     log_format: str
     parent: int
+    holder: str = ""  # the streams' lease holder (see `Pusher.holder`); the keeper sets it
 
     def spec(self) -> StoreSpec:
         """The store to open."""
@@ -65,7 +66,9 @@ async def _run(args: ProcessArgs, config: SignalsSettings, pipe: Connection) -> 
     http = aiohttp.ClientSession(headers=headers, cookie_jar=aiohttp.DummyCookieJar())
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    courier = Courier(store, config, args.configured(), http, args.state, lambda notes: _send(pipe, notes, stop))
+    courier = Courier(
+        store, config, args.configured(), http, args.state, lambda notes: _send(pipe, notes, stop), args.holder
+    )
     watch = asyncio.create_task(_watch_parent(args.parent, stop))
     try:
         await courier.start()

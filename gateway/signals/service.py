@@ -39,6 +39,7 @@ log = logging.getLogger("gateway.signals")
 MANAGEMENT_PATH = "/ssf/streams"
 STATUS_PATH = "/ssf/status"
 VERIFY_PATH = "/ssf/verify"
+READY_TIMEOUT = 30.0
 
 
 class Signals:
@@ -91,6 +92,11 @@ class Signals:
         if process.spec().kind != "memory":
             self.delivery = SignalsProcess(process, self.metrics)
             self.delivery.start()
+            # Ready means delivering: the gateway says it is ready only once its SETs leave.
+            try:
+                await asyncio.wait_for(self.delivery.ready.wait(), READY_TIMEOUT)
+            except TimeoutError:
+                log.warning("the signals process is not delivering after %g s; going on without it", READY_TIMEOUT)
             return
         log.warning("signals: the memory store is not shared with another process; pushing from this one")
         courier = Courier(self.services.store, self.config, process.configured(), http_client(self.services),
