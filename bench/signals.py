@@ -35,8 +35,9 @@ from aiohttp import web
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from procs import process_stats  # noqa: E402  (this folder is on sys.path)
+
 from bench import wrk  # noqa: E402
-from bench.procs import process_stats  # noqa: E402
 from gateway.sessions import SessionManager, Tokens  # noqa: E402
 from gateway.sessions.events import EventBus  # noqa: E402
 from gateway.sessions.keys import session_key  # noqa: E402

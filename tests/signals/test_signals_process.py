@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from gateway.signals.courier import Courier
 from gateway.signals.keeper import SignalsProcess
 from gateway.signals.process import USER_AGENT
 from gateway.stores import SqliteStore
@@ -110,3 +111,15 @@ async def test_an_old_config_naming_signing_processes_loads_with_a_deprecation_l
     async with running_gateway(routes_dir, signals=signals_config(None, signingProcesses=2), **settings):
         pass
     assert any("signingProcesses is deprecated" in record.getMessage() for record in caplog.records)
+
+
+async def test_with_the_memory_store_which_no_other_process_opens_the_serving_process_pushes(
+    tmp_path: Path, routes_dir: Path, receiver: SetReceiver
+) -> None:
+    settings = {"state": str(tmp_path / "state"), "sessions": {"secret": SECRET}, "store": {"memory": {}}}
+    async with running_gateway(routes_dir, signals=signals_config(receiver.url), **settings) as gateway:
+        assert isinstance(signals_of(gateway).delivery, Courier)
+        await manager_of(gateway).end_session(await login(gateway), reason="logout", initiator="user")
+        [token] = await receiver.wait_for(1)
+    assert unverified_claims(token)["sub_id"]["user"]["sub"] == "alice"
+    assert not receiver.got[0].headers.get("User-Agent", "").startswith(USER_AGENT)
