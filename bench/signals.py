@@ -1,5 +1,5 @@
 """Security signals benchmark: does a logout storm that emits SETs slow other users' proxied traffic,
-and how many SETs per second does one worker deliver to a local push receiver?
+and how many SETs per second does the signals process deliver to a local push receiver?
 
     .venv/bin/python bench/signals.py [--rounds 3] [--seconds 3] [--rate 200] [--connections 16]
 
@@ -7,11 +7,13 @@ One gateway process (`python -m gateway serve`, one worker) with a public route 
 and a push stream to a local receiver. Sessions are made beforehand in the gateway's embedded store.
 Each round loads the route with wrk for `--seconds` six times: alone, then during a logout storm
 (sessions revoked through the admin API at `--rate` per second) with the stream disabled, so that
-no SET is made, twice with it enabled (each end signs a SET, writes it to the outbox, and the worker
-pushes it), once more disabled, and alone again: A B B A twice over. The medians, their spread and
-the ratios of storm to quiet and of SETs to no SETs tell what emitting SETs costs other users.
-Last, the receiver answers 503 while `--deliver` sessions end, then 202: the time until it holds
-them all gives the SETs/s one worker delivers.
+no SET is made, twice with it enabled (each end writes a SET's claims to the outbox; the signals
+process, a child of the worker at a lower CPU priority, signs and pushes it), once more disabled,
+and alone again: A B B A twice over. The medians, their spread and the ratios of storm to quiet and
+of SETs to no SETs tell what emitting SETs costs other users; the CPU seconds the worker and the
+signals process used in each run (from /proc) tell who paid for the SETs. Last, the receiver
+answers 503 while `--deliver` sessions end, then 202: the time until it holds them all gives the
+SETs/s the signals process delivers.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from aiohttp import web
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from procs import process_stats  # noqa: E402  (this folder is on sys.path)
 
 from bench import wrk  # noqa: E402
 from gateway.sessions import SessionManager, Tokens  # noqa: E402
@@ -172,23 +176,48 @@ async def wait_ready(url: str) -> None:
     raise RuntimeError("the gateway did not become ready")
 
 
-async def rounds(args: argparse.Namespace, url: str, admin: str, sids: list[str]) -> dict[str, list[wrk.Load]]:
+def cpu(worker: int) -> tuple[float, float]:
+    """CPU seconds used so far by the worker and by its children (the signals process)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    mine = children = 0
+    for pid, fields in process_stats():
+        used = int(fields[11]) + int(fields[12])
+        if pid == worker:
+            mine += used
+        elif int(fields[1]) == worker:
+            children += used
+    return mine / ticks, children / ticks
+
+
+# Per phase, one (worker, signals process) pair of CPU seconds per run.
+Cpu = dict[str, list[tuple[float, float]]]
+
+
+async def rounds(
+    args: argparse.Namespace, url: str, admin: str, sids: list[str], worker: int
+) -> tuple[dict[str, list[wrk.Load]], Cpu]:
     """A B B A per round, for the storm without and with SETs; each storm ends sessions of its own."""
     loads: dict[str, list[wrk.Load]] = {phase: [] for phase in PHASES}
+    used: Cpu = {phase: [] for phase in PHASES}
     async with aiohttp.ClientSession(headers={"Authorization": MANAGER}) as http:
         stream = await create_stream(http, admin, args.receiver_url)
         for number in range(args.rounds):
             for phase in PHASES:
+                if phase != "alone":  # before the run, so that a status change's notice is not counted
+                    await set_status(http, admin, stream, "enabled" if phase == "storm+SETs" else "disabled")
+                before = cpu(worker)
                 measuring = asyncio.create_task(asyncio.to_thread(wrk.run, url, args.connections, args.seconds))
                 if phase != "alone":
-                    await set_status(http, admin, stream, "enabled" if phase == "storm+SETs" else "disabled")
                     until = time.monotonic() + args.seconds
                     ended = await revoke(http, admin, sids[: int(args.rate * args.seconds)], args.rate, until)
                     del sids[:ended]
                     print(f"round {number + 1}, {phase}: {ended / args.seconds:.0f} logouts/s", file=sys.stderr)
                 loads[phase].append(await measuring)
+                await asyncio.sleep(0.5)  # the signals process pushes the run's last SETs
+                after = cpu(worker)
+                used[phase].append((after[0] - before[0], after[1] - before[1]))
         await set_status(http, admin, stream, "enabled")
-    return loads
+    return loads, used
 
 
 async def create_stream(http: aiohttp.ClientSession, admin: str, receiver: str) -> str:
@@ -206,7 +235,7 @@ async def set_status(http: aiohttp.ClientSession, admin: str, stream: str, statu
 
 
 async def delivery(admin: str, receiver: Receiver, sids: list[str]) -> str:
-    """SETs/s one worker pushes: made while the receiver refuses them, timed once it takes them."""
+    """SETs/s the signals process pushes: made while the receiver refuses them, timed once it takes them."""
     await asyncio.sleep(1.0)  # the storms' last SETs arrive
     receiver.down = True
     async with aiohttp.ClientSession() as http:
@@ -217,11 +246,26 @@ async def delivery(admin: str, receiver: Receiver, sids: list[str]) -> str:
     await receiver.wait(before + len(sids))
     took = (receiver.got[-1] if len(receiver.got) > before else time.monotonic()) - opened
     done = len(receiver.got) - before
-    return f"{done} of {len(sids)} queued SETs delivered in {took:.2f} s: **{done / took:,.0f} SETs/s** (one worker)"
+    rate = f"**{done / took:,.0f} SETs/s** (the signals process)"
+    return f"{done} of {len(sids)} queued SETs delivered in {took:.2f} s: {rate}"
 
 
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):,.1f} ({min(values):,.1f}-{max(values):,.1f})"
+def spread(values: list[float], digits: int = 1) -> str:
+    return f"{statistics.median(values):,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
+
+
+def cpu_report(used: Cpu, args: argparse.Namespace) -> list[str]:
+    """CPU seconds per run of the worker and of the signals process, and the worker's share per SET."""
+    lines = ["", "| run | worker CPU s median (min-max) | signals process CPU s median (min-max) |", "|---|---|---|"]
+    for phase in ("alone", "storm", "storm+SETs"):
+        runs = used[phase]
+        lines.append(f"| {phase} | {spread([w for w, _ in runs], 2)} | {spread([c for _, c in runs], 2)} |")
+    logouts = args.rate * args.seconds
+    extra = statistics.median(w for w, _ in used["storm+SETs"]) - statistics.median(w for w, _ in used["storm"])
+    signing = statistics.median(c for _, c in used["storm+SETs"])
+    lines.append(f"\nthe worker's CPU per SET (storm+SETs - storm medians): {extra / logouts * 1e6:,.0f} µs; "
+                 f"the signals process's: {signing / logouts * 1e6:,.0f} µs")  # fmt: skip
+    return lines
 
 
 def report(loads: dict[str, list[wrk.Load]], args: argparse.Namespace) -> list[str]:
@@ -270,14 +314,14 @@ async def main(args: argparse.Namespace) -> None:
         await wait_ready(f"{admin}/ready")
         url = f"http://127.0.0.1:{port}/echo"
         await asyncio.to_thread(wrk.run, url, args.connections, 2)  # warm-up
-        loads = await rounds(args, url, admin, sids[:storms])
+        loads, used = await rounds(args, url, admin, sids[:storms], gateway.pid)
         delivered = await delivery(admin, receiver, sids[-args.deliver :])
     finally:
         gateway.terminate()
         upstream.terminate()
         gateway.wait(timeout=20)
         await runner.cleanup()
-    print("\n".join(report(loads, args)))
+    print("\n".join(report(loads, args) + cpu_report(used, args)))
     print(delivered)
     print(f"load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} CPUs)")
 

@@ -98,7 +98,7 @@ def create_services(settings: Settings) -> Services:
         spec = spec.model_copy(update={"path": Path(settings.state) / "gateway.db"})
     services.lifetimes.append(partial(_stores, spec=spec))
     services.lifetimes.append(sessions_lifetime)
-    services.lifetimes.append(partial(signals_lifetime, services=services))
+    services.lifetimes.append(partial(signals_lifetime, services=services, store=spec))
     install_capture(services)
     services.lifetimes.append(publishing_lifetime)
     services.lifetimes.append(_authz_audit)

@@ -98,8 +98,11 @@ class SignalsSettings(ConfigModel):
         default_factory=list,
         description="PEM files of keys published in the JWKS beside the signing key, for a rotation.",
     )
-    signingProcesses: int = Field(
-        1, ge=0, le=8, description="Processes per worker that sign SETs off the event loop (0: a thread)."
+    signingProcesses: int | None = Field(
+        None, description="Deprecated and ignored: SETs are signed in the signals process (or by a poll)."
+    )
+    processNice: int = Field(
+        10, ge=0, le=19, description="How much lower the signals process's CPU priority is (os.nice)."
     )
     algNoneOverride: bool = Field(False, description="Refused: SETs are always signed.")
     streams: list[StreamSettings] = Field(default_factory=list)

@@ -1,10 +1,12 @@
-"""Push delivery of each stream's outbox (RFC 8935), in order, by one worker per stream at a time.
+"""Push delivery of each stream's outbox (RFC 8935), in order, by one process per stream at a time.
 
-Each push stream has its own task, so a slow or dead receiver holds back only its own stream.
-The worker that holds the stream's lease in the shared store delivers it; the others wait to take
-over when that worker dies. A retryable failure stops the stream at that SET (per-receiver
-order) and retries it with exponential backoff and jitter, or after `Retry-After`, until
-`retryFor` has passed since the SET was made; then the SET is parked as failed, as a 400 is at once.
+It runs in the signals process (`signals/process.py`), not on the serving workers. Each push stream
+has its own task, so a slow or dead receiver holds back only its own stream. The process that holds
+the stream's lease in the shared store delivers it; others (another instance's, or a restarted one)
+wait to take over when it dies. Each SET is signed from its claims as it leaves. A retryable failure
+stops the stream at that SET (per-receiver order) and retries it with exponential backoff and
+jitter, or after `Retry-After`, until `retryFor` has passed since the SET was made; then the SET is
+parked as failed, as a 400 is at once.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from typing import Any
 import aiohttp
 
 from gateway.signals.failures import FailedDeliveries
-from gateway.signals.metrics import SignalMetrics
 from gateway.signals.outbox import Outbox, Pending
 from gateway.signals.push import Outcome, backoff, push
+from gateway.signals.relay import MetricsRelay
+from gateway.signals.signing import SetSigning
 from gateway.signals_settings import SignalsSettings, StreamSettings
 from gateway.stores.base import StoreUnavailable
 
@@ -42,9 +45,12 @@ class Pusher:
     failures: FailedDeliveries
     http: aiohttp.ClientSession
     settings: SignalsSettings
-    metrics: SignalMetrics
+    metrics: MetricsRelay
+    signing: SetSigning
+    # Who holds the lease: the signals process's keeper names it, so that the process it starts
+    # after a `kill -9` goes on with the dead one's leases at once instead of waiting them out.
+    holder: bytes = field(default_factory=lambda: secrets.token_hex(8).encode())
     wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
-    _me: bytes = field(default_factory=lambda: secrets.token_hex(8).encode(), init=False)
     _attempt: int = field(default=0, init=False)
     _renew_at: float = field(default=0.0, init=False)
 
@@ -72,15 +78,16 @@ class Pusher:
             await self._wait(LEASE / 3)
             return
         for item in items:
-            if not await self._deliver(stream.endpoint, stream.token, item):
+            if not await self._deliver(stream, item):
                 return
             # Lost the lease (this worker stalled longer than it): the new holder goes on from here.
             if time.monotonic() > self._renew_at and not await self._own():
                 return
 
-    async def _deliver(self, endpoint: str, authorization: str | None, item: Pending) -> bool:
+    async def _deliver(self, stream: StreamSettings, item: Pending) -> bool:
         """Push one SET; False when the stream must wait before going on."""
-        outcome = await push(self.http, endpoint, item.token, authorization, self.settings.pushTimeout)
+        token = self.signing.token(stream, item)
+        outcome = await push(self.http, str(stream.endpoint), token, stream.token, self.settings.pushTimeout)
         if outcome.result == "delivered":
             self.metrics.lag.labels(self.stream_id).observe(max(0.0, time.time() - item.made))
         elif outcome.result == "retry" and time.time() - item.made < self.settings.retryFor:
@@ -115,7 +122,7 @@ class Pusher:
 
     async def _own(self) -> bool:
         """Take or keep the stream's lease (atomically in the store: one holder at a time)."""
-        mine = bool(await self.outbox.store.lease(self._key, self._me, LEASE))
+        mine = bool(await self.outbox.store.lease(self._key, self.holder, LEASE))
         if mine:
             self._renew_at = time.monotonic() + LEASE / 3
         return mine
@@ -123,7 +130,7 @@ class Pusher:
     async def release(self) -> None:
         """Give up the stream's lease (at shutdown), so that a restarted process takes over at once."""
         with contextlib.suppress(StoreUnavailable):
-            await self.outbox.store.release(self._key, self._me)
+            await self.outbox.store.release(self._key, self.holder)
 
     async def _wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -1,5 +1,9 @@
 """The durable outbox: SETs waiting for their receiver, per stream, in the order they were made.
 
+An entry holds the SET's claims, fixed when the session ended (jti, iat, txn, sub_id, events,
+aud): the signals process signs them when it delivers, the poll endpoint when it serves them, so
+that a session end costs its worker only this write. (Entries written before keep their token.)
+
 It lives in the shared store — the embedded store is a SQLite file in WAL mode in the state folder,
 the Redis store a sorted set per stream — so a SET written here survives a `kill -9` and any worker
 or instance can deliver it. Each SET is a value (`signals:set:<stream>:<seq>`) and a member of the
@@ -24,8 +28,9 @@ class Pending:
 
     seq: str
     jti: str
-    token: str
+    claims: dict[str, Any] | None
     made: float
+    token: str | None = None
 
 
 class Outbox:
@@ -41,12 +46,13 @@ class Outbox:
         self._last = now
         return f"{now:020d}", now / 1e9
 
-    async def put(self, stream: str, jti: str, token: str, *, polled: bool = False) -> str:
-        """Keep a SET until it is delivered; returns its sequence key. A `polled` stream's SETs are
-        also found by jti, for the receiver's acknowledgements."""
+    async def put(self, stream: str, claims: dict[str, Any], *, polled: bool = False) -> str:
+        """Keep a SET's claims until it is delivered; returns its sequence key. A `polled` stream's
+        SETs are also found by jti, for the receiver's acknowledgements."""
         seq, made = self._next_seq()
+        jti = str(claims["jti"])
         seq = f"{seq}.{jti}"
-        record = {"jti": jti, "token": token, "made": made}
+        record = {"jti": jti, "claims": claims, "made": made}
         await self.store.set(_item(stream, seq), json.dumps(record).encode())
         if polled:
             await self.store.set(_jti(stream, jti), seq.encode())
@@ -66,7 +72,7 @@ class Outbox:
                 # Removed between the two reads (delivered by another worker, or acknowledged).
                 continue
             record = json.loads(raw)
-            found.append(Pending(seq, record["jti"], record["token"], record["made"]))
+            found.append(Pending(seq, record["jti"], record.get("claims"), record["made"], record.get("token")))
         found.sort(key=lambda p: p.seq)
         return found
 

@@ -5,7 +5,9 @@ The receiver POSTs `{"ack": [...], "setErrs": {...}, "maxEvents": n, "returnImme
 Acknowledged SETs leave the outbox; SETs reported in `setErrs` leave it too (they were answered)
 and are recorded as failed. The answer is `{"sets": {jti: SET}, "moreAvailable": b}`; with nothing
 pending and no `returnImmediately`, the request waits (long poll) until a SET is made or the
-configured timeout passes. Unacknowledged SETs are sent again on the next poll.
+configured timeout passes. Unacknowledged SETs are sent again on the next poll. The SETs served
+are signed here from their outbox claims (on a thread): a poll stream's receiver pays for its
+signatures with its own request, and a poll never waits on the signals process.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from gateway.signals.failures import FailedDeliveries
 from gateway.signals.metrics import SignalMetrics
 from gateway.signals.outbox import Outbox
 from gateway.signals.push_receiver import error_response
+from gateway.signals.signing import SetSigning
 from gateway.signals_settings import StreamSettings
 
 log = logging.getLogger("gateway.signals")
@@ -66,6 +69,7 @@ class PollEndpoint:
     bell: Bell
     long_poll: float
     metrics: SignalMetrics
+    signing: SetSigning
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         """Acknowledge, record errors, then answer with the pending SETs."""
@@ -104,7 +108,7 @@ class PollEndpoint:
             await self.bell.wait(bell, self.long_poll)
             items = await self.outbox.peek(stream.id, limit + 1) if stream.status == "enabled" else []
         self.metrics.depth.labels(stream.id).set(await self.outbox.depth(stream.id))
-        return {"sets": {p.jti: p.token for p in items[:limit]}, "moreAvailable": len(items) > limit}
+        return {"sets": await self.signing.tokens(stream, items[:limit]), "moreAvailable": len(items) > limit}
 
 
 def _authorized(request: web.BaseRequest, token: str) -> bool:

@@ -1,7 +1,8 @@
-"""The transmitter: every session end becomes one signed CAEP session-revoked SET per stream,
-written to the outbox before the session manager even marks the session ended (its `before_end`
-hook), so that a `kill -9` at any moment loses no SET; a marker per session keeps it to one
-(two ends racing, or a crash between queueing and marking, may give a duplicate, never a loss).
+"""The transmitter: every session end becomes one CAEP session-revoked SET per stream, its claims
+written to the outbox (signed later, off the serving workers, by `signing.SetSigning`) before the
+session manager even marks the session ended (its `before_end` hook), so that a `kill -9` at any
+moment loses no SET; a marker per session keeps it to one (two ends racing, or a crash between
+queueing and marking, may give a duplicate, never a loss).
 
 A session ended by a received signal is not transmitted again, so two gateways that subscribe to
 each other never echo one revocation back and forth."""
@@ -12,13 +13,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from joserfc.jwk import Key
-
 from gateway.oauth import set as sets
+from gateway.oauth.set import SetSigner
 from gateway.oauth.subject_ids import complex_subject, email, iss_sub, opaque
 from gateway.sessions.model import SessionEnded
 from gateway.signals.outbox import Outbox
-from gateway.signals.signing import SigningPool
 from gateway.signals_settings import StreamSettings
 
 log = logging.getLogger("gateway.signals")
@@ -45,19 +44,12 @@ def subject_of(event: SessionEnded, fmt: str) -> dict[str, Any] | None:
 
 
 class Transmitter:
-    """Signs and queues SETs for the enabled and paused streams (disabled ones drop them)."""
+    """Queues SETs for the enabled and paused streams (disabled ones drop them)."""
 
-    def __init__(
-        self,
-        signing: SigningPool,
-        outbox: Outbox,
-        streams: Callable[[], list[StreamSettings]],
-        encryption: Callable[[StreamSettings], Key | None] = lambda stream: None,
-    ) -> None:
-        self.signing = signing
+    def __init__(self, signer: SetSigner, outbox: Outbox, streams: Callable[[], list[StreamSettings]]) -> None:
+        self.signer = signer
         self.outbox = outbox
         self.streams = streams
-        self.encryption = encryption
         self.queued: Callable[[str], None] = lambda stream: None
 
     async def before_end(self, event: SessionEnded, keep: float) -> None:
@@ -88,12 +80,11 @@ class Transmitter:
             await self.queue(stream, sub_id, body)
 
     async def queue(self, stream: StreamSettings, sub_id: dict[str, Any], events: dict[str, Any]) -> str:
-        """Sign a SET for `stream` and keep it in the outbox; returns its jti."""
-        claims = self.signing.signer.claims(stream.aud, sub_id, events)
+        """Keep the claims of a SET for `stream` in the outbox; returns its jti."""
+        claims = self.signer.claims(stream.aud, sub_id, events)
         if stream.iss:
             claims["iss"] = stream.iss
-        token = await self.signing.sign(claims, self.encryption(stream))
-        await self.outbox.put(stream.id, claims["jti"], token, polled=not stream.endpoint)
+        await self.outbox.put(stream.id, claims, polled=not stream.endpoint)
         self.queued(stream.id)
         await self.outbox.wake(stream.id)
         return str(claims["jti"])

@@ -6,15 +6,18 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
-from prometheus_client import CollectorRegistry
+from joserfc.jwk import RSAKey
 
+from gateway.oauth.set import SetSigner
 from gateway.signals.delivery import Pusher
 from gateway.signals.failures import FailedDeliveries
-from gateway.signals.metrics import SignalMetrics
 from gateway.signals.outbox import Outbox
+from gateway.signals.relay import MetricsRelay
+from gateway.signals.signing import SetSigning
 from gateway.signals_settings import SignalsSettings, StreamSettings
 from gateway.stores import SqliteStore
 from tests.support.set_receiver import running_set_receiver
+from tests.support.sets import unverified_claims
 
 
 async def test_reading_leaves_the_outbox_as_it_was_and_its_depth_is_the_whole_count(tmp_path: Path) -> None:
@@ -22,7 +25,7 @@ async def test_reading_leaves_the_outbox_as_it_was_and_its_depth_is_the_whole_co
     try:
         outbox = Outbox(store)
         for n in range(250):
-            await outbox.put("s", f"jti-{n:03d}", f"token-{n}")
+            await outbox.put("s", {"jti": f"jti-{n:03d}"})
         first = [p.jti for p in await outbox.peek("s", 10)]
         assert first == [f"jti-{n:03d}" for n in range(10)]
         assert [p.jti for p in await outbox.peek("s", 10)] == first
@@ -40,10 +43,11 @@ async def test_two_deliverers_racing_for_one_stream_push_each_set_once(tmp_path:
         stream = StreamSettings(id="s", endpoint=receiver.url, aud="rp")
         outboxes = [Outbox(store) for store in stores]
         for n in range(60):
-            await outboxes[n % 2].put("s", f"jti-{n:03d}", f"token-{n:03d}")
+            await outboxes[n % 2].put("s", {"jti": f"jti-{n:03d}"})
+        signing = SetSigning(SetSigner("https://gw.example.com", RSAKey.generate_key(2048)))
         pushers = [
-            Pusher("s", lambda _: stream, outbox, FailedDeliveries(outbox.store), http, settings,
-                   SignalMetrics(CollectorRegistry()))
+            Pusher("s", lambda _: stream, outbox, FailedDeliveries(outbox.store), http, settings, MetricsRelay(),
+                   signing)
             for outbox in outboxes
         ]  # fmt: skip
         tasks = [asyncio.create_task(pusher.run()) for pusher in pushers]
@@ -56,4 +60,4 @@ async def test_two_deliverers_racing_for_one_stream_push_each_set_once(tmp_path:
             await asyncio.gather(*tasks, return_exceptions=True)
             for store in stores:
                 await store.close()
-    assert [pushed.token for pushed in receiver.got] == [f"token-{n:03d}" for n in range(60)]
+    assert [unverified_claims(pushed.token)["jti"] for pushed in receiver.got] == [f"jti-{n:03d}" for n in range(60)]

@@ -175,16 +175,20 @@ async def test_metrics_count_deliveries_by_result_and_the_admin_view_lists_failu
     for name in ("alice", "bob"):
         await manager.end_session(await login(gateway, name), reason="logout", initiator="user")
     await receiver.wait_for(1)
-    await asyncio.sleep(0.2)
-    async with http.get(f"{gateway.admin}/metrics") as response:
-        text = await response.text()
-    for line in (
+    lines = (
         'gateway_signals_deliveries_total{result="retry",stream="push-b"} 1.0',
         'gateway_signals_deliveries_total{result="rejected",stream="push-b"} 1.0',
         'gateway_signals_deliveries_total{result="delivered",stream="push-b"} 1.0',
         'gateway_signals_delivery_lag_seconds_count{stream="push-b"} 1.0',
         'gateway_signals_outbox_depth{stream="push-b"}',
-    ):
+    )
+    for _ in range(50):  # the signals process sends its metrics a few times a second
+        async with http.get(f"{gateway.admin}/metrics") as response:
+            text = await response.text()
+        if all(line in text for line in lines):
+            break
+        await asyncio.sleep(0.1)
+    for line in lines:
         assert line in text, line
     async with http.get(f"{gateway.admin}/admin/api/signals/failed") as response:
         failed = await response.json()
