@@ -3,6 +3,8 @@ through the gateway's own session manager."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +15,10 @@ import pytest
 
 from gateway.sessions import Session, SessionManager, Tokens
 from gateway.signals.service import SIGNALS, Signals
+from gateway.stores import SqliteStore
+from tests.sessions.conftest import make_settings, mint, open_manager
 from tests.support.gateway import GatewayHandle, running_gateway
+from tests.support.process import GatewayProcess
 from tests.support.set_receiver import SetReceiver, running_set_receiver
 
 ISSUER = "https://gw-a.example.com"
@@ -89,3 +94,32 @@ async def jwks(http: aiohttp.ClientSession, gateway: GatewayHandle) -> dict[str,
         assert response.status == 200
         doc: dict[str, Any] = await response.json()
         return doc
+
+
+async def stored_sessions(state: Path, count: int) -> list[str]:
+    """The ids of `count` sessions made beforehand in the embedded store of a gateway about to start on `state`."""
+    store = SqliteStore(state / "gateway.db")
+    try:
+        async with open_manager(store, make_settings(state)) as manager:
+            return [(await mint(manager, f"user{n:02d}")).id for n in range(count)]
+    finally:
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def two_workers(tmp_path: Path, routes_dir: Path, receiver: SetReceiver) -> AsyncIterator[GatewayProcess]:
+    """A gateway process with two workers on the state folder `tmp_path/state`, pushing to `receiver`."""
+    config = {"state": str(tmp_path / "state"), "sessions": {"secret": SECRET}, "signals": signals_config(receiver.url)}
+    gateway = GatewayProcess(routes_dir, config=config, workers=2, workdir=tmp_path)
+    await asyncio.to_thread(gateway.start)
+    try:
+        yield gateway
+    finally:
+        await asyncio.to_thread(gateway.stop)
+
+
+async def revoke_each(http: aiohttp.ClientSession, gateway: GatewayProcess, sids: list[str]) -> None:
+    """Revoke the sessions through the admin API one at a time, so that the order they ended in is known."""
+    for sid in sids:
+        async with http.post(f"{gateway.admin}/admin/api/sessions/revoke", json={"sid": sid}) as response:
+            assert (await response.json())["revoked"]

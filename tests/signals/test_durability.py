@@ -13,7 +13,7 @@ import pytest
 
 from gateway.stores import SqliteStore
 from tests.sessions.conftest import make_settings, mint, open_manager
-from tests.signals.conftest import AUDIENCE, ISSUER, SECRET, signals_config
+from tests.signals.conftest import AUDIENCE, ISSUER, SECRET, revoke_each, signals_config, stored_sessions, two_workers
 from tests.support.process import GatewayProcess
 from tests.support.set_receiver import running_set_receiver
 from tests.support.sets import check_set, unverified_claims
@@ -91,26 +91,17 @@ async def test_a_transmitter_killed_mid_burst_delivers_a_set_for_every_ended_ses
 @pytest.mark.slow
 async def test_two_workers_deliver_one_stream_once_and_in_order(tmp_path: Path, routes_dir: Path) -> None:
     state = tmp_path / "state"
-    store = SqliteStore(state / "gateway.db")
-    try:
-        async with open_manager(store, make_settings(state)) as manager:
-            sids = [(await mint(manager, f"user{n:02d}")).id for n in range(40)]
-    finally:
-        await store.close()
-    async with running_set_receiver() as receiver, aiohttp.ClientSession() as http:
-        config = {"state": str(state), "sessions": {"secret": SECRET}, "signals": signals_config(receiver.url)}
-        gateway = GatewayProcess(routes_dir, config=config, workers=2, workdir=tmp_path)
-        await asyncio.to_thread(gateway.start)
-        try:
-            for sid in sids:  # one at a time, so that the order they ended in is known
-                async with http.post(f"{gateway.admin}/admin/api/sessions/revoke", json={"sid": sid}) as response:
-                    assert (await response.json())["revoked"]
-            await receiver.wait_for(len(sids), timeout=30)
-            await asyncio.sleep(0.5)
-            async with http.get(f"{gateway.url}/ssf/jwks") as response:
-                published = await response.json()
-        finally:
-            await asyncio.to_thread(gateway.stop)
+    sids = await stored_sessions(state, 40)
+    async with (
+        running_set_receiver() as receiver,
+        aiohttp.ClientSession() as http,
+        two_workers(tmp_path, routes_dir, receiver) as gateway,
+    ):
+        await revoke_each(http, gateway, sids)
+        await receiver.wait_for(len(sids), timeout=30)
+        await asyncio.sleep(0.5)
+        async with http.get(f"{gateway.url}/ssf/jwks") as response:
+            published = await response.json()
     subjects = [unverified_claims(t)["sub_id"]["user"]["sub"] for t in receiver.accepted]
     assert subjects == [f"user{n:02d}" for n in range(40)]
     assert len(receiver.got) == len(sids)  # each pushed once: one worker at a time holds the stream

@@ -15,11 +15,20 @@ import pytest
 from gateway.signals.courier import Courier
 from gateway.signals.keeper import SignalsProcess
 from gateway.signals.process import USER_AGENT
-from gateway.stores import SqliteStore
-from tests.sessions.conftest import make_settings, mint, open_manager
-from tests.signals.conftest import AUDIENCE, ISSUER, SECRET, jwks, login, manager_of, signals_config, signals_of
+from tests.signals.conftest import (
+    AUDIENCE,
+    ISSUER,
+    SECRET,
+    jwks,
+    login,
+    manager_of,
+    revoke_each,
+    signals_config,
+    signals_of,
+    stored_sessions,
+    two_workers,
+)
 from tests.support.gateway import GatewayHandle, running_gateway
-from tests.support.process import GatewayProcess
 from tests.support.set_receiver import SetReceiver, running_set_receiver
 from tests.support.sets import check_set, unverified_claims
 
@@ -67,38 +76,25 @@ async def test_the_signals_process_delivers_and_is_replaced_when_killed_losing_n
     assert delivery.process is not None and delivery.process.pid != first
 
 
-async def _revoke(http: aiohttp.ClientSession, gateway: GatewayProcess, sids: list[str]) -> None:
-    for sid in sids:
-        async with http.post(f"{gateway.admin}/admin/api/sessions/revoke", json={"sid": sid}) as response:
-            assert (await response.json())["revoked"]
-
-
 @pytest.mark.slow
 async def test_with_workers_a_signals_process_beside_them_pushes_and_comes_back_after_a_kill(
     tmp_path: Path, routes_dir: Path
 ) -> None:
     state = tmp_path / "state"
-    store = SqliteStore(state / "gateway.db")
-    try:
-        async with open_manager(store, make_settings(state)) as manager:
-            sids = [(await mint(manager, f"user{n:02d}")).id for n in range(20)]
-    finally:
-        await store.close()
-    async with running_set_receiver() as receiver, aiohttp.ClientSession() as http:
-        config = {"state": str(state), "sessions": {"secret": SECRET}, "signals": signals_config(receiver.url)}
-        gateway = GatewayProcess(routes_dir, config=config, workers=2, workdir=tmp_path)
-        await asyncio.to_thread(gateway.start)
-        try:
-            await _revoke(http, gateway, sids[:10])
-            await receiver.wait_for(10, timeout=30)
-            [first] = _pushers(receiver)
-            # Not a worker (a child of the supervisor) but a child of one.
-            assert _parent(first) != gateway.pid and _parent(_parent(first)) == gateway.pid
-            os.kill(first, signal.SIGKILL)
-            await _revoke(http, gateway, sids[10:])
-            await _distinct(receiver, 20)
-        finally:
-            await asyncio.to_thread(gateway.stop)
+    sids = await stored_sessions(state, 20)
+    async with (
+        running_set_receiver() as receiver,
+        aiohttp.ClientSession() as http,
+        two_workers(tmp_path, routes_dir, receiver) as gateway,
+    ):
+        await revoke_each(http, gateway, sids[:10])
+        await receiver.wait_for(10, timeout=30)
+        [first] = _pushers(receiver)
+        # Not a worker (a child of the supervisor) but a child of one.
+        assert _parent(first) != gateway.pid and _parent(_parent(first)) == gateway.pid
+        os.kill(first, signal.SIGKILL)
+        await revoke_each(http, gateway, sids[10:])
+        await _distinct(receiver, 20)
     subjects = [unverified_claims(token)["sub_id"]["user"]["sub"] for token in receiver.accepted]
     assert list(dict.fromkeys(subjects)) == [f"user{n:02d}" for n in range(20)]  # at least once, in order
     assert _pushers(receiver) - {first}, "a new signals process delivered after the kill"
