@@ -1,18 +1,20 @@
 """Snapshots of what passes one decorated object, handed to the writer as capture records.
 
-Everything here runs on the event loop and only copies: headers into a list, the head of a body
-as it streams. Rendering and writing happen in the writer thread."""
+Everything here runs on the event loop and only takes references or copies: for a header-only text
+decorator one tuple per record (`gateway.capture.heads`), else a `Message` with the headers in a
+list and the head of a body as it streams. Rendering and writing happen in the writer thread."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import HttpVersion, web
 from aiohttp.payload import Payload
 
+from gateway.capture.heads import RequestHead, ResponseHead
 from gateway.capture.message import Entity, Message, Pending, text_charset
 from gateway.capture.points import LABELS
 from gateway.capture.tee import BodyTee, TeePayload
@@ -40,6 +42,10 @@ class Rendering(Protocol):
     capture_entity: bool
     capture_context: bool
     max_entity: int
+    # Headers only, as text: records are `gateway.capture.heads` tuples, rendered by these two.
+    heads: bool
+    render_request: Callable[[RequestHead], str]
+    render_response: Callable[[ResponseHead], str]
 
     def render(self, message: Message) -> str: ...
 
@@ -65,10 +71,17 @@ class Recorder:
     points: Point
     # The route's own capture shows the request as the client sent it, before any edit.
     inbound: bool
+    heads: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.heads = self.decorator.heads
 
     def request(self, request: web.BaseRequest, point: Point) -> Pending | None:
         """Record the request entering (or leaving) the object; a captured body is teed for the next hop."""
         exchange = request[EXCHANGE]
+        if self.heads:
+            self._request_head(request, exchange, point)
+            return None
         headers = request.headers if self.inbound else exchange.request_headers(request.headers)
         message = self._message(exchange, point, headers.items())
         message.method = request.method
@@ -87,6 +100,28 @@ class Recorder:
             source = exchange.request_body if exchange.request_body is not None else request.content
             exchange.request_body = BodyTee(source, pending)
         return pending
+
+    def _request_head(self, request: web.BaseRequest, exchange: Exchange, point: Point) -> None:
+        # The client's headers are an immutable view, kept as is; a filter's edits may go on: copied.
+        edited = exchange.edited_headers
+        headers = request.headers if self.inbound or edited is None else edited.copy()
+        target = request.raw_path
+        if not target.startswith("/"):
+            target = request.rel_url.raw_path_qs
+        entity = request.body_exists or exchange.request_body is not None
+        label = LABELS[point._value_]
+        record: RequestHead = (
+            _id(exchange),
+            label,
+            request.method,
+            request.scheme,
+            request.host,
+            target,
+            request.version,
+            headers,
+            entity,
+        )
+        self.writer.submit(_route(exchange), self.decorator.render_request, record)
 
     def outgoing(self, request: web.BaseRequest, out: Outgoing, point: Point) -> Pending | None:
         """Record the request exactly as ClientHandler sends it upstream."""
@@ -108,7 +143,11 @@ class Recorder:
 
     def response(self, request: web.BaseRequest, response: web.StreamResponse, point: Point) -> None:
         """Record a response; a streamed body is teed and recorded when it ends."""
-        message = self._message(request[EXCHANGE], point, response.headers.items())
+        exchange = request[EXCHANGE]
+        if self.heads:
+            self._response_head(response, exchange, point)
+            return
+        message = self._message(exchange, point, response.headers.items())
         message.status, message.reason = response.status, response.reason
         if not isinstance(response, web.Response):
             # Already sent (a WebSocket) or sent its own way (a file): headers only.
@@ -128,6 +167,13 @@ class Recorder:
         pending.feed(body)
         pending.finish()
 
+    def _response_head(self, response: web.StreamResponse, exchange: Exchange, point: Point) -> None:
+        # Copied in C: the response is still open to edits, and aiohttp adds its own headers.
+        entity = bool(response.body) if isinstance(response, web.Response) else not response.prepared
+        label = LABELS[point._value_]
+        record: ResponseHead = (_id(exchange), label, response.status, response.reason, response.headers.copy(), entity)
+        self.writer.submit(_route(exchange), self.decorator.render_response, record)
+
     def error(self, request: web.BaseRequest, error: GatewayError, point: Point) -> None:
         """Record the error answer the client gets, with the reason the log has."""
         exchange = request[EXCHANGE]
@@ -140,10 +186,7 @@ class Recorder:
             pending.finish()
 
     def _message(self, exchange: Exchange, point: Point, headers: Iterable[tuple[str, str]]) -> Message:
-        if exchange.capture_id is None:
-            exchange.capture_id = exchange.request_id
-        route = exchange.route.name if exchange.route is not None else "-"
-        message = Message(exchange.capture_id, LABELS[point._value_], route, self.source, list(headers))
+        message = Message(_id(exchange), LABELS[point._value_], _route(exchange), self.source, list(headers))
         if self.decorator.capture_context:
             message.context = _context(exchange)
         return message
@@ -163,7 +206,18 @@ class Recorder:
         return Pending(message, self.decorator.max_entity, self._write)
 
     def _write(self, message: Message) -> None:
-        self.writer.submit(message.route, self.decorator.render, message)
+        self.writer.submit(message.route, self.decorator.render, message, len(message.data))
+
+
+def _id(exchange: Exchange) -> str:
+    """The exchange's capture id, its request id unless set before."""
+    if exchange.capture_id is None:
+        exchange.capture_id = exchange.request_id
+    return exchange.capture_id
+
+
+def _route(exchange: Exchange) -> str:
+    return exchange.route.name if exchange.route is not None else "-"
 
 
 def _context(exchange: Exchange) -> str:
