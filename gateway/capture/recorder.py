@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import HttpVersion, web
@@ -71,17 +71,10 @@ class Recorder:
     points: Point
     # The route's own capture shows the request as the client sent it, before any edit.
     inbound: bool
-    heads: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.heads = self.decorator.heads
 
     def request(self, request: web.BaseRequest, point: Point) -> Pending | None:
         """Record the request entering (or leaving) the object; a captured body is teed for the next hop."""
         exchange = request[EXCHANGE]
-        if self.heads:
-            self._request_head(request, exchange, point)
-            return None
         headers = request.headers if self.inbound else exchange.request_headers(request.headers)
         message = self._message(exchange, point, headers.items())
         message.method = request.method
@@ -100,28 +93,6 @@ class Recorder:
             source = exchange.request_body if exchange.request_body is not None else request.content
             exchange.request_body = BodyTee(source, pending)
         return pending
-
-    def _request_head(self, request: web.BaseRequest, exchange: Exchange, point: Point) -> None:
-        # The client's headers are an immutable view, kept as is; a filter's edits may go on: copied.
-        edited = exchange.edited_headers
-        headers = request.headers if self.inbound or edited is None else edited.copy()
-        target = request.raw_path
-        if not target.startswith("/"):
-            target = request.rel_url.raw_path_qs
-        entity = request.body_exists or exchange.request_body is not None
-        label = LABELS[point._value_]
-        record: RequestHead = (
-            _id(exchange),
-            label,
-            request.method,
-            request.scheme,
-            request.host,
-            target,
-            request.version,
-            headers,
-            entity,
-        )
-        self.writer.submit(_route(exchange), self.decorator.render_request, record)
 
     def outgoing(self, request: web.BaseRequest, out: Outgoing, point: Point) -> Pending | None:
         """Record the request exactly as ClientHandler sends it upstream."""
@@ -143,11 +114,7 @@ class Recorder:
 
     def response(self, request: web.BaseRequest, response: web.StreamResponse, point: Point) -> None:
         """Record a response; a streamed body is teed and recorded when it ends."""
-        exchange = request[EXCHANGE]
-        if self.heads:
-            self._response_head(response, exchange, point)
-            return
-        message = self._message(exchange, point, response.headers.items())
+        message = self._message(request[EXCHANGE], point, response.headers.items())
         message.status, message.reason = response.status, response.reason
         if not isinstance(response, web.Response):
             # Already sent (a WebSocket) or sent its own way (a file): headers only.
@@ -167,13 +134,6 @@ class Recorder:
         pending.feed(body)
         pending.finish()
 
-    def _response_head(self, response: web.StreamResponse, exchange: Exchange, point: Point) -> None:
-        # Copied in C: the response is still open to edits, and aiohttp adds its own headers.
-        entity = bool(response.body) if isinstance(response, web.Response) else not response.prepared
-        label = LABELS[point._value_]
-        record: ResponseHead = (_id(exchange), label, response.status, response.reason, response.headers.copy(), entity)
-        self.writer.submit(_route(exchange), self.decorator.render_response, record)
-
     def error(self, request: web.BaseRequest, error: GatewayError, point: Point) -> None:
         """Record the error answer the client gets, with the reason the log has."""
         exchange = request[EXCHANGE]
@@ -186,7 +146,10 @@ class Recorder:
             pending.finish()
 
     def _message(self, exchange: Exchange, point: Point, headers: Iterable[tuple[str, str]]) -> Message:
-        message = Message(_id(exchange), LABELS[point._value_], _route(exchange), self.source, list(headers))
+        if exchange.capture_id is None:
+            exchange.capture_id = exchange.request_id
+        route = exchange.route.name if exchange.route is not None else "-"
+        message = Message(exchange.capture_id, LABELS[point._value_], route, self.source, list(headers))
         if self.decorator.capture_context:
             message.context = _context(exchange)
         return message
@@ -207,17 +170,6 @@ class Recorder:
 
     def _write(self, message: Message) -> None:
         self.writer.submit(message.route, self.decorator.render, message, len(message.data))
-
-
-def _id(exchange: Exchange) -> str:
-    """The exchange's capture id, its request id unless set before."""
-    if exchange.capture_id is None:
-        exchange.capture_id = exchange.request_id
-    return exchange.capture_id
-
-
-def _route(exchange: Exchange) -> str:
-    return exchange.route.name if exchange.route is not None else "-"
 
 
 def _context(exchange: Exchange) -> str:
