@@ -60,8 +60,11 @@ class Masks:
         names = tuple(headers.keys())
         pairs: Iterable[tuple[str, str]] = headers.items()
         if len(names) != len(headers):
-            pairs = [(name, self.value(name, value)) for name, value in pairs]
-        elif hidden := self._plan(names):
+            return "\n".join([f"{name}: {self.value(name, value)}" for name, value in pairs]) + "\n"
+        hidden = self._plans.get(names)
+        if hidden is None:
+            hidden = self._plan(names)
+        if hidden:
             masked = list(pairs)
             for index in hidden:
                 masked[index] = (names[index], self.mask)
@@ -69,11 +72,9 @@ class Masks:
         return "\n".join(map(": ".join, pairs)) + "\n"
 
     def _plan(self, names: tuple[str, ...]) -> tuple[int, ...]:
-        """The positions of the values to hide among `names`, worked out once per sequence of names."""
-        hidden = self._plans.get(names)
-        if hidden is None:
-            hidden = tuple(index for index, name in enumerate(names) if self.hides(name))
-            if len(self._plans) >= _CACHE_LIMIT:
-                self._plans.clear()
-            self._plans[names] = hidden
+        """The positions of the values to hide among `names`, kept for the next record with these names."""
+        hidden = tuple(index for index, name in enumerate(names) if self.hides(name))
+        if len(self._plans) >= _CACHE_LIMIT:
+            self._plans.clear()
+        self._plans[names] = hidden
         return hidden
