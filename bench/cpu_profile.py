@@ -16,6 +16,7 @@ import io
 import os
 import pstats
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -193,6 +194,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--top", type=int, default=35, help="functions listed (cprofile)")
     parser.add_argument("--label", default="", help="added to the file name, e.g. before / after")
+    parser.add_argument("--keep", type=Path, help="callgrind: copy the raw output files here, for callgrind_annotate")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gateway-profile-") as scratch:
         folder = Path(scratch)
@@ -204,6 +206,10 @@ def main() -> int:
         try:
             tool = _front if args.front else _callgrind if args.tool == "callgrind" else _cprofile
             text = tool(args, folder, port)
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                for raw in folder.glob("callgrind.out*"):
+                    shutil.copy(raw, args.keep / raw.name)
         finally:
             service.stop()
     what, tool = (f"front-{args.front}", "callgrind") if args.front else (args.case, args.tool)

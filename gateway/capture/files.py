@@ -36,10 +36,16 @@ class RouteFiles:
         self.max_bytes = max_bytes
         self.backups = backups
         self._open: OrderedDict[Path, _Open] = OrderedDict()
+        # Each route's file path, made once: routes come from configuration, so they are few.
+        self._paths: dict[str, Path] = {}
 
     def append(self, route: str, data: bytes) -> None:
         """Write `data` to the route's file, rotating first if it would grow past the limit; raises OSError."""
-        path = self.folder / file_name(route)
+        path = self._paths.get(route)
+        if path is None:
+            if len(self._paths) >= _MAX_OPEN * 16:
+                self._paths.clear()
+            path = self._paths[route] = self.folder / file_name(route)
         handle, size = self._handle(path)
         if size and size + len(data) > self.max_bytes:
             self._close(path)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping
 
 DEFAULT_MASK = "*****"
 # Header names (full match, any case) whose values are masked by default.
@@ -26,6 +30,8 @@ class Masks:
         self.patterns = tuple(patterns)
         self.mask = mask
         self._masked: dict[str, bool] = {}
+        # For each sequence of header names seen, the positions of the values to hide.
+        self._plans: dict[tuple[str, ...], tuple[int, ...]] = {}
 
     @classmethod
     def compile(cls, patterns: Sequence[str], mask: str = DEFAULT_MASK) -> Masks:
@@ -44,4 +50,31 @@ class Masks:
             if len(self._masked) >= _CACHE_LIMIT:
                 self._masked.clear()
             self._masked[name] = hidden
+        return hidden
+
+    def block(self, headers: MultiMapping[str]) -> str:
+        """The header lines of a record, each ending in a newline, masked; built by C-level joins."""
+        if not headers:
+            return ""
+        # `keys()` lists a repeated name once: then positions do not line up, and each pair is asked.
+        names = tuple(headers.keys())
+        pairs: Iterable[tuple[str, str]] = headers.items()
+        if len(names) != len(headers):
+            return "\n".join([f"{name}: {self.value(name, value)}" for name, value in pairs]) + "\n"
+        hidden = self._plans.get(names)
+        if hidden is None:
+            hidden = self._plan(names)
+        if hidden:
+            masked = list(pairs)
+            for index in hidden:
+                masked[index] = (names[index], self.mask)
+            pairs = masked
+        return "\n".join(map(": ".join, pairs)) + "\n"
+
+    def _plan(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        """The positions of the values to hide among `names`, kept for the next record with these names."""
+        hidden = tuple(index for index, name in enumerate(names) if self.hides(name))
+        if len(self._plans) >= _CACHE_LIMIT:
+            self._plans.clear()
+        self._plans[names] = hidden
         return hidden

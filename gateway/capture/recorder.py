@@ -1,18 +1,20 @@
 """Snapshots of what passes one decorated object, handed to the writer as capture records.
 
-Everything here runs on the event loop and only copies: headers into a list, the head of a body
-as it streams. Rendering and writing happen in the writer thread."""
+Everything here runs on the event loop and only takes references or copies: for a header-only text
+decorator one tuple per record (`gateway.capture.heads`), else a `Message` with the headers in a
+list and the head of a body as it streams. Rendering and writing happen in the writer thread."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import HttpVersion, web
 from aiohttp.payload import Payload
 
+from gateway.capture.heads import RequestHead, ResponseHead
 from gateway.capture.message import Entity, Message, Pending, text_charset
 from gateway.capture.points import LABELS
 from gateway.capture.tee import BodyTee, TeePayload
@@ -40,6 +42,10 @@ class Rendering(Protocol):
     capture_entity: bool
     capture_context: bool
     max_entity: int
+    # Headers only, as text: records are `gateway.capture.heads` tuples, rendered by these two.
+    heads: bool
+    render_request: Callable[[RequestHead], str]
+    render_response: Callable[[ResponseHead], str]
 
     def render(self, message: Message) -> str: ...
 
@@ -163,7 +169,7 @@ class Recorder:
         return Pending(message, self.decorator.max_entity, self._write)
 
     def _write(self, message: Message) -> None:
-        self.writer.submit(message.route, self.decorator.render, message)
+        self.writer.submit(message.route, self.decorator.render, message, len(message.data))
 
 
 def _context(exchange: Exchange) -> str:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from gateway.capture.headrecorder import HeadRecorder
 from gateway.capture.points import parse_capture
 from gateway.capture.recorder import Recorder
 from gateway.capture.writer import CaptureWriter
@@ -41,7 +42,8 @@ class Capture:
         decorator = ctx.resolve(parsed.decorator, where, CaptureDecorator)
         if decorator is None:
             return obj
-        recorder = Recorder(decorator, self.writer, name, parsed.points, inbound=path == ROUTE_CAPTURE_PATH)
+        kind = HeadRecorder if decorator.heads else Recorder
+        recorder = kind(decorator, self.writer, name, parsed.points, inbound=path == ROUTE_CAPTURE_PATH)
         wrapped = wrap(obj, recorder)
         if wrapped is None:
             ctx.error(path, f"capture applies to filters and handlers, not to a {type(obj).__name__}")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import Field
 
 from gateway.capture.format import render_jsonl, render_text
+from gateway.capture.heads import RequestHead, ResponseHead, render_request, render_response
 from gateway.capture.masks import DEFAULT_HEADERS, DEFAULT_MASK, Masks
 from gateway.validation import ConfigModel
 
@@ -49,6 +52,10 @@ class CaptureDecorator:
         self.max_entity = limit
         self.masks = masks
         self._render = render_jsonl if jsonl else render_text
+        # Headers only, as text: the common case, taken as plain tuples and rendered by C-level joins.
+        self.heads = not (entity or context or jsonl)
+        self.render_request: Callable[[RequestHead], str] = partial(render_request, masks)
+        self.render_response: Callable[[ResponseHead], str] = partial(render_response, masks)
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:

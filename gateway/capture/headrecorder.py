@@ -1,0 +1,52 @@
+"""The recorder for a text decorator without entities or context: one plain tuple per record.
+
+Requests keep a reference to the client's header view, which nothing edits (a filter's edits go to
+a copy of their own, `Exchange.edited_headers`, copied here since they may go on); responses are
+still open to edits and to aiohttp's own headers, so theirs are copied, in C. Errors and the
+request ClientHandler sends go the `Message` way of the base class."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from gateway.capture.points import LABELS
+from gateway.capture.recorder import Recorder
+from gateway.keys import EXCHANGE
+
+if TYPE_CHECKING:
+    from gateway.capture.heads import RequestHead, ResponseHead
+    from gateway.capture.points import Point
+
+
+class HeadRecorder(Recorder):
+    """Records headers only; everything but references is left for the writer thread to format."""
+
+    def request(self, request: web.BaseRequest, point: Point) -> None:
+        """Record the request entering (or leaving) the object; its body, if any, is only marked."""
+        exchange = request[EXCHANGE]
+        edited = exchange.edited_headers
+        headers = request.headers if self.inbound or edited is None else edited.copy()
+        target = request.raw_path
+        if not target.startswith("/"):
+            target = request.rel_url.raw_path_qs
+        entity = request.body_exists or exchange.request_body is not None
+        # The capture id is the request id unless a `Message` record of this exchange set it first.
+        id_, route = exchange.capture_id or exchange.request_id, exchange.route
+        record: RequestHead = (
+            id_, LABELS[point._value_], request.method, request.scheme, request.host, target, request.version,
+            headers, entity,
+        )  # fmt: skip
+        self.writer.submit(route.name if route is not None else "-", self.decorator.render_request, record)
+
+    def response(self, request: web.BaseRequest, response: web.StreamResponse, point: Point) -> None:
+        """Record a response's status and headers; its body, if any, is only marked."""
+        exchange = request[EXCHANGE]
+        # As the base class decides: a sent response (a WebSocket) has no entity to mark.
+        entity = bool(response.body) if isinstance(response, web.Response) else not response.prepared
+        id_, route = exchange.capture_id or exchange.request_id, exchange.route
+        record: ResponseHead = (
+            id_, LABELS[point._value_], response.status, response.reason, response.headers.copy(), entity
+        )  # fmt: skip
+        self.writer.submit(route.name if route is not None else "-", self.decorator.render_response, record)
