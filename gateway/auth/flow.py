@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from gateway.settings import Settings
 
 
-
 @dataclass(frozen=True, slots=True)
 class AuthPaths:
     """Where the login endpoints live on the main listener (settings `auth:`)."""

@@ -15,10 +15,7 @@ from html import escape
 from aiohttp import web
 from yarl import URL
 
-_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; form-action {}; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action {}; frame-ancestors 'none'; base-uri 'none'"
 # An origin as a CSP host-source: nothing that could end the directive or the policy.
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[0-9]+)?$")
 
@@ -44,6 +41,8 @@ def origin_of(url: str) -> str | None:
     except ValueError:
         return None
     return found if _ORIGIN.match(found) else None
+
+
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}"
     "a.idp,button{display:block;width:100%;box-sizing:border-box;margin:.5rem 0;padding:.7rem;"

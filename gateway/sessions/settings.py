@@ -77,7 +77,7 @@ class AuthSettings(ConfigModel):
         ["cache", "cookies"],
         description="Clear-Site-Data the browser gets when a logout it asked for is over and it is back here. "
         '"cookies" clears every host of the registrable domain (and, for an IP address, every port): '
-        'leave it out when other apps share the domain. [] sends nothing.',
+        "leave it out when other apps share the domain. [] sends nothing.",
     )
     deviceAuthorizeRate: DeviceAuthorizeRate | None = Field(
         default_factory=DeviceAuthorizeRate,

@@ -24,6 +24,7 @@ class Carrier(Protocol):
     def resume_reading(self) -> None: ...
     def close(self) -> None: ...
 
+
 # The upstream socket stops being read while this much body waits for a slow client, and resumes
 # once half of it is gone: memory stays bounded whatever the sizes.
 HIGH_WATER = 256 * 1024

@@ -31,6 +31,7 @@ def _routes(upstream: str) -> dict[str, Any]:
     pep = {"type": "PolicyEnforcementFilter", "config": {"pdp": "pdp", "resources": ["/users/{userId}"]}}
     static = {"type": "StaticResponseHandler", "config": {"status": 200, "headers": {"Content-Type": ["text/html"]},
                                                             "entity": "<p>maintenance</p>"}}  # fmt: skip
+
     def at(prefix: str, handler: Any, base: str = upstream) -> dict[str, Any]:
         return {"condition": f"${{startsWith(request.uri.path, '{prefix}')}}", "baseURI": base, "handler": handler}
 
