@@ -96,8 +96,9 @@ async def jwks(http: aiohttp.ClientSession, gateway: GatewayHandle) -> dict[str,
         return doc
 
 
-async def stored_sessions(state: Path, count: int) -> list[str]:
-    """The ids of `count` sessions made beforehand in the embedded store of a gateway about to start on `state`."""
+async def stored_sessions(tmp_path: Path, count: int) -> list[str]:
+    """The ids of `count` sessions made beforehand in the embedded store of `two_workers(tmp_path, ...)`."""
+    state = tmp_path / "state"
     store = SqliteStore(state / "gateway.db")
     try:
         async with open_manager(store, make_settings(state)) as manager:

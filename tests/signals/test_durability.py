@@ -90,8 +90,7 @@ async def test_a_transmitter_killed_mid_burst_delivers_a_set_for_every_ended_ses
 
 @pytest.mark.slow
 async def test_two_workers_deliver_one_stream_once_and_in_order(tmp_path: Path, routes_dir: Path) -> None:
-    state = tmp_path / "state"
-    sids = await stored_sessions(state, 40)
+    sids = await stored_sessions(tmp_path, 40)
     async with (
         running_set_receiver() as receiver,
         aiohttp.ClientSession() as http,

@@ -80,8 +80,7 @@ async def test_the_signals_process_delivers_and_is_replaced_when_killed_losing_n
 async def test_with_workers_a_signals_process_beside_them_pushes_and_comes_back_after_a_kill(
     tmp_path: Path, routes_dir: Path
 ) -> None:
-    state = tmp_path / "state"
-    sids = await stored_sessions(state, 20)
+    sids = await stored_sessions(tmp_path, 20)
     async with (
         running_set_receiver() as receiver,
         aiohttp.ClientSession() as http,
