@@ -64,3 +64,12 @@ Duration = Annotated[
     ),
 ]
 """A config field holding a duration, validated to seconds when the config is read."""
+
+
+# The first wait before restarting a process that died again soon after the last restart.
+FIRST_RESPAWN = 0.5
+
+
+def respawn_delay(deaths: int, most: float) -> float:
+    """Seconds before restarting a process: none after one death, then doubling from 0.5 s up to `most`."""
+    return 0.0 if deaths <= 1 else min(FIRST_RESPAWN * 2 ** (deaths - 2), most)

@@ -23,6 +23,7 @@ from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from gateway.durations import respawn_delay
 from gateway.errors import ConfigErrors
 from gateway.settings import Settings, split_hostport
 
@@ -30,7 +31,6 @@ log = logging.getLogger("gateway")
 
 # Worker entry point: (settings, listening sockets, the pipe to say "ready" on, worker index).
 Target = Callable[[str, str | None, int, tuple[socket.socket, socket.socket], Connection], None]
-FIRST_BACKOFF = 0.5
 
 
 def bind_listeners(settings: Settings) -> tuple[socket.socket, socket.socket]:
@@ -188,7 +188,7 @@ class Supervisor:
             self._handle(signal.SIGTERM)
             return
         # The first death is respawned at once; deaths in a row wait longer each time.
-        delay = 0.0 if len(self.deaths) == 1 else min(FIRST_BACKOFF * 2 ** (len(self.deaths) - 2), config.maxBackoff)
+        delay = respawn_delay(len(self.deaths), config.maxBackoff)
         self.respawns[index] = now + delay
         log.info("respawning worker %d in %g s", index, delay)
 

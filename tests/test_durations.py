@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from gateway.durations import parse_duration, to_seconds
+from gateway.durations import parse_duration, respawn_delay, to_seconds
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,8 @@ def test_a_bad_duration_says_why(value: object, phrase: str) -> None:
 
 def test_numbers_are_seconds() -> None:
     assert to_seconds(2) == 2.0 and to_seconds(0.25) == 0.25
+
+
+@pytest.mark.parametrize(("deaths", "delay"), [(1, 0.0), (2, 0.5), (3, 1.0), (4, 2.0), (10, 30.0)])
+def test_a_process_that_keeps_dying_waits_longer_each_time_up_to_the_cap(deaths: int, delay: float) -> None:
+    assert respawn_delay(deaths, 30.0) == delay

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from gateway.capture.points import LABELS
-from gateway.capture.recorder import Recorder
+from gateway.capture.recorder import Recorder, request_target, route_name, sent_its_own_way
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
@@ -28,25 +28,21 @@ class HeadRecorder(Recorder):
         exchange = request[EXCHANGE]
         edited = exchange.edited_headers
         headers = request.headers if self.inbound or edited is None else edited.copy()
-        target = request.raw_path
-        if not target.startswith("/"):
-            target = request.rel_url.raw_path_qs
         entity = request.body_exists or exchange.request_body is not None
         # The capture id is the request id unless a `Message` record of this exchange set it first.
-        id_, route = exchange.capture_id or exchange.request_id, exchange.route
+        id_ = exchange.capture_id or exchange.request_id
         record: RequestHead = (
-            id_, LABELS[point._value_], request.method, request.scheme, request.host, target, request.version,
-            headers, entity,
+            id_, LABELS[point._value_], request.method, request.scheme, request.host, request_target(request),
+            request.version, headers, entity,
         )  # fmt: skip
-        self.writer.submit(route.name if route is not None else "-", self.decorator.render_request, record)
+        self.writer.submit(route_name(exchange), self.decorator.render_request, record)
 
     def response(self, request: web.BaseRequest, response: web.StreamResponse, point: Point) -> None:
         """Record a response's status and headers; its body, if any, is only marked."""
         exchange = request[EXCHANGE]
-        # As the base class decides: a sent response (a WebSocket) has no entity to mark.
-        entity = bool(response.body) if isinstance(response, web.Response) else not response.prepared
-        id_, route = exchange.capture_id or exchange.request_id, exchange.route
+        entity = bool(response.body) if isinstance(response, web.Response) else sent_its_own_way(response)
+        id_ = exchange.capture_id or exchange.request_id
         record: ResponseHead = (
             id_, LABELS[point._value_], response.status, response.reason, response.headers.copy(), entity
         )  # fmt: skip
-        self.writer.submit(route.name if route is not None else "-", self.decorator.render_response, record)
+        self.writer.submit(route_name(exchange), self.decorator.render_response, record)

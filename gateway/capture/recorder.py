@@ -81,10 +81,7 @@ class Recorder:
         version = request.version
         if version != _HTTP11:  # the record's default
             message.version = f"HTTP/{version.major}.{version.minor}"
-        target = request.raw_path
-        if not target.startswith("/"):
-            target = request.rel_url.raw_path_qs
-        message.uri = f"{request.scheme}://{request.host}{target}"
+        message.uri = f"{request.scheme}://{request.host}{request_target(request)}"
         if not request.body_exists and exchange.request_body is None:
             self._write(message)
             return None
@@ -117,8 +114,7 @@ class Recorder:
         message = self._message(request[EXCHANGE], point, response.headers.items())
         message.status, message.reason = response.status, response.reason
         if not isinstance(response, web.Response):
-            # Already sent (a WebSocket) or sent its own way (a file): headers only.
-            message.entity = Entity.NONE if response.prepared else Entity.UNCAPTURED
+            message.entity = Entity.UNCAPTURED if sent_its_own_way(response) else Entity.NONE
             self._write(message)
             return
         body = response.body
@@ -148,8 +144,7 @@ class Recorder:
     def _message(self, exchange: Exchange, point: Point, headers: Iterable[tuple[str, str]]) -> Message:
         if exchange.capture_id is None:
             exchange.capture_id = exchange.request_id
-        route = exchange.route.name if exchange.route is not None else "-"
-        message = Message(exchange.capture_id, LABELS[point._value_], route, self.source, list(headers))
+        message = Message(exchange.capture_id, LABELS[point._value_], route_name(exchange), self.source, list(headers))
         if self.decorator.capture_context:
             message.context = _context(exchange)
         return message
@@ -170,6 +165,23 @@ class Recorder:
 
     def _write(self, message: Message) -> None:
         self.writer.submit(message.route, self.decorator.render, message, len(message.data))
+
+
+def request_target(request: web.BaseRequest) -> str:
+    """The request target as a record shows it: as sent in origin form, else the path and query."""
+    target = request.raw_path
+    return target if target.startswith("/") else request.rel_url.raw_path_qs
+
+
+def route_name(exchange: Exchange) -> str:
+    """The name of the route a record belongs to, or "-" before one is chosen."""
+    return exchange.route.name if exchange.route is not None else "-"
+
+
+def sent_its_own_way(response: web.StreamResponse) -> bool:
+    """Whether a response that is not a `web.Response` still has a body to come (a file); a WebSocket
+    is already sent when recorded, and has none."""
+    return not response.prepared
 
 
 def _context(exchange: Exchange) -> str:

@@ -105,7 +105,7 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
 
 
 # Every claim's name starts with one of these: most names are ruled out without lower-casing them.
-_CLAIM_INITIALS = frozenset("xXfF")
+_CLAIM_INITIALS = frozenset(c for name in (*_CLAIMS, _CLAIM_PREFIX) for c in (name[0], name[0].upper()))
 # X-Forwarded-For as servers that read `_` as `-` see it.
 _FORWARDED_FOR = frozenset({"x-forwarded-for", "x_forwarded_for", "x-forwarded_for", "x_forwarded-for"})
 

@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from gateway.signals.failures import FailedDeliveries
+from gateway.signals.following import cancel_all
 from gateway.signals.outbox import Outbox, Pending
 from gateway.signals.push import Outcome, backoff, push
 from gateway.signals.relay import MetricsRelay
@@ -167,8 +168,6 @@ class Deliveries:
         self._stopped = True
         running = list(self._running.values())
         self._running.clear()
-        for _, task in running:
-            task.cancel()
-        await asyncio.gather(*(task for _, task in running), return_exceptions=True)
+        await cancel_all([task for _, task in running])
         for pusher, _ in running:
             await pusher.release()

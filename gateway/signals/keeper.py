@@ -17,12 +17,13 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from gateway.durations import respawn_delay
 from gateway.signals.metrics import SignalMetrics
 from gateway.signals.process import ProcessArgs, main
 from gateway.signals.relay import replay
 
 log = logging.getLogger("gateway.signals")
-FIRST_BACKOFF, MOST_BACKOFF, STABLE = 0.5, 30.0, 30.0
+MOST_BACKOFF, STABLE = 30.0, 30.0
 
 
 class SignalsProcess:
@@ -72,7 +73,7 @@ class SignalsProcess:
             return
         lived = time.monotonic() - self._started
         self._deaths = 0 if lived > STABLE else self._deaths + 1
-        delay = 0.0 if self._deaths <= 1 else min(FIRST_BACKOFF * 2 ** (self._deaths - 2), MOST_BACKOFF)
+        delay = respawn_delay(self._deaths, MOST_BACKOFF)
         log.error("signals process %s exited with %s; another in %g s", process.pid, process.exitcode, delay)
         self._respawn = asyncio.get_running_loop().call_later(delay, self.start)
 
