@@ -27,6 +27,7 @@ from pathlib import Path
 
 import aiohttp
 import bearer_case
+import fronts
 import targets
 from environment import REPO, python_for_servers
 from gateway_run import GatewayRun, profile_cases
@@ -188,7 +189,7 @@ def main() -> int:
     parser.add_argument("--case", default="gateway", choices=profile_cases())
     parser.add_argument("--tool", default="cprofile", choices=("cprofile", "callgrind"))
     parser.add_argument("--per-thread", action="store_true", help="callgrind: count each thread apart")
-    parser.add_argument("--front", choices=("aiohttp", "httptools"), help="count a bare front instead (callgrind)")
+    parser.add_argument("--front", choices=fronts.KINDS, help="count a bare front instead (callgrind)")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--connections", type=int, default=8)

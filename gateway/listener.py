@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from gateway.ops.hygiene import HardenedConnection
+from gateway.front.connection import LeanConnection
 
 if TYPE_CHECKING:
     from prometheus_client import Counter
@@ -69,9 +69,9 @@ class Listener(web.Server):
             self.by_address[address] = held
 
 
-class _Connection(HardenedConnection):
+class _Connection(LeanConnection):
     """A client connection with a head deadline, counted against its address; aiohttp's own error
-    answers carry the gateway's headers (`HardenedConnection`)."""
+    answers carry the gateway's headers, its requests served in its own task (`LeanConnection`)."""
 
     __slots__ = ("_address", "_head_timer", "_listener")
 

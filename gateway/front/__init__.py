@@ -1,0 +1,1 @@
+"""The main listener's connection loop: aiohttp's parser, requests and responses, fewer steps between them."""
