@@ -15,6 +15,7 @@ import asyncio
 import io
 import os
 import pstats
+import random
 import re
 import shutil
 import signal
@@ -22,11 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import aiohttp
 import bearer_case
+import cookie_case
 import targets
 from environment import REPO, python_for_servers
 from gateway_run import GatewayRun, profile_cases
@@ -36,22 +38,35 @@ from stages import stage_table
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-async def drive(url: str, requests: int, connections: int, headers: Mapping[str, str] | None = None) -> float:
-    """Send `requests` GETs over `connections` kept-alive connections; seconds taken."""
+async def drive(
+    url: str, requests: int, connections: int, headers: Sequence[Mapping[str, str]] = (), *, each: bool = False
+) -> float:
+    """Send `requests` GETs over `connections` kept-alive connections, each with one of `headers` drawn at
+    random (if any; with `each`, every one in turn); seconds taken."""
     started = time.monotonic()
     connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as client:
+    # No cookie jar: every request carries exactly the credentials drawn for it.
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as client:
         todo = iter(range(requests))
+        draw = random.Random(requests).choice
 
         async def worker() -> None:
-            for _ in todo:
-                async with client.get(url) as response:
+            for i in todo:
+                chosen = (headers[i % len(headers)] if each else draw(headers)) if headers else None
+                async with client.get(url, headers=chosen) as response:
                     await response.read()
                     if response.status != 200:
                         raise SystemExit(f"GET {url} gave {response.status}")
 
         await asyncio.gather(*(worker() for _ in range(connections)))
     return time.monotonic() - started
+
+
+def warm_up(url: str, args: argparse.Namespace) -> None:
+    """The warm-up requests, then each credential once, as a load of some seconds would have sent them."""
+    asyncio.run(drive(url, args.warmup, args.connections, args.headers))
+    if len(args.headers) > 1:
+        asyncio.run(drive(url, len(args.headers), args.connections, args.headers, each=True))
 
 
 def _start(
@@ -64,7 +79,8 @@ def _start(
     deadline = time.monotonic() + 600  # under valgrind, starting takes minutes
     while True:
         try:
-            return run, run.ready(targets.BODY_PATH, targets.BODY, timeout=600, headers=args.headers)
+            first = args.headers[0] if args.headers else None
+            return run, run.ready(targets.BODY_PATH, targets.BODY, timeout=600, headers=first)
         except Unavailable:
             # Slowed down, the listener may answer before the route is loaded: ask again.
             if not run.service.alive() or time.monotonic() > deadline:
@@ -103,7 +119,7 @@ def _counted(args: argparse.Namespace, service: Service, url: str, out: Path | N
     """Warm up, count instructions over the measured requests only, stop the server, summarise."""
     pid = str(service.proc.pid)
     try:
-        asyncio.run(drive(url, args.warmup, args.connections, args.headers))
+        warm_up(url, args)
         subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
         asyncio.run(drive(url, args.requests, args.connections, args.headers))
         subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
@@ -151,7 +167,7 @@ def _cprofile(args: argparse.Namespace, folder: Path, upstream: int) -> str:
     script = str(Path(__file__).with_name("profiled_gateway.py"))
     run, url = _start(args, folder / "gw", upstream, [], [script, str(out)])
     try:
-        asyncio.run(drive(url, args.warmup, args.connections, args.headers))
+        warm_up(url, args)
         os.kill(run.service.proc.pid, signal.SIGUSR1)
         asyncio.run(drive(url, args.requests, args.connections, args.headers))
         os.kill(run.service.proc.pid, signal.SIGUSR2)
@@ -193,16 +209,22 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--top", type=int, default=35, help="functions listed (cprofile)")
+    parser.add_argument("--sessions", type=int, default=1, help="cookie: distinct sessions, one drawn per request")
     parser.add_argument("--label", default="", help="added to the file name, e.g. before / after")
     parser.add_argument("--keep", type=Path, help="callgrind: copy the raw output files here, for callgrind_annotate")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gateway-profile-") as scratch:
         folder = Path(scratch)
         service, port = targets.start_upstream(folder / "upstream", 1)
-        args.settings, args.headers = None, None
-        if args.case == "bearer":
+        args.settings, args.headers = None, []
+        if args.case in ("bearer", "cookie"):
             www, issuer = folder / "upstream" / "www", f"http://127.0.0.1:{port}"
-            args.settings, args.headers = bearer_case.serve_provider(www, issuer)
+            args.settings, bearer = bearer_case.serve_provider(www, issuer)
+            args.headers = [bearer]
+        if args.case == "cookie":
+            # The gateway's state folder (see GatewayRun), filled before the gateway starts.
+            cookies = cookie_case.mint(folder / "gw" / "state", issuer, args.sessions)
+            args.headers = [{"Cookie": cookie} for cookie in cookies]
         try:
             tool = _front if args.front else _callgrind if args.tool == "callgrind" else _cprofile
             text = tool(args, folder, port)
@@ -213,9 +235,11 @@ def main() -> int:
         finally:
             service.stop()
     what, tool = (f"front-{args.front}", "callgrind") if args.front else (args.case, args.tool)
+    what += ("-distinct" if args.sessions > 1 else "-replay") if args.case == "cookie" else ""
     tool += "-threads" if args.per_thread else ""
     name = f"profile-{what}-{tool}{'-' + args.label if args.label else ''}.txt"
-    header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections\n\n"
+    sessions = f", {args.sessions:,} sessions drawn at random" if args.case == "cookie" else ""
+    header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections{sessions}\n\n"
     (RESULTS / name).parent.mkdir(exist_ok=True)
     (RESULTS / name).write_text(header + text + "\n")
     print(header + text.split("\n\n", 1)[0])
