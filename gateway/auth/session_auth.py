@@ -59,8 +59,10 @@ class SessionAuth:
     def keep_cookies(request: web.BaseRequest) -> None:
         """Keep the login's transaction cookies from the upstream (the dispatcher strips the session's)."""
         # A substring test first: parsing every cookie of every request costs more than the rare strip.
-        if any(COOKIE_PREFIX in value for value in request.headers.getall("Cookie", ())):
-            strip_transaction_cookies(request[EXCHANGE].edit_headers(request.headers))
+        # It reads the headers as forwarded, without the session's cookies (the longest) when stripped.
+        exchange = request[EXCHANGE]
+        if any(COOKIE_PREFIX in value for value in exchange.request_headers(request.headers).getall("Cookie", ())):
+            strip_transaction_cookies(exchange.edit_headers(request.headers))
 
     def reissue(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
         """Write the session cookies again when a refresh or new activity changed the session."""

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from gateway.keys import EXCHANGE
 from gateway.sessions.cache import Bounded
-from gateway.sessions.cookies import Cookie, CookieCodec
+from gateway.sessions.cookies import CHUNK_BYTES, Cookie, CookieCodec, replace_cookies
 from gateway.sessions.devices import DeviceTokens
 from gateway.sessions.errors import SessionStoreDown, SessionsUnavailable
 from gateway.sessions.events import EventBus
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway.sessions")
 _CACHE_LIMIT = 4096
+# The session's cookies found among the request's Cookie headers.
+_PRESENT: web.RequestKey[dict[str, str]] = web.RequestKey("session_cookies_present")
 
 
 class SessionConfig(Protocol):
@@ -72,6 +74,7 @@ class SessionManager:
         key: bytes,
         *,
         clock: Callable[[], float] = time.time,
+        cache_size: int = _CACHE_LIMIT,
     ) -> None:
         config = settings.sessions
         self.store = store
@@ -88,12 +91,17 @@ class SessionManager:
         self.revocations = RevocationList(store, self.max_lifetime, clock=clock)
         self._flights = SingleFlight()
         self.devices = DeviceTokens(self.records, _CACHE_LIMIT)
-        # Decrypting costs more than hashing; keyed by digest so that large cookies cost little memory.
-        self._decoded: Bounded[bytes, Session] = Bounded(_CACHE_LIMIT)
+        # Decrypted cookies by their exact value (see `_cache_key`): decrypting costs far more than a lookup.
+        self._decoded: Bounded[str | bytes, Session] = Bounded(cache_size)
         self._ended: Bounded[str, bool] = Bounded(_CACHE_LIMIT)
         # Called with each ending (and how long to remember it) before the session is marked ended;
         # it may be called again for a session already ended, and must then do nothing.
         self.before_end: Callable[[SessionEnded, float], Awaitable[None]] | None = None
+
+    @property
+    def cached(self) -> int:
+        """How many decrypted session cookies this process keeps."""
+        return len(self._decoded)
 
     async def start(self) -> None:
         """Load the revocation list and follow its changes."""
@@ -133,22 +141,24 @@ class SessionManager:
         value = self.codec.seal(session.to_record())
         self._decoded.put(_cache_key(value), session)
         max_age = math.ceil(session.expires - self.clock())
-        present = None if request is None else self.codec.present(request.headers)
+        present = None if request is None else self._present(request)
         return self.codec.cookies(value, secure=secure, max_age=max_age, present=present)
 
     def strip_cookies(self, request: web.BaseRequest) -> None:
         """Keep the session cookies from the upstream: it needs the identity, not the session."""
-        # A substring test first; `strip` then removes exactly the session's cookies, if any.
-        if any(self.codec.name in value for value in request.headers.getall("Cookie", ())):
-            self.codec.strip(request[EXCHANGE].edit_headers(request.headers))
+        found, kept = self.codec.take(request.headers.getall("Cookie", ()))
+        # One parse per request: the session's lookup reads what was found here.
+        request[_PRESENT] = found
+        if kept is not None:
+            replace_cookies(request[EXCHANGE].edit_headers(request.headers), kept)
 
     def clear_cookies(self, request: web.BaseRequest) -> list[Cookie]:
         """Deletions of every session cookie the request carries."""
-        return self.codec.deletions(self.codec.present(request.headers), secure=self.secure_for(request))
+        return self.codec.deletions(self._present(request), secure=self.secure_for(request))
 
     async def from_request(self, request: web.BaseRequest) -> Session | None:
         """The live browser session of the request's cookies; None when absent, invalid or ended."""
-        value = self.codec.read(self.codec.present(request.headers))
+        value = self.codec.read(self._present(request))
         if value is None:
             return None
         key = _cache_key(value)
@@ -277,6 +287,13 @@ class SessionManager:
         """Whether the session was revoked, by id or with its subject; no I/O."""
         return self.revocations.is_revoked(session.id, session.subject, session.issuer, session.created)
 
+    def _present(self, request: web.BaseRequest) -> dict[str, str]:
+        """The session's cookies of the request, parsed once (the original headers never change)."""
+        found = request.get(_PRESENT)
+        if found is None:
+            found = request[_PRESENT] = self.codec.present(request.headers)
+        return found
+
     def _decode(self, value: str) -> Session | None:
         record = self.codec.open(value)
         if record is None:
@@ -341,8 +358,10 @@ class SessionManager:
         return True
 
 
-def _cache_key(value: str) -> bytes:
-    return hashlib.blake2b(value.encode(), digest_size=16).digest()
+def _cache_key(value: str) -> str | bytes:
+    """The value itself (a dictionary lookup hashes it far faster than a digest), or a digest of a
+    multi-cookie value, so that large sessions cost little memory in the cache."""
+    return value if len(value) <= CHUNK_BYTES else hashlib.blake2b(value.encode(), digest_size=16).digest()
 
 
 def _check(reason: str, initiator: str) -> None:
