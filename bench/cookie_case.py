@@ -29,18 +29,19 @@ USER = "bench-user"
 TOKEN_TTL = 7200
 
 
-def mint(state: Path, issuer: str, count: int) -> list[str]:
-    """`count` sessions of the gateway whose state folder is `state`; their Cookie header values."""
-    return asyncio.run(_mint(state, issuer, count))
+def mint(state: Path, issuer: str, count: int, age: float = 0.0) -> list[str]:
+    """`count` sessions of the gateway whose state folder is `state`, logged in `age` seconds ago; their
+    Cookie header values."""
+    return asyncio.run(_mint(state, issuer, count, age))
 
 
-async def _mint(state: Path, issuer: str, count: int) -> list[str]:
+async def _mint(state: Path, issuer: str, count: int, age: float) -> list[str]:
     state.mkdir(parents=True, exist_ok=True)
     settings = load_settings(None, {"state": str(state)})
     store = open_store(StoreSpec.from_config({"embedded": {"path": str(state / "gateway.db")}}))
     key = RSAKey.generate_key(2048, {"kid": "bench", "use": "sig"})
     try:
-        manager = SessionManager(store, settings, EventBus(), session_key(None, state))
+        manager = SessionManager(store, settings, EventBus(), session_key(None, state), clock=lambda: time.time() - age)
         return [await _one(manager, key, issuer) for _ in range(count)]
     finally:
         await store.close()

@@ -63,10 +63,19 @@ async def drive(
 
 
 def warm_up(url: str, args: argparse.Namespace) -> None:
-    """The warm-up requests, then each credential once, as a load of some seconds would have sent them."""
-    asyncio.run(drive(url, args.warmup, args.connections, args.headers))
-    if len(args.headers) > 1:
+    """The warm-up requests, then each credential once, as a load of some seconds would have sent them;
+    `--cold`: the first credential only, the others are kept for the measured requests."""
+    asyncio.run(drive(url, args.warmup, args.connections, args.headers[:1] if args.cold else args.headers))
+    if len(args.headers) > 1 and not args.cold:
         asyncio.run(drive(url, len(args.headers), args.connections, args.headers, each=True))
+
+
+def measure(url: str, args: argparse.Namespace) -> None:
+    """The measured requests (`--cold`: each session but the warm-up's once, its first use by the gateway)."""
+    if args.cold:
+        asyncio.run(drive(url, args.requests, args.connections, args.headers[1:], each=True))
+    else:
+        asyncio.run(drive(url, args.requests, args.connections, args.headers))
 
 
 def _start(
@@ -121,7 +130,7 @@ def _counted(args: argparse.Namespace, service: Service, url: str, out: Path | N
     try:
         warm_up(url, args)
         subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
-        asyncio.run(drive(url, args.requests, args.connections, args.headers))
+        measure(url, args)
         subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
     finally:
         service.stop(grace=60)  # callgrind writes its file as the process exits
@@ -169,7 +178,7 @@ def _cprofile(args: argparse.Namespace, folder: Path, upstream: int) -> str:
     try:
         warm_up(url, args)
         os.kill(run.service.proc.pid, signal.SIGUSR1)
-        asyncio.run(drive(url, args.requests, args.connections, args.headers))
+        measure(url, args)
         os.kill(run.service.proc.pid, signal.SIGUSR2)
         deadline = time.monotonic() + 30
         while not out.exists() and time.monotonic() < deadline:
@@ -210,9 +219,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--top", type=int, default=35, help="functions listed (cprofile)")
     parser.add_argument("--sessions", type=int, default=1, help="cookie: distinct sessions, one drawn per request")
+    parser.add_argument(
+        "--cold", action="store_true", help="cookie: each session's first use (decryption, activity recorded)"
+    )
+    parser.add_argument("--age", type=float, default=600.0, help="cold: seconds since the sessions' login")
     parser.add_argument("--label", default="", help="added to the file name, e.g. before / after")
     parser.add_argument("--keep", type=Path, help="callgrind: copy the raw output files here, for callgrind_annotate")
     args = parser.parse_args()
+    if args.cold:
+        args.requests = args.sessions  # one first use each
     with tempfile.TemporaryDirectory(prefix="gateway-profile-") as scratch:
         folder = Path(scratch)
         service, port = targets.start_upstream(folder / "upstream", 1)
@@ -223,7 +238,9 @@ def main() -> int:
             args.headers = [bearer]
         if args.case == "cookie":
             # The gateway's state folder (see GatewayRun), filled before the gateway starts.
-            cookies = cookie_case.mint(folder / "gw" / "state", issuer, args.sessions)
+            # Cold: logged in `--age` ago, so the first use records activity (a store write and a new cookie).
+            age, count = (args.age, args.sessions + 1) if args.cold else (0.0, args.sessions)
+            cookies = cookie_case.mint(folder / "gw" / "state", issuer, count, age)
             args.headers = [{"Cookie": cookie} for cookie in cookies]
         try:
             tool = _front if args.front else _callgrind if args.tool == "callgrind" else _cprofile
@@ -235,10 +252,11 @@ def main() -> int:
         finally:
             service.stop()
     what, tool = (f"front-{args.front}", "callgrind") if args.front else (args.case, args.tool)
-    what += ("-distinct" if args.sessions > 1 else "-replay") if args.case == "cookie" else ""
+    what += ("-cold" if args.cold else "-distinct" if args.sessions > 1 else "-replay") if args.case == "cookie" else ""
     tool += "-threads" if args.per_thread else ""
     name = f"profile-{what}-{tool}{'-' + args.label if args.label else ''}.txt"
-    sessions = f", {args.sessions:,} sessions drawn at random" if args.case == "cookie" else ""
+    drawn = "each used once, its first use" if args.cold else "drawn at random"
+    sessions = f", {args.sessions:,} sessions {drawn}" if args.case == "cookie" else ""
     header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections{sessions}\n\n"
     (RESULTS / name).parent.mkdir(exist_ok=True)
     (RESULTS / name).write_text(header + text + "\n")

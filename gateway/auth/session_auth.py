@@ -50,9 +50,11 @@ class SessionAuth:
                 log.info("session %s… ended: refresh failed: %s", session.id[:8], error.reason)
                 return None
             reissue, session = fresh.tokens != session.tokens, fresh
-        reissue = await sessions.touch(session) or reissue
+        if sessions.touch_due(session):
+            reissue = await sessions.touch(session) or reissue
         request[EXCHANGE].session = session
-        request[_REISSUE] = reissue
+        if reissue:
+            request[_REISSUE] = True
         return session
 
     @staticmethod

@@ -50,7 +50,7 @@ class SessionFilter(AuthFilter):
         if session is None:
             return None
         request[EXCHANGE].session = session
-        if await sessions.touch(session):
+        if sessions.touch_due(session) and await sessions.touch(session):
             request[_REISSUE] = True
         return session.identity()
 

@@ -1,9 +1,12 @@
-"""A small bounded mapping that forgets its least recently used entries first."""
+"""Small bounded mappings that forget their least recently used entries first."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from typing import Generic, TypeVar
+
+from gateway.sessions.cookies import CHUNK_BYTES
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -37,3 +40,34 @@ class Bounded(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class DecodedCookies(Generic[V]):
+    """What sealed cookie values decrypted to, for values seen again exactly (at most `limit`).
+
+    Found by the value's last characters (a compact JWE ends with its authentication tag), then
+    compared whole: hashing a value of some kilobytes on every request costs more than the compare.
+    A value too large for one cookie is kept as a digest, so that large sessions cost little memory."""
+
+    def __init__(self, limit: int) -> None:
+        self._items: Bounded[str, tuple[str | bytes, V]] = Bounded(limit)
+
+    def get(self, value: str) -> V | None:
+        """What `value` decrypted to, if kept."""
+        entry = self._items.get(value[-_TAIL:])
+        return entry[1] if entry is not None and entry[0] == _exact(value) else None
+
+    def put(self, value: str, decoded: V) -> None:
+        """Keep what `value` decrypted to."""
+        self._items.put(value[-_TAIL:], (_exact(value), decoded))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# Longer than a JWE's authentication tag (22 characters in base64url), which is unique per encryption.
+_TAIL = 32
+
+
+def _exact(value: str) -> str | bytes:
+    return value if len(value) <= CHUNK_BYTES else hashlib.blake2b(value.encode(), digest_size=16).digest()

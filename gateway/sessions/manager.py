@@ -6,7 +6,6 @@ the in-memory revocation list and the times, and makes no store call."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import math
 import secrets
@@ -17,8 +16,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from aiohttp import web
 
 from gateway.keys import EXCHANGE
-from gateway.sessions.cache import Bounded
-from gateway.sessions.cookies import CHUNK_BYTES, Cookie, CookieCodec, replace_cookies
+from gateway.sessions.cache import Bounded, DecodedCookies
+from gateway.sessions.cookies import Cookie, CookieCodec, replace_cookies
 from gateway.sessions.devices import DeviceTokens
 from gateway.sessions.errors import SessionStoreDown, SessionsUnavailable
 from gateway.sessions.events import EventBus
@@ -91,8 +90,8 @@ class SessionManager:
         self.revocations = RevocationList(store, self.max_lifetime, clock=clock)
         self._flights = SingleFlight()
         self.devices = DeviceTokens(self.records, _CACHE_LIMIT)
-        # Decrypted cookies by their exact value (see `_cache_key`): decrypting costs far more than a lookup.
-        self._decoded: Bounded[str | bytes, Session] = Bounded(cache_size)
+        # Decrypted cookies by their exact value: decrypting costs far more than a lookup.
+        self._decoded: DecodedCookies[Session] = DecodedCookies(cache_size)
         self._ended: Bounded[str, bool] = Bounded(_CACHE_LIMIT)
         # Called with each ending (and how long to remember it) before the session is marked ended;
         # it may be called again for a session already ended, and must then do nothing.
@@ -139,7 +138,7 @@ class SessionManager:
     def cookies_for(self, session: Session, secure: bool, request: web.BaseRequest | None = None) -> list[Cookie]:
         """Cookies carrying the session, and deletions of stale chunks (exact when `request` is given)."""
         value = self.codec.seal(session.to_record())
-        self._decoded.put(_cache_key(value), session)
+        self._decoded.put(value, session)
         max_age = math.ceil(session.expires - self.clock())
         present = None if request is None else self._present(request)
         return self.codec.cookies(value, secure=secure, max_age=max_age, present=present)
@@ -161,14 +160,14 @@ class SessionManager:
         value = self.codec.read(self._present(request))
         if value is None:
             return None
-        key = _cache_key(value)
-        session = self._decoded.get(key)
+        session = self._decoded.get(value)
         if session is None:
             session = self._decode(value)
             if session is None:
                 return None
-            self._decoded.put(key, session)
-        return await self._alive(session)
+            self._decoded.put(value, session)
+        # The live session needs no coroutine of its own: only ending one awaits.
+        return session if self._fate(session) is None else await self._alive(session)
 
     async def issue_token(self, session: Session) -> str:
         """An opaque bearer token for a (device) session; the store keeps only its hash."""
@@ -179,6 +178,10 @@ class SessionManager:
         # A cached copy that looks idle is re-read: another process may have seen it since.
         session = await self.devices.find(token, stale=self._idle)
         return None if session is None else await self._alive(session)
+
+    def touch_due(self, session: Session) -> bool:
+        """Whether `touch` would record activity now (callers skip its coroutine when not)."""
+        return self.clock() - session.last_seen >= self.touch_interval
 
     async def touch(self, session: Session) -> bool:
         """Record activity; True when last_seen moved (browser callers then set `cookies_for` again)."""
@@ -311,21 +314,29 @@ class SessionManager:
     async def _alive(self, session: Session) -> Session | None:
         """The session, unless revoked, expired or idle (the last two end it); raises while the
         revocation list may be missing entries (the store is away), failing closed."""
+        fate = self._fate(session)
+        if fate is None:
+            return session
+        if fate:
+            await self._end_quietly(session, fate)
+        return None
+
+    def _fate(self, session: Session) -> str | None:
+        """None for a live session; else "" (refused: revoked, ended, or expired too long ago to report)
+        or the reason to end it now ("expired", "idle_timeout"). No I/O: the hot path awaits nothing."""
         if not self.revocations.current:
             raise SessionStoreDown(f"session {session.id[:8]}…: the revocation list is not current")
-        if self.is_revoked(session) or self._ended.get(session.id):
-            return None
+        if self.revocations.is_revoked(session.id, session.subject, session.issuer, session.created):
+            return ""
+        if self._ended.get(session.id):
+            return ""
+        now = self.clock()
         # A shorter maxLifetime applies to sessions made before it was configured.
-        late = self.clock() - min(session.expires, session.created + self.max_lifetime)
+        late = now - min(session.expires, session.created + self.max_lifetime)
         if late >= 0:
             # Reported when first presented; one older than the end markers are kept is just refused.
-            if late < self.max_lifetime:
-                await self._end_quietly(session, "expired")
-            return None
-        if self._idle(session):
-            await self._end_quietly(session, "idle_timeout")
-            return None
-        return session
+            return "expired" if late < self.max_lifetime else ""
+        return "idle_timeout" if now - session.last_seen >= self.idle_timeout else None
 
     async def _end_quietly(self, session: Session, reason: str) -> None:
         """End a session the system found dead; a store failure is logged, the request goes on."""
@@ -356,12 +367,6 @@ class SessionManager:
         log.info("session %s of %s ended: %s by %s", ending.sid, ending.subject, reason, initiator)
         await self.events.publish(event)
         return True
-
-
-def _cache_key(value: str) -> str | bytes:
-    """The value itself (a dictionary lookup hashes it far faster than a digest), or a digest of a
-    multi-cookie value, so that large sessions cost little memory in the cache."""
-    return value if len(value) <= CHUNK_BYTES else hashlib.blake2b(value.encode(), digest_size=16).digest()
 
 
 def _check(reason: str, initiator: str) -> None:
