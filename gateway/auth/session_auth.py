@@ -53,8 +53,8 @@ class SessionAuth:
         if sessions.touch_due(session):
             reissue = await sessions.touch(session) or reissue
         request[EXCHANGE].session = session
-        if reissue:
-            request[_REISSUE] = True
+        # Always set: reading a key the request lacks costs a KeyError raised and caught.
+        request[_REISSUE] = reissue
         return session
 
     @staticmethod
@@ -63,7 +63,8 @@ class SessionAuth:
         # A substring test first: parsing every cookie of every request costs more than the rare strip.
         # It reads the headers as forwarded, without the session's cookies (the longest) when stripped.
         exchange = request[EXCHANGE]
-        if any(COOKIE_PREFIX in value for value in exchange.request_headers(request.headers).getall("Cookie", ())):
+        values = exchange.request_headers(request.headers).getall("Cookie", ())
+        if values and any(COOKIE_PREFIX in value for value in values):
             strip_transaction_cookies(exchange.edit_headers(request.headers))
 
     def reissue(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
