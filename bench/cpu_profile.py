@@ -40,10 +40,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 async def drive(
     url: str, requests: int, connections: int, headers: Sequence[Mapping[str, str]] = (), *, each: bool = False
-) -> float:
+) -> int:
     """Send `requests` GETs over `connections` kept-alive connections, each with one of `headers` drawn at
-    random (if any; with `each`, every one in turn); seconds taken."""
-    started = time.monotonic()
+    random (if any; with `each`, every one in turn); how many answers set cookies."""
+    setting = 0
     connector = aiohttp.TCPConnector(limit=connections)
     # No cookie jar: every request carries exactly the credentials drawn for it.
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as client:
@@ -51,15 +51,17 @@ async def drive(
         draw = random.Random(requests).choice
 
         async def worker() -> None:
+            nonlocal setting
             for i in todo:
                 chosen = (headers[i % len(headers)] if each else draw(headers)) if headers else None
                 async with client.get(url, headers=chosen) as response:
                     await response.read()
                     if response.status != 200:
                         raise SystemExit(f"GET {url} gave {response.status}")
+                    setting += "Set-Cookie" in response.headers
 
         await asyncio.gather(*(worker() for _ in range(connections)))
-    return time.monotonic() - started
+    return setting
 
 
 def warm_up(url: str, args: argparse.Namespace) -> None:
@@ -71,11 +73,12 @@ def warm_up(url: str, args: argparse.Namespace) -> None:
 
 
 def measure(url: str, args: argparse.Namespace) -> None:
-    """The measured requests (`--cold`: each session but the warm-up's once, its first use by the gateway)."""
+    """The measured requests (`--cold`: each session but the warm-up's once, its first use by the gateway);
+    how many of their answers set a cookie is kept in `args.set_cookies`."""
     if args.cold:
-        asyncio.run(drive(url, args.requests, args.connections, args.headers[1:], each=True))
+        args.set_cookies = asyncio.run(drive(url, args.requests, args.connections, args.headers[1:], each=True))
     else:
-        asyncio.run(drive(url, args.requests, args.connections, args.headers))
+        args.set_cookies = asyncio.run(drive(url, args.requests, args.connections, args.headers))
 
 
 def _start(
@@ -222,10 +225,11 @@ def main() -> int:
     parser.add_argument(
         "--cold", action="store_true", help="cookie: each session's first use (decryption, activity recorded)"
     )
-    parser.add_argument("--age", type=float, default=600.0, help="cold: seconds since the sessions' login")
+    parser.add_argument("--age", type=float, default=600.0, help="cookie: seconds since the sessions' login")
     parser.add_argument("--label", default="", help="added to the file name, e.g. before / after")
     parser.add_argument("--keep", type=Path, help="callgrind: copy the raw output files here, for callgrind_annotate")
     args = parser.parse_args()
+    args.set_cookies = 0
     if args.cold:
         args.requests = args.sessions  # one first use each
     with tempfile.TemporaryDirectory(prefix="gateway-profile-") as scratch:
@@ -238,9 +242,10 @@ def main() -> int:
             args.headers = [bearer]
         if args.case == "cookie":
             # The gateway's state folder (see GatewayRun), filled before the gateway starts.
-            # Cold: logged in `--age` ago, so the first use records activity (a store write and a new cookie).
-            age, count = (args.age, args.sessions + 1) if args.cold else (0.0, args.sessions)
-            cookies = cookie_case.mint(folder / "gw" / "state", issuer, count, age)
+            # Logged in `--age` ago, so each session's first use records activity (a store write and a new
+            # cookie): in the warm-up, or (`--cold`) in the measured requests.
+            count = args.sessions + 1 if args.cold else args.sessions
+            cookies = cookie_case.mint(folder / "gw" / "state", issuer, count, args.age)
             args.headers = [{"Cookie": cookie} for cookie in cookies]
         try:
             tool = _front if args.front else _callgrind if args.tool == "callgrind" else _cprofile
@@ -257,6 +262,7 @@ def main() -> int:
     name = f"profile-{what}-{tool}{'-' + args.label if args.label else ''}.txt"
     drawn = "each used once, its first use" if args.cold else "drawn at random"
     sessions = f", {args.sessions:,} sessions {drawn}" if args.case == "cookie" else ""
+    sessions += f" ({args.set_cookies:,} answers set a cookie)" if args.case == "cookie" else ""
     header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections{sessions}\n\n"
     (RESULTS / name).parent.mkdir(exist_ok=True)
     (RESULTS / name).write_text(header + text + "\n")

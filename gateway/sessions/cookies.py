@@ -25,7 +25,8 @@ MAX_CHUNKS = 12
 # cookies) get through; servers commonly stop at 8 KiB.
 COOKIE_HEADER_BYTES = 64 * 1024
 _HEADER = {"alg": "dir", "enc": "A256GCM"}
-_ALGORITHMS = ["dir", "A256GCM"]
+# Made once: given a list of algorithms, joserfc builds a registry for every call.
+_REGISTRY = jwe.JWERegistry(algorithms=["dir", "A256GCM"])
 _EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
@@ -46,7 +47,7 @@ class CookieCodec:
     def open(self, value: str) -> Any:
         """The record sealed in `value`, or None when it was not sealed with this key or was altered."""
         try:
-            return json.loads(jwe.decrypt_compact(value, self._key, algorithms=_ALGORITHMS).plaintext or b"")
+            return json.loads(jwe.decrypt_compact(value, self._key, registry=_REGISTRY).plaintext or b"")
         except (JoseError, ValueError, TypeError):
             return None
 
