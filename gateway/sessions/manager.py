@@ -146,9 +146,9 @@ class SessionManager:
     def strip_cookies(self, request: web.BaseRequest) -> None:
         """Keep the session cookies from the upstream: it needs the identity, not the session."""
         found, kept = self.codec.take(request.headers.getall("Cookie", ()))
-        # One parse per request: the session's lookup reads what was found here.
-        request[_PRESENT] = found
-        if kept is not None:
+        if kept is not None:  # else no Cookie header names the session: a later look finds that fast
+            # One parse per request: the session's lookup reads what was found here.
+            request[_PRESENT] = found
             replace_cookies(request[EXCHANGE].edit_headers(request.headers), kept)
 
     def clear_cookies(self, request: web.BaseRequest) -> list[Cookie]:
