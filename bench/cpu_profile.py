@@ -15,6 +15,7 @@ import asyncio
 import io
 import os
 import pstats
+import random
 import re
 import shutil
 import signal
@@ -22,11 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import aiohttp
 import bearer_case
+import cookie_case
 import fronts
 import targets
 from environment import REPO, python_for_servers
@@ -37,22 +39,47 @@ from stages import stage_table
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-async def drive(url: str, requests: int, connections: int, headers: Mapping[str, str] | None = None) -> float:
-    """Send `requests` GETs over `connections` kept-alive connections; seconds taken."""
-    started = time.monotonic()
+async def drive(
+    url: str, requests: int, connections: int, headers: Sequence[Mapping[str, str]] = (), *, each: bool = False
+) -> int:
+    """Send `requests` GETs over `connections` kept-alive connections, each with one of `headers` drawn at
+    random (if any; with `each`, every one in turn); how many answers set cookies."""
+    setting = 0
     connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as client:
+    # No cookie jar: every request carries exactly the credentials drawn for it.
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as client:
         todo = iter(range(requests))
+        draw = random.Random(requests).choice
 
         async def worker() -> None:
-            for _ in todo:
-                async with client.get(url) as response:
+            nonlocal setting
+            for i in todo:
+                chosen = (headers[i % len(headers)] if each else draw(headers)) if headers else None
+                async with client.get(url, headers=chosen) as response:
                     await response.read()
                     if response.status != 200:
                         raise SystemExit(f"GET {url} gave {response.status}")
+                    setting += "Set-Cookie" in response.headers
 
         await asyncio.gather(*(worker() for _ in range(connections)))
-    return time.monotonic() - started
+    return setting
+
+
+def warm_up(url: str, args: argparse.Namespace) -> None:
+    """The warm-up requests, then each credential once, as a load of some seconds would have sent them;
+    `--cold`: the first credential only, the others are kept for the measured requests."""
+    asyncio.run(drive(url, args.warmup, args.connections, args.headers[:1] if args.cold else args.headers))
+    if len(args.headers) > 1 and not args.cold:
+        asyncio.run(drive(url, len(args.headers), args.connections, args.headers, each=True))
+
+
+def measure(url: str, args: argparse.Namespace) -> None:
+    """The measured requests (`--cold`: each session but the warm-up's once, its first use by the gateway);
+    how many of their answers set a cookie is kept in `args.set_cookies`."""
+    if args.cold:
+        args.set_cookies = asyncio.run(drive(url, args.requests, args.connections, args.headers[1:], each=True))
+    else:
+        args.set_cookies = asyncio.run(drive(url, args.requests, args.connections, args.headers))
 
 
 def _start(
@@ -65,7 +92,8 @@ def _start(
     deadline = time.monotonic() + 600  # under valgrind, starting takes minutes
     while True:
         try:
-            return run, run.ready(targets.BODY_PATH, targets.BODY, timeout=600, headers=args.headers)
+            first = args.headers[0] if args.headers else None
+            return run, run.ready(targets.BODY_PATH, targets.BODY, timeout=600, headers=first)
         except Unavailable:
             # Slowed down, the listener may answer before the route is loaded: ask again.
             if not run.service.alive() or time.monotonic() > deadline:
@@ -104,9 +132,9 @@ def _counted(args: argparse.Namespace, service: Service, url: str, out: Path | N
     """Warm up, count instructions over the measured requests only, stop the server, summarise."""
     pid = str(service.proc.pid)
     try:
-        asyncio.run(drive(url, args.warmup, args.connections, args.headers))
+        warm_up(url, args)
         subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
-        asyncio.run(drive(url, args.requests, args.connections, args.headers))
+        measure(url, args)
         subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
     finally:
         service.stop(grace=60)  # callgrind writes its file as the process exits
@@ -152,9 +180,9 @@ def _cprofile(args: argparse.Namespace, folder: Path, upstream: int) -> str:
     script = str(Path(__file__).with_name("profiled_gateway.py"))
     run, url = _start(args, folder / "gw", upstream, [], [script, str(out)])
     try:
-        asyncio.run(drive(url, args.warmup, args.connections, args.headers))
+        warm_up(url, args)
         os.kill(run.service.proc.pid, signal.SIGUSR1)
-        asyncio.run(drive(url, args.requests, args.connections, args.headers))
+        measure(url, args)
         os.kill(run.service.proc.pid, signal.SIGUSR2)
         deadline = time.monotonic() + 30
         while not out.exists() and time.monotonic() < deadline:
@@ -194,16 +222,32 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--top", type=int, default=35, help="functions listed (cprofile)")
+    parser.add_argument("--sessions", type=int, default=1, help="cookie: distinct sessions, one drawn per request")
+    parser.add_argument(
+        "--cold", action="store_true", help="cookie: each session's first use (decryption, activity recorded)"
+    )
+    parser.add_argument("--age", type=float, default=600.0, help="cookie: seconds since the sessions' login")
     parser.add_argument("--label", default="", help="added to the file name, e.g. before / after")
     parser.add_argument("--keep", type=Path, help="callgrind: copy the raw output files here, for callgrind_annotate")
     args = parser.parse_args()
+    args.set_cookies = 0
+    if args.cold:
+        args.requests = args.sessions  # one first use each
     with tempfile.TemporaryDirectory(prefix="gateway-profile-") as scratch:
         folder = Path(scratch)
         service, port = targets.start_upstream(folder / "upstream", 1)
-        args.settings, args.headers = None, None
-        if args.case == "bearer":
+        args.settings, args.headers = None, []
+        if args.case in ("bearer", "cookie"):
             www, issuer = folder / "upstream" / "www", f"http://127.0.0.1:{port}"
-            args.settings, args.headers = bearer_case.serve_provider(www, issuer)
+            args.settings, bearer = bearer_case.serve_provider(www, issuer)
+            args.headers = [bearer]
+        if args.case == "cookie":
+            # The gateway's state folder (see GatewayRun), filled before the gateway starts.
+            # Logged in `--age` ago, so each session's first use records activity (a store write and a new
+            # cookie): in the warm-up, or (`--cold`) in the measured requests.
+            count = args.sessions + 1 if args.cold else args.sessions
+            cookies = cookie_case.mint(folder / "gw" / "state", issuer, count, args.age)
+            args.headers = [{"Cookie": cookie} for cookie in cookies]
         try:
             tool = _front if args.front else _callgrind if args.tool == "callgrind" else _cprofile
             text = tool(args, folder, port)
@@ -214,9 +258,13 @@ def main() -> int:
         finally:
             service.stop()
     what, tool = (f"front-{args.front}", "callgrind") if args.front else (args.case, args.tool)
+    what += ("-cold" if args.cold else "-distinct" if args.sessions > 1 else "-replay") if args.case == "cookie" else ""
     tool += "-threads" if args.per_thread else ""
     name = f"profile-{what}-{tool}{'-' + args.label if args.label else ''}.txt"
-    header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections\n\n"
+    drawn = "each used once, its first use" if args.cold else "drawn at random"
+    sessions = f", {args.sessions:,} sessions {drawn}" if args.case == "cookie" else ""
+    sessions += f" ({args.set_cookies:,} answers set a cookie)" if args.case == "cookie" else ""
+    header = f"# {what}, {tool}, {args.requests:,} requests over {args.connections} connections{sessions}\n\n"
     (RESULTS / name).parent.mkdir(exist_ok=True)
     (RESULTS / name).write_text(header + text + "\n")
     print(header + text.split("\n\n", 1)[0])

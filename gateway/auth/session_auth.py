@@ -50,8 +50,10 @@ class SessionAuth:
                 log.info("session %s… ended: refresh failed: %s", session.id[:8], error.reason)
                 return None
             reissue, session = fresh.tokens != session.tokens, fresh
-        reissue = await sessions.touch(session) or reissue
+        if sessions.touch_due(session):
+            reissue = await sessions.touch(session) or reissue
         request[EXCHANGE].session = session
+        # Always set: reading a key the request lacks costs a KeyError raised and caught.
         request[_REISSUE] = reissue
         return session
 
@@ -59,8 +61,11 @@ class SessionAuth:
     def keep_cookies(request: web.BaseRequest) -> None:
         """Keep the login's transaction cookies from the upstream (the dispatcher strips the session's)."""
         # A substring test first: parsing every cookie of every request costs more than the rare strip.
-        if any(COOKIE_PREFIX in value for value in request.headers.getall("Cookie", ())):
-            strip_transaction_cookies(request[EXCHANGE].edit_headers(request.headers))
+        # It reads the headers as forwarded, without the session's cookies (the longest) when stripped.
+        exchange = request[EXCHANGE]
+        values = exchange.request_headers(request.headers).getall("Cookie", ())
+        if values and any(COOKIE_PREFIX in value for value in values):
+            strip_transaction_cookies(exchange.edit_headers(request.headers))
 
     def reissue(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
         """Write the session cookies again when a refresh or new activity changed the session."""

@@ -46,8 +46,19 @@ class AuthFilter(ABC):
         return response
 
     async def filter(self, request: web.BaseRequest, next: HandlerFn) -> web.StreamResponse:
-        """Used alone: authenticate or challenge."""
-        return await AuthGroup((self,)).filter(request, next)
+        """Used alone: authenticate or challenge (no group to make for every request)."""
+        if request[EXCHANGE].identity is not None:
+            return await next(request)
+        identity = await self.authenticate(request)
+        if identity is None:
+            return await self.challenge(request)
+        return await self.admitted(request, identity, next)
+
+    async def admitted(self, request: web.BaseRequest, identity: Identity, next: HandlerFn) -> web.StreamResponse:
+        """Admit the identity, pass the request on, and post-process the answer."""
+        await self.admit(request, identity)
+        response = await self.respond(request, await next(request))
+        return mark_private(response, self.cache_control)
 
 
 class AuthGroup:
@@ -63,9 +74,7 @@ class AuthGroup:
         for member in self.members:
             identity = await member.authenticate(request)
             if identity is not None:
-                await member.admit(request, identity)
-                response = await member.respond(request, await next(request))
-                return mark_private(response, member.cache_control)
+                return await member.admitted(request, identity, next)
         return await self.members[0].challenge(request)
 
 

@@ -50,8 +50,8 @@ class SessionFilter(AuthFilter):
         if session is None:
             return None
         request[EXCHANGE].session = session
-        if await sessions.touch(session):
-            request[_REISSUE] = True
+        # Always set: reading a key the request lacks costs a KeyError raised and caught.
+        request[_REISSUE] = sessions.touch_due(session) and await sessions.touch(session)
         return session.identity()
 
     async def challenge(self, request: web.BaseRequest) -> web.StreamResponse:

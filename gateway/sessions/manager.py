@@ -6,7 +6,6 @@ the in-memory revocation list and the times, and makes no store call."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import math
 import secrets
@@ -17,8 +16,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from aiohttp import web
 
 from gateway.keys import EXCHANGE
-from gateway.sessions.cache import Bounded
-from gateway.sessions.cookies import Cookie, CookieCodec
+from gateway.sessions.cache import Bounded, DecodedCookies
+from gateway.sessions.cookies import Cookie, CookieCodec, replace_cookies
 from gateway.sessions.devices import DeviceTokens
 from gateway.sessions.errors import SessionStoreDown, SessionsUnavailable
 from gateway.sessions.events import EventBus
@@ -34,6 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway.sessions")
 _CACHE_LIMIT = 4096
+# The session's cookies found among the request's Cookie headers.
+_PRESENT: web.RequestKey[dict[str, str]] = web.RequestKey("session_cookies_present")
 
 
 class SessionConfig(Protocol):
@@ -72,6 +73,7 @@ class SessionManager:
         key: bytes,
         *,
         clock: Callable[[], float] = time.time,
+        cache_size: int = _CACHE_LIMIT,
     ) -> None:
         config = settings.sessions
         self.store = store
@@ -88,12 +90,17 @@ class SessionManager:
         self.revocations = RevocationList(store, self.max_lifetime, clock=clock)
         self._flights = SingleFlight()
         self.devices = DeviceTokens(self.records, _CACHE_LIMIT)
-        # Decrypting costs more than hashing; keyed by digest so that large cookies cost little memory.
-        self._decoded: Bounded[bytes, Session] = Bounded(_CACHE_LIMIT)
+        # Decrypted cookies by their exact value: decrypting costs far more than a lookup.
+        self._decoded: DecodedCookies[Session] = DecodedCookies(cache_size)
         self._ended: Bounded[str, bool] = Bounded(_CACHE_LIMIT)
         # Called with each ending (and how long to remember it) before the session is marked ended;
         # it may be called again for a session already ended, and must then do nothing.
         self.before_end: Callable[[SessionEnded, float], Awaitable[None]] | None = None
+
+    @property
+    def cached(self) -> int:
+        """How many decrypted session cookies this process keeps."""
+        return len(self._decoded)
 
     async def start(self) -> None:
         """Load the revocation list and follow its changes."""
@@ -131,34 +138,36 @@ class SessionManager:
     def cookies_for(self, session: Session, secure: bool, request: web.BaseRequest | None = None) -> list[Cookie]:
         """Cookies carrying the session, and deletions of stale chunks (exact when `request` is given)."""
         value = self.codec.seal(session.to_record())
-        self._decoded.put(_cache_key(value), session)
+        self._decoded.put(value, session)
         max_age = math.ceil(session.expires - self.clock())
-        present = None if request is None else self.codec.present(request.headers)
+        present = None if request is None else self._present(request)
         return self.codec.cookies(value, secure=secure, max_age=max_age, present=present)
 
     def strip_cookies(self, request: web.BaseRequest) -> None:
         """Keep the session cookies from the upstream: it needs the identity, not the session."""
-        # A substring test first; `strip` then removes exactly the session's cookies, if any.
-        if any(self.codec.name in value for value in request.headers.getall("Cookie", ())):
-            self.codec.strip(request[EXCHANGE].edit_headers(request.headers))
+        found, kept = self.codec.take(request.headers.getall("Cookie", ()))
+        if kept is not None:  # else no Cookie header names the session: a later look finds that fast
+            # One parse per request: the session's lookup reads what was found here.
+            request[_PRESENT] = found
+            replace_cookies(request[EXCHANGE].edit_headers(request.headers), kept)
 
     def clear_cookies(self, request: web.BaseRequest) -> list[Cookie]:
         """Deletions of every session cookie the request carries."""
-        return self.codec.deletions(self.codec.present(request.headers), secure=self.secure_for(request))
+        return self.codec.deletions(self._present(request), secure=self.secure_for(request))
 
     async def from_request(self, request: web.BaseRequest) -> Session | None:
         """The live browser session of the request's cookies; None when absent, invalid or ended."""
-        value = self.codec.read(self.codec.present(request.headers))
+        value = self.codec.read(self._present(request))
         if value is None:
             return None
-        key = _cache_key(value)
-        session = self._decoded.get(key)
+        session = self._decoded.get(value)
         if session is None:
             session = self._decode(value)
             if session is None:
                 return None
-            self._decoded.put(key, session)
-        return await self._alive(session)
+            self._decoded.put(value, session)
+        # The live session needs no coroutine of its own: only ending one awaits.
+        return session if self._fate(session) is None else await self._alive(session)
 
     async def issue_token(self, session: Session) -> str:
         """An opaque bearer token for a (device) session; the store keeps only its hash."""
@@ -169,6 +178,10 @@ class SessionManager:
         # A cached copy that looks idle is re-read: another process may have seen it since.
         session = await self.devices.find(token, stale=self._idle)
         return None if session is None else await self._alive(session)
+
+    def touch_due(self, session: Session) -> bool:
+        """Whether `touch` would record activity now (callers skip its coroutine when not)."""
+        return self.clock() - session.last_seen >= self.touch_interval
 
     async def touch(self, session: Session) -> bool:
         """Record activity; True when last_seen moved (browser callers then set `cookies_for` again)."""
@@ -277,6 +290,13 @@ class SessionManager:
         """Whether the session was revoked, by id or with its subject; no I/O."""
         return self.revocations.is_revoked(session.id, session.subject, session.issuer, session.created)
 
+    def _present(self, request: web.BaseRequest) -> dict[str, str]:
+        """The session's cookies of the request, parsed once (the original headers never change)."""
+        found = request.get(_PRESENT)
+        if found is None:
+            found = request[_PRESENT] = self.codec.present(request.headers)
+        return found
+
     def _decode(self, value: str) -> Session | None:
         record = self.codec.open(value)
         if record is None:
@@ -294,21 +314,29 @@ class SessionManager:
     async def _alive(self, session: Session) -> Session | None:
         """The session, unless revoked, expired or idle (the last two end it); raises while the
         revocation list may be missing entries (the store is away), failing closed."""
+        fate = self._fate(session)
+        if fate is None:
+            return session
+        if fate:
+            await self._end_quietly(session, fate)
+        return None
+
+    def _fate(self, session: Session) -> str | None:
+        """None for a live session; else "" (refused: revoked, ended, or expired too long ago to report)
+        or the reason to end it now ("expired", "idle_timeout"). No I/O: the hot path awaits nothing."""
         if not self.revocations.current:
             raise SessionStoreDown(f"session {session.id[:8]}…: the revocation list is not current")
-        if self.is_revoked(session) or self._ended.get(session.id):
-            return None
+        if self.revocations.is_revoked(session.id, session.subject, session.issuer, session.created):
+            return ""
+        if self._ended.get(session.id):
+            return ""
+        now = self.clock()
         # A shorter maxLifetime applies to sessions made before it was configured.
-        late = self.clock() - min(session.expires, session.created + self.max_lifetime)
+        late = now - min(session.expires, session.created + self.max_lifetime)
         if late >= 0:
             # Reported when first presented; one older than the end markers are kept is just refused.
-            if late < self.max_lifetime:
-                await self._end_quietly(session, "expired")
-            return None
-        if self._idle(session):
-            await self._end_quietly(session, "idle_timeout")
-            return None
-        return session
+            return "expired" if late < self.max_lifetime else ""
+        return "idle_timeout" if now - session.last_seen >= self.idle_timeout else None
 
     async def _end_quietly(self, session: Session, reason: str) -> None:
         """End a session the system found dead; a store failure is logged, the request goes on."""
@@ -339,10 +367,6 @@ class SessionManager:
         log.info("session %s of %s ended: %s by %s", ending.sid, ending.subject, reason, initiator)
         await self.events.publish(event)
         return True
-
-
-def _cache_key(value: str) -> bytes:
-    return hashlib.blake2b(value.encode(), digest_size=16).digest()
 
 
 def _check(reason: str, initiator: str) -> None:

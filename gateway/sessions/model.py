@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.identity import Identity
@@ -58,11 +58,15 @@ class Session(Mapping[str, Any]):
     created: float
     last_seen: float
     expires: float
+    # Made on first use: a cached session serves many requests, and what it establishes never changes.
+    _identity: Identity | None = field(default=None, init=False, repr=False, compare=False)
 
     def identity(self) -> Identity:
         """The identity this session establishes."""
-        method = "session" if self.method == "browser" else "device"
-        return Identity(self.subject, self.issuer, method, self.claims, session_id=self.id)
+        if self._identity is None:
+            method = "session" if self.method == "browser" else "device"
+            self._identity = Identity(self.subject, self.issuer, method, self.claims, session_id=self.id)
+        return self._identity
 
     @property
     def email(self) -> str | None:

@@ -47,6 +47,22 @@ async def test_a_session_cookie_admits_its_holder(gateway: GatewayHandle, http: 
     assert (status, body) == (200, "alice 1")
 
 
+async def test_an_unchanged_session_is_not_set_again_and_a_touched_one_once(
+    gateway: GatewayHandle, http: aiohttp.ClientSession
+) -> None:
+    manager = manager_of(gateway)
+    fresh = cookie_header(manager.cookies_for(await mint(manager), secure=False))
+    stale = await mint(manager, "bob")
+    stale.last_seen -= 2 * manager.touch_interval  # last seen a while ago: the first use records activity
+    old = cookie_header(manager.cookies_for(stale, secure=False))
+    resets = []
+    for headers in (fresh, fresh, old, old):
+        async with http.get(f"{gateway.url}/private", headers=headers) as response:
+            assert response.status == 200
+            resets.append(len(response.headers.getall("Set-Cookie", [])))
+    assert resets == [0, 0, 1, 0]
+
+
 async def test_a_request_without_a_session_cookie_is_refused(
     gateway: GatewayHandle, http: aiohttp.ClientSession
 ) -> None:
@@ -186,3 +202,12 @@ def test_the_codec_finds_its_cookies_among_others_without_parsing_the_rest() -> 
     assert codec.present(headers) == {"gw_session.0": "2~abc", "gw_session.1": "def", "gw_session": "later"}
     assert codec.present(CIMultiDict([("Cookie", "theme=dark; lang=en")])) == {}
     assert codec.present(CIMultiDict()) == {}
+
+
+def test_the_codec_takes_its_cookies_out_and_keeps_the_others() -> None:
+    codec = CookieCodec(b"k" * 32, "gw_session", "Lax")
+    values = ["theme=dark; gw_session=a; lang=en", "gw_session.0=2~b", "gw_session=c", "x=gw_session"]
+    found, kept = codec.take(values)
+    assert found == {"gw_session": "c", "gw_session.0": "2~b"}
+    assert kept == ["theme=dark; lang=en", "x=gw_session"]
+    assert codec.take(["theme=dark", "lang=en"]) == ({}, None)  # nothing of the session's: nothing to rewrite
