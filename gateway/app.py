@@ -21,8 +21,7 @@ from gateway.admin.trial import MAIN_TLS, MAIN_URL
 from gateway.capturing.install import install_capture
 from gateway.contract import HandlerFn
 from gateway.errors import ConfigError, ConfigErrors
-from gateway.handlers.raw_head import Defaults
-from gateway.handlers.relayed import set_defaults
+from gateway.http.defaults import Defaults, set_defaults
 from gateway.http.tls import TlsFileError, reload_on_change
 from gateway.listener import Listener
 from gateway.ops.hygiene import HardenedAppRunner, on_leaving, on_prepare

@@ -3,50 +3,30 @@
 The same head `RelayedResponse` writes from decoded headers, byte for byte, without decoding
 each header to text, filling a CIMultiDict and encoding it again: the relayed fields
 (`relayed_fields`: hop-by-hop ones and those the upstream's Connection names left out), the
-defaults given (`Defaults`: the gateway's Server and Strict-Transport-Security), then what
+defaults given (`Defaults`: the gateway's Server and Strict-Transport-Security, an authenticated
+answer's Cache-Control), then what
 aiohttp adds — Content-Length, a Content-Type for a body without one, Date, Server, Connection.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from aiohttp.helpers import rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE
-from multidict import CIMultiDict
 
+from gateway.http.defaults import Defaults
 from gateway.http.forwarding import RawField, relayed_fields
 
 _LENGTH = b"content-length"
 _TYPE_LINE = b"Content-Type: application/octet-stream\r\n"
 _SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n".encode()
 _CONNECTION_LINES = {"keep-alive": b"Connection: keep-alive\r\n", "close": b"Connection: close\r\n"}
-# Printable ASCII and tab: what a header line may carry between its name and its CRLF.
-_PRINTABLE = re.compile(rb"[\t\x20-\x7e]*")
-
-
-class Defaults:
-    """Headers a response gets where it has none of their name (`setdefault`), prepared once."""
-
-    __slots__ = ("lines", "pairs")
-
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self.pairs = tuple(pairs)
-        lines = tuple((name.lower().encode(), f"{name}: {value}\r\n".encode()) for name, value in self.pairs)
-        # Anything but printable text is left to aiohttp's serialiser, which refuses control characters.
-        plain = all(_PRINTABLE.fullmatch(line, 0, len(line) - 2) for _, line in lines)
-        self.lines = lines if plain else None
-
-    def add_to(self, headers: CIMultiDict[str]) -> None:
-        """`setdefault` each, in order."""
-        for name, value in self.pairs:
-            headers.setdefault(name, value)
 
 
 def raw_head(
     raw: list[tuple[bytes, bytes]],
-    defaults: Defaults | None,
+    defaults: Iterable[Defaults],
     status_line: str,
     empty: bool,
     head: bool,
@@ -62,10 +42,10 @@ def raw_head(
     present = {lower for lower, _, _ in fields}
     lines = [status_line.encode()]
     lines += [name + b": " + value + b"\r\n" for lower, name, value in fields if not (empty and lower == _LENGTH)]
-    if defaults is not None:
-        if defaults.lines is None:
+    for added in defaults:
+        if added.lines is None:
             return None
-        for lower, line in defaults.lines:
+        for lower, line in added.lines:
             if lower not in present:
                 lines.append(line)
                 present.add(lower)

@@ -5,14 +5,15 @@ writer's header serialiser, `write_eof`): about a seventh of a proxied request's
 For the common answer — a whole body (or none) as bytes, no compression, no chunking, no cookies
 set on it, on the main listener's low-level server — this module does the same in one pass: the
 same headers added (`Content-Length`, `Content-Type` for a body without one, `Date`, `Server`,
-`Connection`), the same bodies left out (HEAD, 1xx, 204, 304), the head serialised by aiohttp's
-own serialiser (which refuses control characters), and head and body in one write. Anything
-else, or a response a filter turned into one of those, goes through aiohttp unchanged.
+`Connection`), the same bodies left out (HEAD, 1xx, 204, 304), and head and body in one write.
+The head is written from the upstream's header bytes when nothing read or changed the headers
+(`raw_head`), else serialised by aiohttp's own serialiser (which refuses control characters).
+Anything else, or a response a filter turned into one of those, goes through aiohttp unchanged.
 
-This reads and sets aiohttp's private response state (`_body`, `_headers`, `_status`, `_reason`,
+This reads and sets aiohttp's private response state (`_body`, `_status`, `_reason`,
 `_keep_alive`, `_eof_sent`, `_chunked`, `_compression`, `_cookies`, `_payload_writer`,
-`_body_length`) and uses its header serialiser; `tests/handlers/test_relayed.py` fails if aiohttp
-stops keeping them there.
+`_body_length`), builds `_headers` (which aiohttp's own code reads) when first asked for, and uses
+its header serialiser; `tests/handlers/test_relayed.py` fails if aiohttp stops keeping them there.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from aiohttp.http import SERVER_SOFTWARE, HttpVersion10, HttpVersion11
 from aiohttp.http_writer import _serialize_headers
 from multidict import CIMultiDict
 
-from gateway.handlers.raw_head import Defaults, raw_head
+from gateway.handlers.raw_head import raw_head
+from gateway.http.defaults import Defaults, DeferredHeaders
 from gateway.http.forwarding import response_headers
 from gateway.keys import RELAYED
 
@@ -39,7 +41,7 @@ _PLAIN_HOOK = web.BaseRequest._prepare_hook
 _UNBUILT: CIMultiDict[str] = CIMultiDict()
 
 
-class RelayedResponse(web.Response):
+class RelayedResponse(web.Response, DeferredHeaders):
     """An upstream's status, relayed headers and whole body, written in one call when plain.
 
     The headers stay the upstream's bytes until something asks for them (`headers`, or aiohttp's
@@ -49,7 +51,8 @@ class RelayedResponse(web.Response):
     _zlib_executor_size = MAX_SYNC_CHUNK_SIZE
     _zlib_executor = None
     _built: CIMultiDict[str] | None = None
-    _defaults: Defaults | None = None
+    # Defaults given before the headers were built, in order (`set_defaults`).
+    _defaults: tuple[Defaults, ...] = ()
 
     def __init__(self, status: int, reason: str, raw: list[tuple[bytes, bytes]], body: bytes) -> None:
         # Built straight from the upstream's fields: no decoding, no body type lookup.
@@ -64,8 +67,8 @@ class RelayedResponse(web.Response):
         headers = self._built
         if headers is None:
             headers = self._built = CIMultiDict(response_headers(self._raw))
-            if self._defaults is not None:
-                self._defaults.add_to(headers)
+            for defaults in self._defaults:
+                defaults.add_to(headers)
         return headers
 
     @_headers.setter
@@ -76,7 +79,7 @@ class RelayedResponse(web.Response):
     def set_defaults(self, defaults: Defaults) -> None:
         """Add `defaults` where the answer has no header of their name, leaving the upstream's undecoded."""
         if self._built is None:
-            self._defaults = defaults
+            self._defaults += (defaults,)
         else:
             defaults.add_to(self._built)
 
@@ -156,11 +159,3 @@ class RelayedResponse(web.Response):
         if not keep_alive and version == HttpVersion11:
             return "close"
         return None
-
-
-def set_defaults(response: web.StreamResponse, defaults: Defaults) -> None:
-    """`setdefault` of each of `defaults` on any response; a relayed answer's headers stay undecoded."""
-    if isinstance(response, RelayedResponse):
-        response.set_defaults(defaults)
-    else:
-        defaults.add_to(response.headers)

@@ -14,8 +14,9 @@ import pytest
 from aiohttp import http_writer, web
 from multidict import CIMultiDict
 
-from gateway.handlers.raw_head import Defaults
-from gateway.handlers.relayed import RelayedResponse, set_defaults
+from gateway.auth.private_responses import PRIVATE, mark_private
+from gateway.handlers.relayed import RelayedResponse
+from gateway.http.defaults import Defaults, set_defaults
 from gateway.http.forwarding import response_headers
 from gateway.keys import RELAYED
 from gateway.ops.hygiene import on_leaving
@@ -67,7 +68,7 @@ CASES = {
     "names-in-any-case": Case(GET, 200, "OK", [(b"SERVER", b"up"), (b"date", b"d"), (b"content-TYPE", b"a/b")], b"x"),
     "hop-by-hop": Case(GET, 200, "OK", [(b"Keep-Alive", b"timeout=5"), (b"Connection", b"close"), LENGTH_5], b"12345"),
     "connection-names": Case(GET, 200, "OK", [(b"Connection", b"x-foo,Close"), (b"X-Foo", b"1"), (b"X-B", b"2")], b"x"),
-    "own-hsts": Case(GET, 200, "OK", [(b"Strict-Transport-Security", b"max-age=1")], b"x"),
+    "own-hsts-cache": Case(GET, 200, "OK", [(b"Strict-Transport-Security", b"a"), (b"cache-control", b"b")], b"x"),
     "not-utf8": Case(GET, 200, "OK", [(b"X-Name", b"caf\xe9"), (b"X-U", "ü".encode())], b"x"),
     "reason-beyond-ascii": Case(GET, 200, "Çava", [], b"x"),
     "many-of-one": Case(GET, 404, "Not Found", [(b"Set-Cookie", b"a=1"), (b"Set-Cookie", b"b=2")], b"no"),
@@ -93,11 +94,15 @@ def _aiohttp_response(case: Case) -> web.Response:
 
 
 def _leaving(response: web.Response, kind: str, defaults: bool) -> None:
-    """What the main listener does to every answer as it leaves (`app._own_headers`), now and before."""
+    """What an authentication filter (`mark_private`) and the main listener (`app._own_headers`) do
+    to every answer as it leaves, now and before."""
     if defaults and kind == "aiohttp":
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = PRIVATE
         for name, value in DEFAULTS:
             response.headers.setdefault(name, value)
     elif defaults:
+        mark_private(response, PRIVATE)
         set_defaults(response, _DEFAULTS)
     on_leaving(response, lambda: True)
 
@@ -171,7 +176,7 @@ async def test_an_untouched_answer_is_written_from_the_upstream_bytes(server: tu
 async def test_a_filter_that_reads_the_headers_sees_them_decoded(server: tuple[str, int]) -> None:
     await _exchange(server, "touched", "not-utf8", "defaults")
     assert list(SENT[0].headers.items()) == [
-        ("X-Name", "caf\udce9"), ("X-U", "ü"), ("Server", "gateway"), *DEFAULTS[1:], ("Content-Length", "1"),
+        ("X-Name", "caf\udce9"), ("X-U", "ü"), ("Cache-Control", PRIVATE), *DEFAULTS, ("Content-Length", "1"),
         ("Content-Type", "application/octet-stream"), ("Date", SENT[0].headers["Date"]),
     ]  # fmt: skip
 
