@@ -23,7 +23,8 @@ class Defaults:
 
     def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.pairs = tuple(pairs)
-        lines = tuple((name.lower().encode(), f"{name}: {value}\r\n".encode()) for name, value in self.pairs)
+        # Each name lower-cased between newlines, as `handlers.raw_head` looks names up.
+        lines = tuple((f"\n{name.lower()}\n".encode(), f"{name}: {value}\r\n".encode()) for name, value in self.pairs)
         # Anything but printable text is left to aiohttp's serialiser, which refuses control characters.
         plain = all(_PRINTABLE.fullmatch(line, 0, len(line) - 2) for _, line in lines)
         self.lines: tuple[tuple[bytes, bytes], ...] | None = lines if plain else None

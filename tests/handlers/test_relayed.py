@@ -48,6 +48,7 @@ class Case(NamedTuple):
 
 
 GET = "GET / HTTP/1.1"
+CLOSE = "GET / HTTP/1.1\r\nConnection: close"
 LENGTH_5 = (b"Content-Length", b"5")
 CASES = {
     "with-length": Case(GET, 200, "OK", [(b"Content-Type", b"text/plain"), LENGTH_5], b"12345"),
@@ -62,11 +63,13 @@ CASES = {
     "post-created": Case("POST / HTTP/1.1\r\nContent-Length: 0", 201, "Created", [(b"Location", b"/x")], b"{}"),
     "http10-keep-alive": Case("GET / HTTP/1.0\r\nConnection: keep-alive", 200, "OK", [], b"old"),
     "http10-close": Case("GET / HTTP/1.0", 200, "OK", [], b"old"),
-    "client-close": Case("GET / HTTP/1.1\r\nConnection: close", 200, "OK", [], b"bye"),
+    "client-close": Case(CLOSE, 200, "OK", [], b"bye"),
     "body-beyond-length": Case(GET, 200, "OK", [(b"Content-Length", b"3")], b"hello"),
     "empty-reason": Case(GET, 200, "", [(b"Server", b"upstream"), (b"Date", b"Mon, 1 Jan 2024")], b"x"),
     "names-in-any-case": Case(GET, 200, "OK", [(b"SERVER", b"up"), (b"date", b"d"), (b"content-TYPE", b"a/b")], b"x"),
     "hop-by-hop": Case(GET, 200, "OK", [(b"Keep-Alive", b"timeout=5"), (b"Connection", b"close"), LENGTH_5], b"12345"),
+    "hops-before-zero-length": Case(GET, 200, "OK", [(b"Connection", b"keep-alive"), (b"Content-Length", b"0")], b"x"),
+    "upstream-kept-alive": Case(CLOSE, 200, "OK", [(b"Connection", b"Keep-Alive")], b"x"),
     "connection-names": Case(GET, 200, "OK", [(b"Connection", b"x-foo,Close"), (b"X-Foo", b"1"), (b"X-B", b"2")], b"x"),
     "own-hsts-cache": Case(GET, 200, "OK", [(b"Strict-Transport-Security", b"a"), (b"cache-control", b"b")], b"x"),
     "not-utf8": Case(GET, 200, "OK", [(b"X-Name", b"caf\xe9"), (b"X-U", "ü".encode())], b"x"),
