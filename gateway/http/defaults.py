@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from multidict import CIMultiDict
-
-if TYPE_CHECKING:
-    from aiohttp import web
 
 # Printable ASCII and tab: what a header line may carry between its name and its CRLF.
 _PRINTABLE = re.compile(rb"[\t\x20-\x7e]*")
@@ -23,8 +20,7 @@ class Defaults:
 
     def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.pairs = tuple(pairs)
-        # Each name lower-cased between newlines, as `handlers.raw_head` looks names up.
-        lines = tuple((f"\n{name.lower()}\n".encode(), f"{name}: {value}\r\n".encode()) for name, value in self.pairs)
+        lines = tuple((name.lower().encode(), f"{name}: {value}\r\n".encode()) for name, value in self.pairs)
         # Anything but printable text is left to aiohttp's serialiser, which refuses control characters.
         plain = all(_PRINTABLE.fullmatch(line, 0, len(line) - 2) for _, line in lines)
         self.lines: tuple[tuple[bytes, bytes], ...] | None = lines if plain else None
@@ -43,7 +39,15 @@ class DeferredHeaders:
         raise NotImplementedError
 
 
-def set_defaults(response: web.StreamResponse, defaults: Defaults) -> None:
+class Response(Protocol):
+    """A response (aiohttp's `StreamResponse`: this layer stays free of the web framework)."""
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """Its headers, to change."""
+
+
+def set_defaults(response: Response, defaults: Defaults) -> None:
     """`setdefault` of each of `defaults` on any response, without building deferred headers."""
     if isinstance(response, DeferredHeaders):
         response.set_defaults(defaults)

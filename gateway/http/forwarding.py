@@ -94,8 +94,7 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
 
 # The same names lower-cased, by their exact bytes.
 _KNOWN_LOWER = {spelt: text.lower().encode() for spelt, text in _KNOWN.items()}
-# What a Connection header may list without naming a field to remove.
-NAMES_NOTHING = frozenset(name.encode() for name in _NAMES_NOTHING)
+_NAMES_NOTHING_BYTES = frozenset(name.encode() for name in _NAMES_NOTHING)
 RawField = tuple[bytes, bytes, bytes]
 
 
@@ -113,7 +112,7 @@ def relayed_fields(raw: list[tuple[bytes, bytes]]) -> list[RawField]:
                     named.update(t.strip().lower() for t in value.split(b","))
                 continue
         out.append((lower, name, value))
-    if named and not named <= NAMES_NOTHING:
+    if named and not named <= _NAMES_NOTHING_BYTES:
         out = [field for field in out if field[0] not in named]
     return out
 
