@@ -84,12 +84,24 @@ _KNOWN = {spelt.encode(): spelt for name in _COMMON for spelt in (name, name.low
 
 def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     """An upstream's raw response headers without hop-by-hop ones and those its Connection names."""
+    out: list[tuple[str, str]] = []
+    named: set[str] = set()
     known = _KNOWN
-    # Bytes that are not UTF-8 survive decoding; aiohttp's writer drops them rather than mangle them.
-    return [
-        (known.get(name) or name.decode("latin-1"), value.decode("utf-8", "surrogateescape"))
-        for _, name, value in relayed_fields(raw)
-    ]
+    for name, value in raw:
+        text = known.get(name)
+        if text is None:
+            lower = name.lower()
+            if lower in _HOP_BY_HOP_BYTES:
+                if lower == b"connection":
+                    named.update(t.strip().lower() for t in value.decode("latin-1").split(","))
+                continue
+            text = name.decode("latin-1")
+        # Bytes that are not UTF-8 survive decoding; aiohttp's writer drops them rather than mangle them.
+        out.append((text, value.decode("utf-8", "surrogateescape")))
+    # `Connection: keep-alive` (or close) names nothing left to remove: no second pass for it.
+    if named and not named <= _NAMES_NOTHING:
+        out = [(name, value) for name, value in out if name.lower() not in named]
+    return out
 
 
 # The same names lower-cased, by their exact bytes.
@@ -99,7 +111,9 @@ RawField = tuple[bytes, bytes, bytes]
 
 
 def relayed_fields(raw: list[tuple[bytes, bytes]]) -> list[RawField]:
-    """`response_headers`' rules on the bytes: (lower-cased name, name, value) of the fields relayed, undecoded."""
+    """`response_headers`' rules on the bytes: (lower-cased name, name, value) of the fields relayed, undecoded.
+
+    The same steps as `response_headers`, kept apart: a shared loop costs either path a third more."""
     out: list[RawField] = []
     named: set[bytes] = set()
     known = _KNOWN_LOWER
