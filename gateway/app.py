@@ -21,6 +21,7 @@ from gateway.admin.trial import MAIN_TLS, MAIN_URL
 from gateway.capturing.install import install_capture
 from gateway.contract import HandlerFn
 from gateway.errors import ConfigError, ConfigErrors
+from gateway.http.defaults import Defaults, set_defaults
 from gateway.http.tls import TlsFileError, reload_on_change
 from gateway.listener import Listener
 from gateway.ops.hygiene import HardenedAppRunner, on_leaving, on_prepare
@@ -223,13 +224,12 @@ def _own_headers(handler: HandlerFn, hsts: str | None, services: Services) -> Ha
     """`Server: gateway` instead of aiohttp's version banner (an upstream's own Server header passes),
     Strict-Transport-Security on every response of the https listener (a route may set its own), and
     the headers and Secure cookies of the gateway's own responses (`ops.hygiene`)."""
-    added = [("Server", "gateway")] + ([("Strict-Transport-Security", hsts)] if hsts else [])
+    added = Defaults([("Server", "gateway")] + ([("Strict-Transport-Security", hsts)] if hsts else []))
 
     async def with_headers(request: web.BaseRequest) -> web.StreamResponse:
         response = await handler(request)
         if not response.prepared:
-            for name, value in added:
-                response.headers.setdefault(name, value)
+            set_defaults(response, added)
             on_leaving(response, partial(_secure, services, request))
         return response
 

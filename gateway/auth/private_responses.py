@@ -7,9 +7,12 @@ Every authentication filter takes `cacheControl`; `null` leaves responses as the
 
 from __future__ import annotations
 
+from functools import cache
+
 from aiohttp import web
 from pydantic import Field
 
+from gateway.http.defaults import Defaults, set_defaults
 from gateway.validation import ConfigModel
 
 PRIVATE = "private, no-store"
@@ -28,6 +31,13 @@ class PrivateResponsesConfig(ConfigModel):
 
 def mark_private(response: web.StreamResponse, cache_control: str | None) -> web.StreamResponse:
     """Add `cache_control` unless the response already says how to cache it (or is on its way)."""
-    if cache_control and not response.prepared and "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = cache_control
+    if cache_control and not response.prepared:
+        # A relayed answer's headers stay undecoded (`http.defaults`).
+        set_defaults(response, _defaults(cache_control))
     return response
+
+
+@cache
+def _defaults(cache_control: str) -> Defaults:
+    """Built once per configured value (one or two in a configuration)."""
+    return Defaults([("Cache-Control", cache_control)])

@@ -218,7 +218,7 @@ async def _response(upstream: UpstreamResponse, method: str) -> web.StreamRespon
             body = await upstream.read()
         finally:
             upstream.close()
-        return RelayedResponse(upstream.status, upstream.reason, response_headers(upstream.raw_headers), body)
+        return RelayedResponse(upstream.status, upstream.reason, upstream.raw_headers, body)
     response = web.Response(status=upstream.status, reason=upstream.reason)
     response[RELAYED] = True
     # Filled in place: passing headers to the constructor would copy them once more.

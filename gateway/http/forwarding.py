@@ -71,7 +71,7 @@ def end_to_end(headers: Headers, drop: frozenset[str] = HOP_BY_HOP) -> CIMultiDi
     return out
 
 
-_HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
+HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 _NAMES_NOTHING = HOP_BY_HOP | {"close", ""}
 # Names upstreams send on most answers, decoded once by their exact bytes: a lookup instead of
 # lower-casing, testing and decoding each one per response.
@@ -91,7 +91,7 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
         text = known.get(name)
         if text is None:
             lower = name.lower()
-            if lower in _HOP_BY_HOP_BYTES:
+            if lower in HOP_BY_HOP_BYTES:
                 if lower == b"connection":
                     named.update(t.strip().lower() for t in value.decode("latin-1").split(","))
                 continue
@@ -102,6 +102,12 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     if named and not named <= _NAMES_NOTHING:
         out = [(name, value) for name, value in out if name.lower() not in named]
     return out
+
+
+# The same names lower-cased, by their exact bytes, for answers relayed as bytes (`handlers.raw_head`).
+KNOWN_LOWER = {spelt: text.lower().encode() for spelt, text in _KNOWN.items()}
+# What a Connection header may list without naming a field to remove.
+NAMES_NOTHING = frozenset(name.encode() for name in _NAMES_NOTHING)
 
 
 # Every claim's name starts with one of these: most names are ruled out without lower-casing them.

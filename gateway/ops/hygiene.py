@@ -43,7 +43,8 @@ def on_leaving(response: web.StreamResponse, secure: Callable[[], bool]) -> None
     """`harden` a response of the gateway's own; `Secure` on the cookies it sets when `secure()` says so."""
     if not response.get(RELAYED):
         harden(response)
-    if response.cookies and secure():
+    # aiohttp's `_cookies` stays None until a cookie is set; `cookies` would make an empty jar to say so.
+    if response._cookies and secure():
         for morsel in response.cookies.values():
             morsel["secure"] = True
 

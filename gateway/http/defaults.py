@@ -1,0 +1,55 @@
+"""Headers a response gets where it has none of their name (`setdefault`), prepared once, and
+added to an answer whose headers are still the upstream's bytes without decoding them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+from multidict import CIMultiDict
+
+# Printable ASCII and tab: what a header line may carry between its name and its CRLF.
+_PRINTABLE = re.compile(rb"[\t\x20-\x7e]*")
+
+
+class Defaults:
+    """Header fields added where absent, as text and as the lines written from bytes (`lines`)."""
+
+    __slots__ = ("lines", "pairs")
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.pairs = tuple(pairs)
+        lines = tuple((name.lower().encode(), f"{name}: {value}\r\n".encode()) for name, value in self.pairs)
+        # Anything but printable text is left to aiohttp's serialiser, which refuses control characters.
+        plain = all(_PRINTABLE.fullmatch(line, 0, len(line) - 2) for _, line in lines)
+        self.lines: tuple[tuple[bytes, bytes], ...] | None = lines if plain else None
+
+    def add_to(self, headers: CIMultiDict[str]) -> None:
+        """`setdefault` each, in order."""
+        for name, value in self.pairs:
+            headers.setdefault(name, value)
+
+
+class DeferredHeaders:
+    """A response whose headers are built only when read (`handlers.relayed.RelayedResponse`)."""
+
+    def set_defaults(self, defaults: Defaults) -> None:
+        """Add `defaults` where absent, now or when the headers are built."""
+        raise NotImplementedError
+
+
+class Response(Protocol):
+    """A response (aiohttp's `StreamResponse`: this layer stays free of the web framework)."""
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """Its headers, to change."""
+
+
+def set_defaults(response: Response, defaults: Defaults) -> None:
+    """`setdefault` of each of `defaults` on any response, without building deferred headers."""
+    if isinstance(response, DeferredHeaders):
+        response.set_defaults(defaults)
+    else:
+        defaults.add_to(response.headers)
