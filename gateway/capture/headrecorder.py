@@ -2,7 +2,9 @@
 
 Requests keep a reference to the client's header view, which nothing edits (a filter's edits go to
 a copy of their own, `Exchange.edited_headers`, copied here since they may go on); responses are
-still open to edits and to aiohttp's own headers, so theirs are copied, in C. Errors and the
+still open to edits and to aiohttp's own headers, so theirs are copied, in C — or, for a relayed
+answer whose headers nothing has read yet, what they will be built from is kept, and the writer
+builds them (`http.defaults.built`), leaving the answer written from the upstream's bytes. Errors and the
 request ClientHandler sends go the `Message` way of the base class."""
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from aiohttp import web
 
 from gateway.capture.points import LABELS
 from gateway.capture.recorder import Recorder, request_target, route_name, sent_its_own_way
+from gateway.http.defaults import DeferredHeaders
 from gateway.keys import EXCHANGE
 
 if TYPE_CHECKING:
@@ -42,7 +45,8 @@ class HeadRecorder(Recorder):
         exchange = request[EXCHANGE]
         entity = bool(response.body) if isinstance(response, web.Response) else sent_its_own_way(response)
         id_ = exchange.capture_id or exchange.request_id
-        record: ResponseHead = (
-            id_, LABELS[point._value_], response.status, response.reason, response.headers.copy(), entity
-        )  # fmt: skip
+        # A relayed answer nothing has read keeps the upstream's bytes: the writer decodes them.
+        unbuilt = response.unbuilt() if isinstance(response, DeferredHeaders) else None
+        headers = response.headers.copy() if unbuilt is None else unbuilt
+        record: ResponseHead = (id_, LABELS[point._value_], response.status, response.reason, headers, entity)
         self.writer.submit(route_name(exchange), self.decorator.render_response, record)

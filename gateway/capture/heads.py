@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import HttpVersion
 
+from gateway.http.defaults import built
+
 if TYPE_CHECKING:
     from multidict import MultiMapping
 
     from gateway.capture.masks import Masks
+    from gateway.http.defaults import Unbuilt
 
 _HTTP11 = HttpVersion(1, 1)
 # What `render_text` writes after the headers: for no body, and for a body it does not capture.
@@ -22,8 +25,8 @@ _AFTER = ("\n", "\n[entity]\n\n")
 
 # id, point label, method, scheme, host, request target, version, headers (not copied), has a body.
 RequestHead = tuple[str, str, str, str, str, str, HttpVersion, "MultiMapping[str]", bool]
-# id, point label, status, reason, headers (a copy), has a body.
-ResponseHead = tuple[str, str, int, str, "MultiMapping[str]", bool]
+# id, point label, status, reason, headers (a copy, or what a relayed answer's are built from), has a body.
+ResponseHead = tuple[str, str, int, str, "MultiMapping[str] | Unbuilt", bool]
 
 
 def render_request(masks: Masks, record: RequestHead) -> str:
@@ -38,6 +41,7 @@ def render_request(masks: Masks, record: RequestHead) -> str:
 
 def render_response(masks: Masks, record: ResponseHead) -> str:
     """The response record in OpenIG's text layout (masks first, for `functools.partial`)."""
-    id_, point, status, reason, headers, entity = record
+    id_, point, status, reason, kept, entity = record
+    headers = built(kept) if isinstance(kept, tuple) else kept
     start = f"HTTP/1.1 {status} {reason}".rstrip()
     return f"<--- ({point}) id:{id_} ---\n\n{start}\n{masks.block(headers)}{_AFTER[entity]}"

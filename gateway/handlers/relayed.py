@@ -28,8 +28,7 @@ from aiohttp.http_writer import _serialize_headers
 from multidict import CIMultiDict
 
 from gateway.handlers.raw_head import raw_head
-from gateway.http.defaults import Defaults, DeferredHeaders
-from gateway.http.forwarding import response_headers
+from gateway.http.defaults import Defaults, DeferredHeaders, Unbuilt, built
 from gateway.keys import RELAYED
 
 # Statuses whose answers carry no body and lose any Content-Length (RFC 9110 §8.6, §15.3.5).
@@ -66,15 +65,17 @@ class RelayedResponse(web.Response, DeferredHeaders):
         """The relayed headers as aiohttp keeps them, decoded (`response_headers`) on first use."""
         headers = self._built
         if headers is None:
-            headers = self._built = CIMultiDict(response_headers(self._raw))
-            for defaults in self._defaults:
-                defaults.add_to(headers)
+            headers = self._built = built((self._raw, self._defaults))
         return headers
 
     @_headers.setter
     def _headers(self, headers: CIMultiDict[str]) -> None:
         if headers is not _UNBUILT:
             self._built = headers
+
+    def unbuilt(self) -> Unbuilt | None:
+        """The upstream's header bytes and the defaults given so far, until the headers are built."""
+        return (self._raw, self._defaults) if self._built is None else None
 
     def set_defaults(self, defaults: Defaults) -> None:
         """Add `defaults` where the answer has no header of their name, leaving the upstream's undecoded."""

@@ -9,6 +9,8 @@ from typing import Protocol
 
 from multidict import CIMultiDict
 
+from gateway.http.forwarding import response_headers
+
 # Printable ASCII and tab: what a header line may carry between its name and its CRLF.
 _PRINTABLE = re.compile(rb"[\t\x20-\x7e]*")
 
@@ -31,11 +33,28 @@ class Defaults:
             headers.setdefault(name, value)
 
 
+# The upstream's header bytes as llhttp gave them, and the defaults given so far, in order.
+Unbuilt = tuple[list[tuple[bytes, bytes]], tuple[Defaults, ...]]
+
+
+def built(unbuilt: Unbuilt) -> CIMultiDict[str]:
+    """The headers an unbuilt answer has: the relayed ones decoded (`response_headers`), then its defaults."""
+    raw, given = unbuilt
+    headers = CIMultiDict(response_headers(raw))
+    for defaults in given:
+        defaults.add_to(headers)
+    return headers
+
+
 class DeferredHeaders:
     """A response whose headers are built only when read (`handlers.relayed.RelayedResponse`)."""
 
     def set_defaults(self, defaults: Defaults) -> None:
         """Add `defaults` where absent, now or when the headers are built."""
+        raise NotImplementedError
+
+    def unbuilt(self) -> Unbuilt | None:
+        """What the headers will be built from, while nothing has read them; None once built."""
         raise NotImplementedError
 
 

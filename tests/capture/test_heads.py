@@ -18,6 +18,8 @@ from gateway.capture.heads import render_request, render_response
 from gateway.capture.masks import DEFAULT_HEADERS, Masks
 from gateway.capture.message import Entity, Message
 from gateway.capturing.install import CAPTURE
+from gateway.handlers.relayed import RelayedResponse
+from gateway.http.defaults import Defaults
 from tests.capture.conftest import capture_file, read_file, settled, text_records
 from tests.capture.test_files import dropped
 from tests.support.gateway import running_gateway, write_route
@@ -128,3 +130,22 @@ async def test_a_burst_larger_than_the_queue_is_dropped_and_counted_while_every_
         lost = await dropped(http, gw.admin, "queue_full")
     assert lost >= 80 - 8  # what waits in the queue, and at most a queue's worth the writer took
     assert lost + stuck.records == 80
+
+
+@pytest.mark.parametrize("masks", [Masks.compile(DEFAULT_HEADERS), Masks([])])
+def test_a_relayed_answer_nothing_has_read_is_recorded_as_its_headers_will_be_built(masks: Masks) -> None:
+    raw = [
+        (b"Content-Type", b"text/plain"), (b"Connection", b"x-hop"), (b"X-Hop", b"gone"),
+        (b"Set-Cookie", b"a=1"), (b"X-Raw", b"caf\xe9"), (b"set-cookie", b"b=2"),
+    ]  # fmt: skip
+    answer = RelayedResponse(200, "OK", list(raw), b"body")
+    answer.set_defaults(Defaults([("Server", "gateway"), ("Content-Type", "never")]))
+    unbuilt = answer.unbuilt()
+    assert unbuilt is not None
+    twin = RelayedResponse(200, "OK", list(raw), b"body")
+    twin.set_defaults(Defaults([("Server", "gateway"), ("Content-Type", "never")]))
+    expected = render_response(masks, ("id-1", "response", 200, "OK", twin.headers.copy(), True))
+    assert render_response(masks, ("id-1", "response", 200, "OK", unbuilt, True)) == expected
+    assert answer.unbuilt() is not None  # recording left the answer to be written from the bytes
+    assert "X-Hop" not in expected
+    assert "Server: gateway" in expected
