@@ -43,7 +43,7 @@ async def _aiohttp_answer(request: web.BaseRequest) -> web.Response:
 
 
 async def _relayed_answer(request: web.BaseRequest) -> web.Response:
-    return RelayedResponse(200, "OK", [("Content-Type", "text/plain")], BODY)
+    return RelayedResponse(200, "OK", [(b"Content-Type", b"text/plain")], BODY)
 
 
 class _GatewayFront(web.Server):
