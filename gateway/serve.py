@@ -26,7 +26,6 @@ WORKER_ENV = "GATEWAY_WORKER"
 Sockets = tuple[socket.socket, socket.socket]
 # Seconds a draining worker still reads the first request of connections it accepted just before it stopped.
 DRAIN_GRACE = 1.0
-YOUNG_GC_THRESHOLD = 50_000
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -39,15 +38,11 @@ def _new_loop() -> asyncio.AbstractEventLoop:
 
 
 def tune_collector() -> None:
-    """Set the cyclic garbage collector for serving, once everything built at start-up exists."""
+    """Move everything built at start-up out of the cyclic garbage collector's reach."""
     # Everything built at startup (modules, routes, parsers) lives as long as the process; moving it
     # out of the collector's reach keeps full collections from scanning it under load.
     gc.collect()
     gc.freeze()
-    # A proxied request allocates hundreds of containers, nearly all freed by reference counting: at
-    # the default threshold (700) the young generation is scanned every few requests for cycles
-    # that are rare. Scanning it every few hundred requests costs a little memory instead.
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 async def _serve(settings: Settings, sockets: Sockets | None, ready: Connection | None) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.serve import YOUNG_GC_THRESHOLD, tune_collector
+from gateway.serve import tune_collector
 
 
 @pytest.fixture
@@ -19,9 +19,10 @@ def collector() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("collector")
-def test_serving_moves_start_up_objects_out_of_the_collectors_reach_and_scans_the_young_less_often() -> None:
+def test_serving_moves_start_up_objects_out_of_the_collectors_reach_and_keeps_its_thresholds() -> None:
     before = gc.get_threshold()
     tune_collector()
     assert gc.get_freeze_count() > 0
-    assert gc.get_threshold() == (YOUNG_GC_THRESHOLD, *before[1:])
-    assert before[0] < YOUNG_GC_THRESHOLD
+    # A young generation scanned less often counted fewer instructions but stalled every request
+    # in flight for longer at each scan: the p99 at 32 connections tripled.
+    assert gc.get_threshold() == before
