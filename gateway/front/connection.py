@@ -22,7 +22,6 @@ from aiohttp.http import RawRequestMessage
 from aiohttp.http_writer import StreamWriter
 from aiohttp.streams import StreamReader
 from aiohttp.web_protocol import _PAYLOAD_ACCESS_ERROR, ERROR, _ErrInfo
-from aiohttp.web_server import Server
 
 from gateway.ops.hygiene import HardenedConnection
 
@@ -63,7 +62,7 @@ class LeanConnection(HardenedConnection):
     async def _serve(self, message: RawRequestMessage | _ErrInfo, payload: StreamReader) -> bool:
         """Handle one request; False when the connection must end (client gone, or an error)."""
         server = self._manager
-        assert isinstance(server, Server) and self._request_handler is not None
+        assert server is not None and self._request_handler is not None
         server.requests_count += 1
         handler: Any = self._request_handler
         if isinstance(message, _ErrInfo):

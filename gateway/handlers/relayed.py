@@ -28,7 +28,7 @@ from aiohttp.http_writer import _serialize_headers
 from multidict import CIMultiDict
 
 from gateway.handlers.raw_head import raw_head
-from gateway.http.defaults import Defaults, DeferredHeaders, Unbuilt, built
+from gateway.http.defaults import DeferredHeaders
 from gateway.keys import RELAYED
 
 # Statuses whose answers carry no body and lose any Content-Length (RFC 9110 §8.6, §15.3.5).
@@ -49,9 +49,6 @@ class RelayedResponse(web.Response, DeferredHeaders):
     # What `web.Response.__init__`, which is skipped, would set; aiohttp's compression reads them.
     _zlib_executor_size = MAX_SYNC_CHUNK_SIZE
     _zlib_executor = None
-    _built: CIMultiDict[str] | None = None
-    # Defaults given before the headers were built, in order (`set_defaults`).
-    _defaults: tuple[Defaults, ...] = ()
 
     def __init__(self, status: int, reason: str, raw: list[tuple[bytes, bytes]], body: bytes) -> None:
         # Built straight from the upstream's fields: no decoding, no body type lookup.
@@ -62,27 +59,13 @@ class RelayedResponse(web.Response, DeferredHeaders):
 
     @property  # type: ignore[override]
     def _headers(self) -> CIMultiDict[str]:
-        """The relayed headers as aiohttp keeps them, decoded (`response_headers`) on first use."""
-        headers = self._built
-        if headers is None:
-            headers = self._built = built((self._raw, self._defaults))
-        return headers
+        """The relayed headers where aiohttp keeps them: built on first use (`built_headers`)."""
+        return self.built_headers()
 
     @_headers.setter
     def _headers(self, headers: CIMultiDict[str]) -> None:
         if headers is not _UNBUILT:
             self._built = headers
-
-    def unbuilt(self) -> Unbuilt | None:
-        """The upstream's header bytes and the defaults given so far, until the headers are built."""
-        return (self._raw, self._defaults) if self._built is None else None
-
-    def set_defaults(self, defaults: Defaults) -> None:
-        """Add `defaults` where the answer has no header of their name, leaving the upstream's undecoded."""
-        if self._built is None:
-            self._defaults += (defaults,)
-        else:
-            defaults.add_to(self._built)
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         """Write head and body at once when nothing asks for aiohttp's own machinery."""

@@ -47,15 +47,31 @@ def built(unbuilt: Unbuilt) -> CIMultiDict[str]:
 
 
 class DeferredHeaders:
-    """A response whose headers are built only when read (`handlers.relayed.RelayedResponse`)."""
+    """Headers kept as the upstream's bytes until something reads them (mixed into
+    `handlers.relayed.RelayedResponse`): defaults and capture leave them so."""
 
-    def set_defaults(self, defaults: Defaults) -> None:
-        """Add `defaults` where absent, now or when the headers are built."""
-        raise NotImplementedError
+    _raw: list[tuple[bytes, bytes]]
+    _built: CIMultiDict[str] | None = None
+    # Defaults given before the headers were built, in order (`set_defaults`).
+    _defaults: tuple[Defaults, ...] = ()
+
+    def built_headers(self) -> CIMultiDict[str]:
+        """The headers, decoded with the defaults given so far added, built on first use."""
+        headers = self._built
+        if headers is None:
+            headers = self._built = built((self._raw, self._defaults))
+        return headers
 
     def unbuilt(self) -> Unbuilt | None:
         """What the headers will be built from, while nothing has read them; None once built."""
-        raise NotImplementedError
+        return (self._raw, self._defaults) if self._built is None else None
+
+    def set_defaults(self, defaults: Defaults) -> None:
+        """Add `defaults` where absent: now if the headers are built, else when they are."""
+        if self._built is None:
+            self._defaults += (defaults,)
+        else:
+            defaults.add_to(self._built)
 
 
 class Response(Protocol):

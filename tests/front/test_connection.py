@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from gateway.front.connection import LeanConnection
-from tests.support.upstream import read_response
+from tests.support.upstream import RawResponse, read_response
 
 # What the loop reads and calls of aiohttp's connection handler: if aiohttp renames one, this fails.
 _PRIVATE = (
@@ -48,6 +48,16 @@ async def lean() -> AsyncIterator[tuple[str, int, web.ServerRunner]]:
     await runner.cleanup()
 
 
+async def _answer_then_end(host: str, port: int, sent: bytes) -> RawResponse:
+    """The one answer to `sent` on a new connection, which the server must then close."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(sent)
+    answer = await read_response(reader)
+    assert await asyncio.wait_for(reader.read(), 5) == b""
+    writer.close()
+    return answer
+
+
 async def test_the_loop_finds_the_aiohttp_state_it_reads() -> None:
     handler = RequestHandler(web.Server(_answer), loop=asyncio.get_running_loop())
     for name in _PRIVATE:
@@ -72,11 +82,9 @@ async def test_a_failing_handler_gets_a_500_and_its_connection_ends_as_aiohttps_
     lean: tuple[str, int, web.ServerRunner],
 ) -> None:
     host, port, _ = lean
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(b"GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n")
-    failed = await read_response(reader)
-    assert await asyncio.wait_for(reader.read(), 5) == b""
-    writer.close()
+    failed = await _answer_then_end(
+        host, port, b"GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     assert failed.status == 500
     reader, writer = await asyncio.open_connection(host, port)
     writer.write(b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -89,12 +97,9 @@ async def test_an_unparsable_request_gets_a_400_and_the_connection_closes(
     lean: tuple[str, int, web.ServerRunner],
 ) -> None:
     host, port, _ = lean
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(b"GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n")
-    response = await read_response(reader)
+    ambiguous = b"GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+    response = await _answer_then_end(host, port, ambiguous)
     assert response.status == 400
-    assert await asyncio.wait_for(reader.read(), 5) == b""
-    writer.close()
 
 
 async def test_a_body_the_handler_left_unread_is_drained_before_the_next_request(
