@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Self
 
-from aiohttp import web
 from pydantic import Field
 
 from gateway.filters.auth import group_authentication
@@ -28,7 +27,8 @@ class Chain:
         handler: Ref = Field(description="The handler after the filters: a heap name or an inline object.")
 
     def __init__(self, chained: HandlerFn) -> None:
-        self._chained = chained
+        # The folded chain is the handler itself, not a method awaiting it: one coroutine less per request.
+        self.handle = chained
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -36,10 +36,6 @@ class Chain:
         filters = [ctx.resolve_filter(ref, f"filters[{i}]") for i, ref in enumerate(config.filters)]
         handler = ctx.resolve_handler(config.handler, "handler")
         return cls(build_chain(filters, handler))
-
-    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        """Run the folded chain."""
-        return await self._chained(request)
 
 
 def build_chain(filters: Sequence[Filter], handler: HandlerFn) -> HandlerFn:

@@ -3,9 +3,10 @@
 The same head `RelayedResponse` writes from decoded headers, byte for byte, without decoding
 each header to text, filling a CIMultiDict and encoding it again: the relayed fields (hop-by-hop
 ones left out, as `http.forwarding.response_headers` does), the defaults given (`Defaults`: the
-gateway's Server and Strict-Transport-Security, an authenticated answer's Cache-Control), then
-what aiohttp adds — Content-Length, a Content-Type for a body without one, Date, Server,
-Connection. One loop over the fields: a Python step per field is most of what this costs.
+gateway's Server and Strict-Transport-Security, an authenticated answer's Cache-Control, and the
+RateLimit fields, which replace any of their name), then what aiohttp adds — Content-Length, a
+Content-Type for a body without one, Date, Server, Connection. One loop over the fields: a Python
+step per field is most of what this costs.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def raw_head(
             if lower not in present:
                 lines.append(line)
                 present.add(lower)
+            elif added.replace:
+                # In place of a field already there: rare (an upstream sending it too), left decoded.
+                return None
     if not (empty or _LENGTH in present) and (body or not head):
         lines.append(b"Content-Length: %d\r\n" % len(body))
     if not (empty or head) and b"content-type" not in present and _length(lines, body):

@@ -1,5 +1,6 @@
-"""Headers a response gets where it has none of their name (`setdefault`), prepared once, and
-added to an answer whose headers are still the upstream's bytes without decoding them."""
+"""Headers a response gets where it has none of their name (`setdefault`), or in place of any of
+their name (`replace`), prepared once and added to an answer whose headers are still the
+upstream's bytes without decoding them."""
 
 from __future__ import annotations
 
@@ -16,21 +17,42 @@ _PRINTABLE = re.compile(rb"[\t\x20-\x7e]*")
 
 
 class Defaults:
-    """Header fields added where absent, as text and as the lines written from bytes (`lines`)."""
+    """Header fields added where absent (or, `replace`, in place of any of their name), as text and
+    as the lines written from bytes (`lines`, None when they must go through aiohttp's serialiser)."""
 
-    __slots__ = ("lines", "pairs")
+    __slots__ = ("lines", "pairs", "replace")
 
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str]], replace: bool = False) -> None:
         self.pairs = tuple(pairs)
-        lines = tuple((name.lower().encode(), f"{name}: {value}\r\n".encode()) for name, value in self.pairs)
-        # Anything but printable text is left to aiohttp's serialiser, which refuses control characters.
-        plain = all(_PRINTABLE.fullmatch(line, 0, len(line) - 2) for _, line in lines)
-        self.lines: tuple[tuple[bytes, bytes], ...] | None = lines if plain else None
+        self.replace = replace
+        lines = tuple(line for name, value in self.pairs if (line := field_line(name, value)) is not None)
+        self.lines: tuple[tuple[bytes, bytes], ...] | None = lines if len(lines) == len(self.pairs) else None
+
+    @classmethod
+    def checked(
+        cls, pairs: tuple[tuple[str, str], ...], lines: tuple[tuple[bytes, bytes], ...] | None, replace: bool
+    ) -> Defaults:
+        """Fields whose lines the caller built from text it has checked with `field_line` (per request:
+        no second check)."""
+        fields = cls.__new__(cls)
+        fields.pairs, fields.lines, fields.replace = pairs, lines, replace
+        return fields
 
     def add_to(self, headers: CIMultiDict[str]) -> None:
-        """`setdefault` each, in order."""
-        for name, value in self.pairs:
-            headers.setdefault(name, value)
+        """`setdefault` each, in order (`replace`: set each)."""
+        if self.replace:
+            for name, value in self.pairs:
+                headers[name] = value
+        else:
+            for name, value in self.pairs:
+                headers.setdefault(name, value)
+
+
+def field_line(name: str, value: str) -> tuple[bytes, bytes] | None:
+    """The lower-cased name and the header line of a field, or None unless it is printable text:
+    anything else is left to aiohttp's serialiser, which refuses control characters."""
+    line = f"{name}: {value}\r\n".encode()
+    return (name.lower().encode(), line) if _PRINTABLE.fullmatch(line, 0, len(line) - 2) else None
 
 
 # The upstream's header bytes as llhttp gave them, and the defaults given so far, in order.

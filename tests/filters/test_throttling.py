@@ -12,6 +12,7 @@ import pytest
 from tests.support.gateway import running_gateway, write_route
 from tests.support.process import GatewayProcess
 from tests.support.redis_server import RedisServer
+from tests.support.upstream import Upstream, proxy_route
 
 
 def throttled_route(rate: dict[str, Any] | None = None, **config: Any) -> dict[str, Any]:
@@ -215,3 +216,19 @@ async def test_redis_stopped_mid_test_follows_on_store_error(
                         break
             else:
                 pytest.fail("throttling never used Redis again after it came back")
+
+
+async def test_a_proxied_answer_carries_the_ratelimit_fields_and_its_own(
+    routes_dir: Path, http: aiohttp.ClientSession, upstream: Upstream
+) -> None:
+    route = proxy_route(upstream.url)
+    throttle = {"type": "ThrottlingFilter", "config": {"rate": {"numberOfRequests": 3, "duration": "1 minute"}}}
+    route["handler"] = {"type": "Chain", "config": {"filters": [throttle], "handler": route["handler"]}}
+    write_route(routes_dir, "10-proxied.json", route)
+    async with running_gateway(routes_dir) as gw:
+        for left in (2, 1):
+            async with http.get(f"{gw.url}/x") as answer:
+                assert answer.status == 200
+                assert answer.headers["RateLimit-Policy"] == '"default";q=3;w=60'
+                assert answer.headers["RateLimit"].startswith(f'"default";r={left};t=')
+                assert answer.headers.getall("Set-Cookie") == ["a=1; Path=/", "b=2; Path=/"]

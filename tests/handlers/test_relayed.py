@@ -71,6 +71,7 @@ CASES = {
     "hops-before-zero-length": Case(GET, 200, "OK", [(b"Connection", b"keep-alive"), (b"Content-Length", b"0")], b"x"),
     "upstream-kept-alive": Case(CLOSE, 200, "OK", [(b"Connection", b"Keep-Alive")], b"x"),
     "connection-names": Case(GET, 200, "OK", [(b"Connection", b"x-foo,Close"), (b"X-Foo", b"1"), (b"X-B", b"2")], b"x"),
+    "own-ratelimit": Case(GET, 200, "OK", [(b"RateLimit", b"up"), (b"X-A", b"1"), (b"ratelimit", b"again")], b"x"),
     "own-hsts-cache": Case(GET, 200, "OK", [(b"Strict-Transport-Security", b"a"), (b"cache-control", b"b")], b"x"),
     "not-utf8": Case(GET, 200, "OK", [(b"X-Name", b"caf\xe9"), (b"X-U", "ü".encode())], b"x"),
     "reason-beyond-ascii": Case(GET, 200, "Çava", [], b"x"),
@@ -84,6 +85,8 @@ _DATE = re.compile(rb"\r\nDate: [^\r]*")
 # What the gateway adds to every answer of its https listener, and the order it did it in before.
 DEFAULTS = [("Server", "gateway"), ("Strict-Transport-Security", "max-age=63072000")]
 _DEFAULTS = Defaults(DEFAULTS)
+# What a ThrottlingFilter sets, in place of any field of the name.
+RATE = [("RateLimit-Policy", '"default";q=9;w=1'), ("RateLimit", '"default";r=8;t=1')]
 
 
 def _aiohttp_response(case: Case) -> web.Response:
@@ -102,10 +105,12 @@ def _leaving(response: web.Response, kind: str, defaults: bool) -> None:
     if defaults and kind == "aiohttp":
         if "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = PRIVATE
+        response.headers.update(RATE)
         for name, value in DEFAULTS:
             response.headers.setdefault(name, value)
     elif defaults:
         mark_private(response, PRIVATE)
+        set_defaults(response, Defaults(RATE, replace=True))
         set_defaults(response, _DEFAULTS)
     on_leaving(response, lambda: True)
 
@@ -176,10 +181,18 @@ async def test_an_untouched_answer_is_written_from_the_upstream_bytes(server: tu
     assert isinstance(relayed, RelayedResponse) and relayed._built is None
 
 
+async def test_fields_set_in_place_of_the_upstreams_leave_one_of_each_name(server: tuple[str, int]) -> None:
+    stream = await _exchange(server, "relayed", "own-ratelimit", "defaults")
+    assert b"up" not in stream and b"again" not in stream
+    # Where the upstream's first one was, as `headers[name] = value` does.
+    assert stream.startswith(b'HTTP/1.1 200 OK\r\nRateLimit: "default";r=8;t=1\r\nX-A: 1\r\n')
+    assert stream.count(b"\r\nRateLimit: ") == 1
+
+
 async def test_a_filter_that_reads_the_headers_sees_them_decoded(server: tuple[str, int]) -> None:
     await _exchange(server, "touched", "not-utf8", "defaults")
     assert list(SENT[0].headers.items()) == [
-        ("X-Name", "caf\udce9"), ("X-U", "ü"), ("Cache-Control", PRIVATE), *DEFAULTS, ("Content-Length", "1"),
+        ("X-Name", "caf\udce9"), ("X-U", "ü"), ("Cache-Control", PRIVATE), *RATE, *DEFAULTS, ("Content-Length", "1"),
         ("Content-Type", "application/octet-stream"), ("Date", SENT[0].headers["Date"]),
     ]  # fmt: skip
 
