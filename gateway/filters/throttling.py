@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import Field
 
 from gateway.errors import GatewayError, Unavailable
-from gateway.http.defaults import Defaults, field_line, set_defaults
+from gateway.http.defaults import Defaults, set_defaults
 from gateway.keys import EXCHANGE
 from gateway.stores.base import StoreUnavailable
 from gateway.stores.memory import MemoryStore
@@ -69,14 +69,11 @@ class ThrottlingFilter:
     _down_until: float = field(default=0.0, init=False)
     # The bucket key of each rate for the ungrouped bucket, built once instead of per request.
     _keys: dict[int, str] = field(default_factory=dict, init=False)
-    # Each rate's RateLimit-Policy line, or None when its fields must go through aiohttp's serialiser.
-    _lines: dict[int, tuple[bytes, bytes] | None] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         rates = [self.rate] if self.policy is None else [*self.policy.rates.values(), self.policy.default]
         # By id: the rates live as long as the filter, and hashing a frozen dataclass hashes every field.
         self._keys = {id(rate): f"{self.key}:{rate.name}:" for rate in rates if rate is not None}
-        self._lines = {id(rate): _policy_line(rate) for rate in rates if rate is not None}
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:
@@ -125,7 +122,7 @@ class ThrottlingFilter:
         return response
 
     def _fields(self, rate: Rate, state: str) -> Defaults:
-        policy = self._lines[id(rate)]
+        policy = rate.policy_line
         lines = None if policy is None else (policy, (b"ratelimit", b"RateLimit: " + state.encode() + b"\r\n"))
         return Defaults.checked((("RateLimit-Policy", rate.policy), ("RateLimit", state)), lines, replace=True)
 
@@ -157,10 +154,3 @@ class ThrottlingFilter:
         if self.deny_on_error:
             raise ThrottlingUnavailable("the throttling store is unreachable")
         return None
-
-
-def _policy_line(rate: Rate) -> tuple[bytes, bytes] | None:
-    """The rate's RateLimit-Policy line, if both its fields are printable text whatever the counts."""
-    if field_line("RateLimit", f'"{rate.name}";r=0;t=0') is None:
-        return None
-    return field_line("RateLimit-Policy", rate.policy)

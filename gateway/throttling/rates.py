@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import Field
 
+from gateway.http.defaults import field_line
 from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
@@ -32,9 +33,15 @@ class Rate:
     name: str
     # The RateLimit-Policy field, built once: it does not change per request.
     policy: str = ""
+    # Its header line, or None when the rate's fields must go through aiohttp's serialiser.
+    policy_line: tuple[bytes, bytes] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "policy", f'"{self.name}";q={self.requests};w={math.ceil(self.period)}')
+        policy = f'"{self.name}";q={self.requests};w={math.ceil(self.period)}'
+        object.__setattr__(self, "policy", policy)
+        # Both fields are written from bytes only if they are printable text whatever the counts.
+        if field_line("RateLimit", f'"{self.name}";r=0;t=0') is not None:
+            object.__setattr__(self, "policy_line", field_line("RateLimit-Policy", policy))
 
     @classmethod
     def compile(cls, config: RateConfig, path: str, ctx: BuildContext, name: str = "default") -> Rate | None:
