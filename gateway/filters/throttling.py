@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import Field
 
 from gateway.errors import GatewayError, Unavailable
-from gateway.http.defaults import Defaults, set_defaults
+from gateway.http.defaults import set_defaults
 from gateway.keys import EXCHANGE
 from gateway.stores.base import StoreUnavailable
 from gateway.stores.memory import MemoryStore
@@ -107,24 +107,19 @@ class ThrottlingFilter:
         taken = counters.take_in_place(key, rate.requests, rate.period) if type(counters) is MemoryStore else None
         if taken is not None:
             bucket, allowed = taken
-            (remaining, reset), retry_after = bucket.headroom(), 0.0 if allowed else bucket.retry_after()
+            remaining, reset = bucket.headroom()
+            retry_after = 0.0 if allowed else bucket.retry_after()
         else:
             answer = await self._take(key, rate)
             if answer is None:
                 return await next(request)
             allowed, remaining, reset, retry_after = answer
-        state = f'"{rate.name}";r={remaining};t={reset}'
         if not allowed:
-            raise self._throttled(request[EXCHANGE], group, rate, retry_after, state)
+            raise self._throttled(request[EXCHANGE], group, rate, retry_after, rate.fields.state(remaining, reset))
         response = await next(request)
         # Set without decoding a relayed answer's headers: they may still be written from its bytes.
-        set_defaults(response, self._fields(rate, state))
+        set_defaults(response, rate.fields.of(remaining, reset))
         return response
-
-    def _fields(self, rate: Rate, state: str) -> Defaults:
-        policy = rate.policy_line
-        lines = None if policy is None else (policy, (b"ratelimit", b"RateLimit: " + state.encode() + b"\r\n"))
-        return Defaults.checked((("RateLimit-Policy", rate.policy), ("RateLimit", state)), lines, replace=True)
 
     def _throttled(self, exchange: Exchange, group: str, rate: Rate, retry_after: float, state: str) -> Throttled:
         route = exchange.route.name if exchange.route else "-"

@@ -63,7 +63,10 @@ class MemoryStore(ClosingStore):
         # Nothing due, nothing to sweep: only writes that add rows (which run `_write`) grow the heap.
         if deadlines and deadlines[0][0] <= now:
             self._write()
-        state = self.bucket_at(key, capacity, period, now)
+        state = self._buckets.get(key)
+        # The bucket as it is, in the common case, without a call to look it up.
+        if state is None or state.capacity != capacity or state.rate != capacity / period:
+            state = self.bucket_at(key, capacity, period, now)
         return state, state.take(now)
 
     async def get(self, key: str) -> bytes | None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Self
 
 from pydantic import Field
 
-from gateway.http.defaults import field_line
+from gateway.throttling.fields import RateFields
 from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
@@ -33,15 +33,13 @@ class Rate:
     name: str
     # The RateLimit-Policy field, built once: it does not change per request.
     policy: str = ""
-    # Its header line, or None when the rate's fields must go through aiohttp's serialiser.
-    policy_line: tuple[bytes, bytes] | None = None
+    # The fields an answer gets, made per change of the counts, not per request.
+    fields: RateFields = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         policy = f'"{self.name}";q={self.requests};w={math.ceil(self.period)}'
         object.__setattr__(self, "policy", policy)
-        # Both fields are written from bytes only if they are printable text whatever the counts.
-        if field_line("RateLimit", f'"{self.name}";r=0;t=0') is not None:
-            object.__setattr__(self, "policy_line", field_line("RateLimit-Policy", policy))
+        object.__setattr__(self, "fields", RateFields(self.name, policy))
 
     @classmethod
     def compile(cls, config: RateConfig, path: str, ctx: BuildContext, name: str = "default") -> Rate | None:
