@@ -21,7 +21,7 @@ from gateway.capture.relayedheads import RelayedHeads
 from gateway.capturing.install import CAPTURE
 from gateway.handlers.relayed import RelayedResponse
 from gateway.http.defaults import Defaults, built
-from tests.capture.conftest import capture_file, read_file, settled, text_records
+from tests.capture.conftest import capture_file, parse_text, read_file, settled, text_records
 from tests.capture.test_files import dropped
 from tests.support.gateway import running_gateway, write_route
 from tests.support.upstream import Upstream, proxy_route
@@ -211,3 +211,18 @@ def test_an_unbuilt_answer_renders_from_its_bytes_as_from_its_built_headers(
     for odd in ((*given, _Replacing([("Server", "mine"), ("X-New", "1")])), (_Replacing([("Vary", "x")]),)):
         assert relayed.block((raw, odd)) == masks.block(built((raw, odd)))
         assert relayed._from_bytes((raw, odd)) is None
+
+
+@pytest.mark.parametrize("point", ["request", "response"])
+async def test_a_route_capturing_one_point_writes_that_record_alone(
+    routes_dir: Path, upstream: Upstream, capture_dir: Path, http: aiohttp.ClientSession, point: str
+) -> None:
+    write_route(routes_dir, "10-app.json", {**proxy_route(upstream.url), "name": "app", "capture": [point]})
+    async with running_gateway(routes_dir, capture={"dir": str(capture_dir)}) as gw:
+        for n in range(2):
+            async with http.get(f"{gw.url}/one/{n}") as r:
+                assert r.status == 200
+        await settled(gw)
+        records = parse_text(capture_file(capture_dir, "app").read_text(encoding="utf-8"))
+    assert [(record.kind, record.point) for record in records] == [(point, point)] * 2
+    assert records[0].id != records[1].id
