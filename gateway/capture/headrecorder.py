@@ -4,9 +4,9 @@ Requests keep a reference to the client's header view, which nothing edits (a fi
 a copy of their own, `Exchange.edited_headers`, copied here since they may go on); responses are
 still open to edits and to aiohttp's own headers, so theirs are copied, in C — or, for a relayed
 answer whose headers nothing has read yet, what they will be built from is kept, and the writer
-renders them from those bytes (`relayedheads`), leaving the answer written from the upstream's bytes. Errors and the
-request ClientHandler sends go the `Message` way of the base class. Around a handler, `around` takes both
-records in one coroutine, reading the exchange and what the records share once."""
+renders them from those bytes (`relayedheads`), leaving the answer written from them too. Errors
+and the request ClientHandler sends go the `Message` way of the base class. Around a handler,
+`around` takes both records in one coroutine, reading the exchange and what they share once."""
 
 from __future__ import annotations
 
