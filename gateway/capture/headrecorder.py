@@ -11,12 +11,12 @@ and the request ClientHandler sends go the `Message` way of the base class. Arou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 
 from gateway.capture.points import LABELS, NAMES
-from gateway.capture.recorder import Recorder, request_target, route_name, sent_its_own_way
+from gateway.capture.recorder import Recorder, route_name, sent_its_own_way
 from gateway.errors import GatewayError
 from gateway.http.defaults import DeferredHeaders
 from gateway.keys import EXCHANGE
@@ -58,8 +58,15 @@ class HeadRecorder(Recorder):
             if after is not None:
                 self.error(request, error, NAMES[after])
             raise
-        if after is not None:
+        if after is None:
+            return response
+        # `_response`, without a call: this is every request's way out.
+        unbuilt = response.unbuilt() if isinstance(response, DeferredHeaders) else None
+        if unbuilt is None or web.Response not in type(response).__mro__:
             self._response(response, id_, route, after)
+        else:
+            entity = bool(cast(web.Response, response).body)
+            self._submit(route, self._render_response, (id_, after, response.status, response.reason, unbuilt, entity))
         return response
 
     def request(self, request: web.BaseRequest, point: Point) -> None:
@@ -78,14 +85,20 @@ class HeadRecorder(Recorder):
         edited = exchange.edited_headers
         headers = request.headers if self.inbound or edited is None else edited.copy()
         entity = request.body_exists or exchange.request_body is not None
+        target = request.raw_path  # `request_target`, without a call
+        if target[:1] != "/":
+            target = request.rel_url.raw_path_qs
         record: RequestHead = (
-            id_, label, request.method, request.scheme, request.host, request_target(request), request.version,
-            headers, entity,
+            id_, label, request.method, request.scheme, request.host, target, request.version, headers, entity
         )  # fmt: skip
         self._submit(route, self._render_request, record)
 
     def _response(self, response: web.StreamResponse, id_: str, route: str, label: str) -> None:
-        entity = bool(response.body) if isinstance(response, web.Response) else sent_its_own_way(response)
+        # aiohttp's responses are ABCs, whose `isinstance` is a Python-level call: their MRO is asked instead.
+        if web.Response in type(response).__mro__:
+            entity = bool(cast(web.Response, response).body)
+        else:
+            entity = sent_its_own_way(response)
         # A relayed answer nothing has read keeps the upstream's bytes: the writer renders from them.
         unbuilt = response.unbuilt() if isinstance(response, DeferredHeaders) else None
         headers = response.headers.copy() if unbuilt is None else unbuilt
