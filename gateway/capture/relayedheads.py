@@ -35,7 +35,8 @@ _NOTHING = itemgetter(slice(0, 0))
 
 class _Plan(NamedTuple):
     """What a sequence of field names decides: the values a template takes (all when `pick` is None),
-    the Connection fields whose values must name nothing, and a template per tuple of defaults given."""
+    the Connection fields whose values must name nothing, the template lines of the fields kept and
+    their names (lower-case), and the whole template per tuple of defaults given."""
 
     pick: Callable[[tuple[bytes, ...]], object] | None
     connection: tuple[int, ...]
