@@ -6,14 +6,16 @@ with full batches (128 requests: a request and a response record each, the heade
 bench case) and flushes them in this thread, as the writer does at a few thousand requests a second.
 
 Usage, instructions per request as the difference of two runs (start-up cancels out):
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/capture_writer.py heads 12
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/capture_writer.py relayed 12
     (the same with 2 batches; (count(12) - count(2)) / 1280 is the writer's instructions per request)
-`heads` renders header-only tuples (the default decorator), `message` the `Message` records that
+`relayed` renders header-only tuples as the default decorator records a relayed answer nothing has
+read (the upstream's fields as bytes, and the `Server` default), `heads` the same tuples holding a
+copy of decoded response headers (any other answer), `message` the `Message` records that
 decorators with entities, context or jsonl use."""
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from gateway.capture.masks import DEFAULT_HEADERS, Masks
 from gateway.capture.message import Entity, Message
 from gateway.capture.writer import CaptureWriter
 from gateway.filters.capture import CaptureDecorator
+from gateway.http.defaults import Defaults
 
 # What the bench upstream (nginx serving 1 KiB) answers, and what wrk sends.
 RESPONSE = [
@@ -38,14 +41,19 @@ RESPONSE = [
     ("Accept-Ranges", "bytes"),
 ]
 REQUEST = [("Host", "127.0.0.1:8080")]
+# The same answer's fields as llhttp gives them (with the hop-by-hop Connection the record leaves out).
+RAW = [(name.encode(), value.encode()) for name, value in RESPONSE]
+RAW.insert(5, (b"Connection", b"keep-alive"))
+SERVER = Defaults([("Server", "gateway")])
 
 
 def records(kind: str, decorator: CaptureDecorator) -> list[tuple[str, Any, Any, int]]:
     """One request's two queue items, as the recorder of `kind` makes them."""
-    if kind == "heads":
+    if kind in ("heads", "relayed"):
         headers = CIMultiDictProxy(CIMultiDict(REQUEST))
         request = ("id-1", "request", "GET", "http", "127.0.0.1:8080", "/1k", HttpVersion(1, 1), headers, False)
-        response = ("id-1", "response", 200, "OK", CIMultiDict(RESPONSE), True)
+        kept = CIMultiDict(RESPONSE) if kind == "heads" else (list(RAW), (SERVER,))
+        response = ("id-1", "response", 200, "OK", kept, True)
         return [("r", decorator.render_request, request, 0), ("r", decorator.render_response, response, 0)]
     asked = Message("id-1", "request", "r", "s", REQUEST, method="GET", uri="http://127.0.0.1:8080/1k")
     answer = Message("id-1", "response", "r", "s", RESPONSE, status=200, reason="OK", entity=Entity.UNCAPTURED)
@@ -54,7 +62,11 @@ def records(kind: str, decorator: CaptureDecorator) -> list[tuple[str, Any, Any,
 
 def main() -> None:
     """Flush the given number of full batches."""
-    kind, batches = sys.argv[1], int(sys.argv[2])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=("relayed", "heads", "message"), help="what the queued records hold")
+    parser.add_argument("batches", type=int, help="full batches of 256 records flushed")
+    args = parser.parse_args()
+    kind, batches = args.kind, args.batches
     decorator = CaptureDecorator(False, False, 0, Masks.compile(DEFAULT_HEADERS), False)
     counter = Counter("dropped", "records dropped", ["reason"], registry=CollectorRegistry())
     items = records(kind, decorator) * 128

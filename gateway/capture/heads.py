@@ -2,8 +2,9 @@
 
 On the event loop a record is one plain tuple (cheaper to build than any object) holding references
 to what the request already has — its immutable header view, method, target — or one C-level copy
-of a response's headers; nothing is formatted there. The writer thread renders it in a few C-level
-calls, to exactly the text `gateway.capture.format.render_text` writes for the same message."""
+of a response's headers, or a relayed answer's unbuilt ones; nothing is formatted there. The writer
+thread renders it in a few C-level calls, to exactly the text `gateway.capture.format.render_text`
+writes for the same message (an unbuilt answer's headers from the upstream's bytes: `relayedheads`)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import HttpVersion
 
-from gateway.http.defaults import built
-
 if TYPE_CHECKING:
     from multidict import MultiMapping
 
     from gateway.capture.masks import Masks
+    from gateway.capture.relayedheads import RelayedHeads
     from gateway.http.defaults import Unbuilt
 
 _HTTP11 = HttpVersion(1, 1)
@@ -39,9 +39,10 @@ def render_request(masks: Masks, record: RequestHead) -> str:
     )
 
 
-def render_response(masks: Masks, record: ResponseHead) -> str:
-    """The response record in OpenIG's text layout (masks first, for `functools.partial`)."""
+def render_response(masks: Masks, relayed: RelayedHeads, record: ResponseHead) -> str:
+    """The response record in OpenIG's text layout (masks and the relayed answers' renderer first, for
+    `functools.partial`); an unbuilt answer's headers are rendered from the upstream's bytes."""
     id_, point, status, reason, kept, entity = record
-    headers = built(kept) if isinstance(kept, tuple) else kept
+    block = relayed.block(kept) if isinstance(kept, tuple) else masks.block(kept)
     start = f"HTTP/1.1 {status} {reason}".rstrip()
-    return f"<--- ({point}) id:{id_} ---\n\n{start}\n{masks.block(headers)}{_AFTER[entity]}"
+    return f"<--- ({point}) id:{id_} ---\n\n{start}\n{block}{_AFTER[entity]}"

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aiohttp import web
 
-from gateway.capture.points import ANY_REQUEST, ANY_RESPONSE, Point
+from gateway.capture.headrecorder import HeadRecorder
+from gateway.capture.points import ANY_REQUEST, ANY_RESPONSE, LABELS, Point
 from gateway.errors import GatewayError
 from gateway.filters.auth import AuthFilter
 from gateway.handlers.client import ClientHandler
@@ -38,6 +39,8 @@ def wrap(obj: Any, recorder: Recorder) -> Any:
     if isinstance(obj, ClientHandler):
         return CapturedClient(obj, recorder)
     if hasattr(obj, "handle"):
+        if isinstance(recorder, HeadRecorder):
+            return HeadCapturedHandler(obj.handle, recorder)
         return CapturedHandler(obj.handle, recorder)
     return None
 
@@ -83,6 +86,16 @@ class CapturedHandler(_Handling["HandlerFn"]):
         """Record, handle, record: `around` is the caller's to await, one coroutine fewer per request."""
         pending = self._recorder.request(request, self._before) if self._before is not NONE else None
         return around(self._recorder, request, self._inner, pending, self._after)
+
+
+class HeadCapturedHandler:
+    """A handler whose request and response headers are recorded by one coroutine per request
+    (`HeadRecorder.around`), called through a `functools.partial` made once."""
+
+    def __init__(self, inner: HandlerFn, recorder: HeadRecorder) -> None:
+        before = LABELS[Point.REQUEST._value_] if recorder.points & ANY_REQUEST else None
+        after = LABELS[Point.RESPONSE._value_] if recorder.points & ANY_RESPONSE else None
+        self.handle = partial(recorder.around, call=inner, before=before, after=after)
 
 
 class CapturedClient(_Handling[ClientHandler]):

@@ -12,6 +12,7 @@ from pydantic import Field
 from gateway.capture.format import render_jsonl, render_text
 from gateway.capture.heads import RequestHead, ResponseHead, render_request, render_response
 from gateway.capture.masks import DEFAULT_HEADERS, DEFAULT_MASK, Masks
+from gateway.capture.relayedheads import RelayedHeads
 from gateway.validation import ConfigModel
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class CaptureDecorator:
         # Headers only, as text: the common case, taken as plain tuples and rendered by C-level joins.
         self.heads = not (entity or context or jsonl)
         self.render_request: Callable[[RequestHead], str] = partial(render_request, masks)
-        self.render_response: Callable[[ResponseHead], str] = partial(render_response, masks)
+        self.render_response: Callable[[ResponseHead], str] = partial(render_response, masks, RelayedHeads(masks))
 
     @classmethod
     def from_config(cls, config: Config, ctx: BuildContext) -> Self:

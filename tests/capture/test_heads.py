@@ -17,10 +17,11 @@ from gateway.capture.format import render_text
 from gateway.capture.heads import render_request, render_response
 from gateway.capture.masks import DEFAULT_HEADERS, Masks
 from gateway.capture.message import Entity, Message
+from gateway.capture.relayedheads import RelayedHeads
 from gateway.capturing.install import CAPTURE
 from gateway.handlers.relayed import RelayedResponse
-from gateway.http.defaults import Defaults
-from tests.capture.conftest import capture_file, read_file, settled, text_records
+from gateway.http.defaults import Defaults, built
+from tests.capture.conftest import capture_file, parse_text, read_file, settled, text_records
 from tests.capture.test_files import dropped
 from tests.support.gateway import running_gateway, write_route
 from tests.support.upstream import Upstream, proxy_route
@@ -55,7 +56,7 @@ def test_head_records_render_byte_for_byte_as_full_messages(
     for reason in ("OK", ""):
         answer = ("id-1", "response", 200, reason, headers.copy(), entity)
         full = Message("id-1", "response", "r", "s", pairs, status=200, reason=reason, entity=marker)
-        assert render_response(masks, answer) == render_text(full, masks)
+        assert render_response(masks, RelayedHeads(masks), answer) == render_text(full, masks)
 
 
 async def test_a_later_edit_of_the_request_headers_stays_out_of_an_earlier_record(
@@ -144,8 +145,89 @@ def test_a_relayed_answer_nothing_has_read_is_recorded_as_its_headers_will_be_bu
     assert unbuilt is not None
     twin = RelayedResponse(200, "OK", list(raw), b"body")
     twin.set_defaults(Defaults([("Server", "gateway"), ("Content-Type", "never")]))
-    expected = render_response(masks, ("id-1", "response", 200, "OK", twin.headers.copy(), True))
-    assert render_response(masks, ("id-1", "response", 200, "OK", unbuilt, True)) == expected
+    relayed = RelayedHeads(masks)
+    expected = render_response(masks, relayed, ("id-1", "response", 200, "OK", twin.headers.copy(), True))
+    assert render_response(masks, relayed, ("id-1", "response", 200, "OK", unbuilt, True)) == expected
     assert answer.unbuilt() is not None  # recording left the answer to be written from the bytes
     assert "X-Hop" not in expected
     assert "Server: gateway" in expected
+
+
+class _Replacing(Defaults):
+    """Defaults that replace any field of their names: not a plain setdefault."""
+
+    __slots__ = ()
+
+    def add_to(self, headers: CIMultiDict[str]) -> None:
+        for name, value in self.pairs:
+            headers[name] = value
+
+
+_NGINX = [
+    (b"Server", b"nginx/1.22.1"), (b"Date", b"Mon, 07 Dec 2026 19:00:00 GMT"), (b"Content-Type", b"text/plain"),
+    (b"Content-Length", b"1024"), (b"Connection", b"keep-alive"), (b"ETag", b'"6575-400"'),
+]  # fmt: skip
+# Upstream fields as llhttp gives them, and whether they can be rendered from their bytes.
+RAW_SETS = [
+    ([], True),
+    (_NGINX, True),
+    # Hop-by-hop fields, a Connection naming only those, repeated and masked names, odd spellings.
+    (
+        [
+            (b"Transfer-Encoding", b"chunked"), (b"connection", b"Keep-Alive, TE"), (b"Set-Cookie", b"a=1"),
+            (b"x-api-key", b"k"), (b"set-cookie", b"b=2"), (b"SERVER", b"s"), (b"Keep-Alive", b"timeout=5"),
+        ],
+        True,
+    ),
+    # Values that are not UTF-8 (cut short, too), a folded one, an empty one, a per cent sign.
+    ([(b"X-Raw", b"caf\xe9"), (b"X-Cut", b"\xe2\x82"), (b"X-Fold", b"one\r\n two"), (b"X-Empty", b"")], True),
+    ([(b"X-1%s", b"%s%%"), (b"Connection", b"close")], True),
+    ([(b"Cookie", b"c")], True),
+    # A Connection header naming a field to drop, twice; a name beyond ASCII.
+    ([(b"Connection", b"close"), (b"X-Hop", b"gone"), (b"Connection", b"x-hop"), (b"Vary", b"*")], False),
+    ([(b"X-Caf\xe9", b"1"), (b"Server", b"s")], False),
+]  # fmt: skip
+DEFAULT_SETS = [
+    (),
+    (Defaults([("Server", "gateway"), ("Strict-Transport-Security", "max-age=63072000")]),),
+    (
+        Defaults([("content-type", "never"), ("Set-Cookie", "d=1"), ("X-Twice", "1"), ("x-twice", "2")]),
+        Defaults([("Cache-Control", "private"), ("X-50%", "3%s"), ("X-TWICE", "3")]),
+    ),
+]
+
+
+@pytest.mark.parametrize(("raw", "plain"), RAW_SETS)
+@pytest.mark.parametrize("given", DEFAULT_SETS)
+@pytest.mark.parametrize("masks", [Masks.compile(DEFAULT_HEADERS), Masks.compile(["x-.*"], "\u2022"), Masks([])])
+def test_an_unbuilt_answer_renders_from_its_bytes_as_from_its_built_headers(
+    raw: list[tuple[bytes, bytes]], plain: bool, given: tuple[Defaults, ...], masks: Masks
+) -> None:
+    relayed = RelayedHeads(masks)
+    expected = masks.block(built((raw, given)))
+    for _ in range(2):  # the second time from the cached plans
+        assert relayed.block((raw, given)) == expected
+        assert (relayed._from_bytes((raw, given)) is not None) == plain
+    replacing = Defaults([("RateLimit", '"default";r=1;t=1'), ("Vary", "x")], replace=True)
+    for odd in (
+        (*given, _Replacing([("Server", "mine"), ("X-New", "1")])),
+        (_Replacing([("Vary", "x")]),),
+        (replacing,),
+    ):
+        assert relayed.block((raw, odd)) == masks.block(built((raw, odd)))
+        assert relayed._from_bytes((raw, odd)) is None
+
+
+@pytest.mark.parametrize("point", ["request", "response"])
+async def test_a_route_capturing_one_point_writes_that_record_alone(
+    routes_dir: Path, upstream: Upstream, capture_dir: Path, http: aiohttp.ClientSession, point: str
+) -> None:
+    write_route(routes_dir, "10-app.json", {**proxy_route(upstream.url), "name": "app", "capture": [point]})
+    async with running_gateway(routes_dir, capture={"dir": str(capture_dir)}) as gw:
+        for n in range(2):
+            async with http.get(f"{gw.url}/one/{n}") as r:
+                assert r.status == 200
+        await settled(gw)
+        records = parse_text(capture_file(capture_dir, "app").read_text(encoding="utf-8"))
+    assert [(record.kind, record.point) for record in records] == [(point, point)] * 2
+    assert records[0].id != records[1].id
