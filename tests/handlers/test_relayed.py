@@ -100,8 +100,9 @@ def _aiohttp_response(case: Case) -> web.Response:
 
 
 def _leaving(response: web.Response, kind: str, defaults: bool) -> None:
-    """What an authentication filter (`mark_private`) and the main listener (`app._own_headers`) do
-    to every answer as it leaves, now and before."""
+    """What an authentication filter (`mark_private`), a throttle (its RateLimit fields, in place of
+    any of their name) and the main listener (`app._own_headers`) do to every answer as it leaves,
+    now and before."""
     if defaults and kind == "aiohttp":
         if "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = PRIVATE
