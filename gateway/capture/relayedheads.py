@@ -7,7 +7,7 @@ Here everything that depends only on the sequence of field names and the default
 fields are hop-by-hop, which values are masked, which defaults are added — is worked out once, as a
 template holding the names, and a record is the template filled with the values and decoded, in C.
 The text is exactly `Masks.block(built(unbuilt))`; anything unusual — a name beyond ASCII, a
-Connection header naming fields to drop, defaults that are not a plain `setdefault` — takes that
+Connection header naming fields to drop, defaults that replace fields (`Defaults.replace`) — takes that
 decoded way instead."""
 
 from __future__ import annotations
@@ -16,17 +16,13 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from multidict import CIMultiDict
-
 from gateway.http.defaults import built
-from gateway.http.forwarding import HOP_BY_HOP_BYTES, NAMES_NOTHING
+from gateway.http.forwarding import HOP_BY_HOP_BYTES, names_nothing
 
 if TYPE_CHECKING:
     from gateway.capture.masks import Masks
     from gateway.http.defaults import Defaults, Unbuilt
 
-# The Connection values seen on nearly every answer, which name no field to drop.
-_NAMES_NOTHING_AT_ALL = frozenset({b"keep-alive", b"close", b"Keep-Alive", b"Close"})
 # Plans and templates kept at most: hostile upstreams could send endless sequences of names.
 _CACHE_LIMIT = 1024
 _TEMPLATES_LIMIT = 64
@@ -73,7 +69,7 @@ class RelayedHeads:
         if plan is None:
             return None
         for at in plan.connection:
-            if values[at] not in _NAMES_NOTHING_AT_ALL and not _names_nothing(values[at]):
+            if not names_nothing(values[at]):
                 return None
         try:
             template = plan.templates[given]
@@ -128,10 +124,10 @@ class RelayedHeads:
         return template
 
     def _lines(self, defaults: Defaults) -> tuple[tuple[bytes, bytes], ...] | None:
-        """`defaults` as (lower-case name, template line), checked once to behave as a plain setdefault."""
+        """`defaults` as (lower-case name, template line); None for fields that replace or need aiohttp's serialiser."""
         lines = None
-        # Fields that replace (a throttle's counts, new objects as they change) need no probe.
-        if defaults.lines is not None and not defaults.replace and _sets_defaults(defaults):
+        # Fields that replace (a throttle's) go the decoded way, where `add_to` sets them in place.
+        if defaults.lines is not None and not defaults.replace:
             masks = self.masks
             lines = tuple(
                 (lower, _escaped(f"{name}: {masks.value(name, value)}\n".encode()))
@@ -146,25 +142,3 @@ class RelayedHeads:
 def _escaped(text: bytes) -> bytes:
     """`text` as a literal part of a `bytes % values` template."""
     return text.replace(b"%", b"%%")
-
-
-def _names_nothing(value: bytes) -> bool:
-    """Whether a Connection value names no field to drop beside the hop-by-hop ones."""
-    return {t.strip() for t in value.lower().split(b",")} <= NAMES_NOTHING
-
-
-def _sets_defaults(defaults: Defaults) -> bool:
-    """Whether `defaults.add_to` leaves every name present untouched and adds each absent one, in order.
-
-    Asked of `add_to` itself, so that defaults which come to replace fields go the decoded way."""
-    pairs = defaults.pairs
-    full = CIMultiDict((name, "\0") for name, _ in pairs)
-    before = list(full.items())
-    defaults.add_to(full)
-    empty: CIMultiDict[str] = CIMultiDict()
-    defaults.add_to(empty)
-    expected: CIMultiDict[str] = CIMultiDict()
-    for name, value in pairs:
-        if name not in expected:
-            expected.add(name, value)
-    return list(full.items()) == before and list(empty.items()) == list(expected.items())

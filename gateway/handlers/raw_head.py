@@ -17,7 +17,7 @@ from aiohttp.helpers import rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE
 
 from gateway.http.defaults import Defaults
-from gateway.http.forwarding import HOP_BY_HOP_BYTES, KNOWN_LOWER, NAMES_NOTHING
+from gateway.http.forwarding import HOP_BY_HOP_BYTES, KNOWN_LOWER, names_nothing
 
 _LENGTH = b"content-length"
 _TYPE_LINE = b"Content-Type: application/octet-stream\r\n"
@@ -77,7 +77,7 @@ def _relayed(raw: list[tuple[bytes, bytes]], empty: bool) -> tuple[list[bytes], 
         if lower is None:
             lower = name.lower()
             if lower in HOP_BY_HOP_BYTES:
-                if lower == b"connection" and not {t.strip() for t in value.lower().split(b",")} <= NAMES_NOTHING:
+                if lower == b"connection" and not names_nothing(value):
                     return None
                 continue
         if empty and lower == _LENGTH:

@@ -108,6 +108,13 @@ def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
 KNOWN_LOWER = {spelt: text.lower().encode() for spelt, text in _KNOWN.items()}
 # What a Connection header may list without naming a field to remove.
 NAMES_NOTHING = frozenset(name.encode() for name in _NAMES_NOTHING)
+# The Connection values seen on nearly every answer, known at once to name nothing.
+_USUAL_CONNECTION = frozenset({b"keep-alive", b"close", b"Keep-Alive", b"Close"})
+
+
+def names_nothing(value: bytes) -> bool:
+    """Whether a Connection value names no field to drop beside the hop-by-hop ones."""
+    return value in _USUAL_CONNECTION or {t.strip() for t in value.lower().split(b",")} <= NAMES_NOTHING
 
 
 # Every claim's name starts with one of these: most names are ruled out without lower-casing them.
